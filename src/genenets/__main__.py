@@ -1,0 +1,3 @@
+from genenets.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""The ``genenets`` command (also ``python -m genenets``).
+
+    genenets list                               notebooks, the result each regenerates, parameters
+    genenets run [NAME ...] [--profile P] [-p key=value ...] [--jobs N] [--output DIR]
+    genenets report                             rewrite figures/REPORT.md from the results present
+    genenets data list|fetch|verify [NAME ...]  the data registry
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import runner
+from .data import registry
+
+
+def _cmd_list(args) -> int:
+    notebooks = runner.discover()
+    for nb in notebooks:
+        print(f"{nb.name}")
+        print(f"    paper:  {nb.paper}")
+        print(f"    result: {nb.result}")
+        print("    parameters (quick default" + "".join(f" | {p}" for p in nb.profiles) + "):")
+        for key, spec in nb.parameters.items():
+            profile_values = "".join(f" | {nb.profiles[p].get(key, '')}" for p in nb.profiles)
+            help_text = f"  # {spec['help']}" if spec["help"] else ""
+            print(f"      {key} = {spec['default']}{profile_values}{help_text}")
+    print(f"{len(notebooks)} notebooks in {runner.notebooks_dir()}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    try:
+        overrides = runner.parse_overrides(args.param)
+        outcomes = runner.run(args.names, profile=args.profile, overrides=overrides, jobs=args.jobs,
+                              output_root=Path(args.output) if args.output else None)
+    except ValueError as err:
+        print(f"genenets run: {err}", file=sys.stderr)
+        return 2
+    print(runner.summary_table(outcomes))
+    return 0 if all(o.status == "ok" for o in outcomes) else 1
+
+
+def _cmd_report(args) -> int:
+    out_root = Path(args.output) if args.output else runner.figures_dir()
+    path = runner.write_report(out_root, [nb.as_dict() for nb in runner.discover()])
+    print(path)
+    return 0
+
+
+def _cmd_data(args) -> int:
+    table = registry.entries()
+    names = args.names or sorted(table)
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        print(f"genenets data: unknown files {unknown}", file=sys.stderr)
+        return 2
+    if args.action == "list":
+        for name in names:
+            e = table[name]
+            ok, status = registry.verify(name)
+            print(f"{name}\t{e.bytes:>10,d} B\t{status}\t{e.license}\t{e.description}")
+        print(f"cache: {registry.cache_dir()}; mirror: {registry.mirror_dir() or '(none: downloads)'}")
+        return 0
+    failed = 0
+    for name in names:
+        if args.action == "fetch":
+            try:
+                path = registry.fetch(name, progress=True)
+                print(f"ok\t{name}\t{path}")
+            except registry.DataError as err:
+                failed += 1
+                print(f"FAILED\t{err}", file=sys.stderr)
+        else:
+            ok, status = registry.verify(name)
+            failed += not ok
+            print(f"{'ok' if ok else 'FAILED'}\t{name}\t{status}")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="genenets", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="every notebook, the paper result it regenerates, its parameters").set_defaults(
+        func=_cmd_list)
+    p_run = sub.add_parser("run", help="execute notebooks with papermill into figures/<name>/")
+    p_run.add_argument("names", nargs="*", help="notebook names or prefixes (default: all)")
+    p_run.add_argument("--profile", default="quick", choices=runner.PROFILES)
+    p_run.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override a parameter")
+    p_run.add_argument("--jobs", type=int, default=1, help="notebooks executed at once")
+    p_run.add_argument("--output", help="output root (default: figures/)")
+    p_run.set_defaults(func=_cmd_run)
+    p_rep = sub.add_parser("report", help="rewrite REPORT.md from the results present")
+    p_rep.add_argument("--output", help="figures folder (default: figures/)")
+    p_rep.set_defaults(func=_cmd_report)
+    p_data = sub.add_parser("data", help="the data registry: list, fetch or verify files")
+    p_data.add_argument("action", choices=["list", "fetch", "verify"])
+    p_data.add_argument("names", nargs="*")
+    p_data.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Torch modules only: masked layer, GeneDAE, autoencoders, GENER, GRN nets, omics AE + GAT."""

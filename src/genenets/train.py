@@ -1,0 +1,193 @@
+"""The one training loop every model in the compendium uses.
+
+A model is trained by :func:`fit` with a ``loss_fn(model, batch) -> scalar tensor`` that knows
+how to read its batches, so the same loop serves autoencoders (batch = ``(x,)``), pair
+classifiers (batch = ``(x, y)``) and graph networks (batch = a torch-geometric ``Data``).
+
+Features: Adam (or any ``torch.optim`` optimizer by name), validation loss per epoch, optional
+early stopping that restores the best weights, a checkpoint per epoch from which an interrupted
+run resumes with the same result, and a tqdm progress bar.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from tqdm.auto import tqdm
+
+LossFn = Callable[[torch.nn.Module, object], torch.Tensor]
+
+
+def make_loader(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0,
+                dtype=torch.float32) -> DataLoader:
+    """A DataLoader over aligned arrays (first axis = samples).
+
+    Parameters
+    ----------
+    *arrays : array-like, each of shape (n_samples, ...)
+        Float arrays become ``dtype``; integer arrays stay integer (class labels).
+    batch_size : int
+    shuffle : bool
+        Shuffle every epoch, reproducibly from ``seed``.
+    """
+    tensors = []
+    for a in arrays:
+        t = torch.as_tensor(np.asarray(a))
+        tensors.append(t.to(dtype) if t.is_floating_point() or t.dtype == torch.bool else t)
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+def to_device(batch, device):
+    """Move a batch (tensor, tuple/list of tensors, or an object with ``.to``) to ``device``."""
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(to_device(b, device) for b in batch)
+    if hasattr(batch, "to"):
+        return batch.to(device)
+    return batch
+
+
+@dataclass
+class History:
+    """Per-epoch losses of one :func:`fit` call."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    def to_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame({"epoch": np.arange(1, len(self.train_loss) + 1), "train_loss": self.train_loss})
+        if self.val_loss:
+            df["val_loss"] = self.val_loss
+        return df
+
+
+def _mean_loss(model, loader, loss_fn, device) -> float:
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for batch in loader:
+            batch = to_device(batch, device)
+            size = _batch_size(batch)
+            total += float(loss_fn(model, batch)) * size
+            n += size
+    return total / max(n, 1)
+
+
+def _batch_size(batch) -> int:
+    first = batch[0] if isinstance(batch, (tuple, list)) else batch
+    if isinstance(first, torch.Tensor):
+        return int(first.shape[0])
+    return int(getattr(first, "num_nodes", 1) or 1)
+
+
+def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_loader: Iterable | None = None,
+        epochs: int = 10, lr: float = 1e-3, optimizer: str = "Adam", optimizer_kwargs: dict | None = None,
+        patience: int | None = None, device="cpu", checkpoint: str | Path | None = None,
+        progress: bool = True, desc: str = "training") -> History:
+    """Train ``model`` in place and return its loss history.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    train_loader : iterable of batches
+    loss_fn : callable ``(model, batch) -> scalar tensor``
+        Mean loss over the batch; the loop weights it by batch size for epoch means.
+    val_loader : iterable of batches, optional
+        Validation loss each epoch (model in eval mode, no gradient).
+    epochs, lr : int, float
+    optimizer : str
+        Name of a ``torch.optim`` class; ``optimizer_kwargs`` go to it (betas, eps, weight_decay).
+    patience : int, optional
+        Early stopping on the validation loss (or train loss without a validation set); the best
+        weights are restored at the end.
+    device : str or torch.device
+    checkpoint : path, optional
+        Saved after every epoch (model, optimizer, history). If it exists when ``fit`` starts, training
+        resumes after its last epoch, so an interrupted run ends where an uninterrupted one would.
+    progress : bool
+        tqdm bar over epochs showing the latest losses.
+    """
+    device = torch.device(device)
+    model.to(device)
+    opt = getattr(torch.optim, optimizer)(model.parameters(), lr=lr, **(optimizer_kwargs or {}))
+    history = History()
+    best_state, best_loss, since_best, start = None, float("inf"), 0, 0
+
+    if checkpoint is not None and Path(checkpoint).exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        history = state["history"]
+        best_state, best_loss, since_best = state["best_state"], state["best_loss"], state["since_best"]
+        start = len(history.train_loss)
+        torch.set_rng_state(state["torch_rng"])
+        if state.get("loader_rng") is not None and getattr(train_loader, "generator", None) is not None:
+            train_loader.generator.set_state(state["loader_rng"])
+
+    bar = tqdm(range(start, epochs), desc=desc, disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        total, n = 0.0, 0
+        for batch in train_loader:
+            batch = to_device(batch, device)
+            opt.zero_grad()
+            loss = loss_fn(model, batch)
+            loss.backward()
+            opt.step()
+            size = _batch_size(batch)
+            total += float(loss.detach()) * size
+            n += size
+        history.train_loss.append(total / max(n, 1))
+        monitored = history.train_loss[-1]
+        if val_loader is not None:
+            history.val_loss.append(_mean_loss(model, val_loader, loss_fn, device))
+            monitored = history.val_loss[-1]
+            bar.set_postfix(train=f"{history.train_loss[-1]:.4g}", val=f"{monitored:.4g}")
+        else:
+            bar.set_postfix(train=f"{history.train_loss[-1]:.4g}")
+
+        if patience is not None:
+            if monitored < best_loss:
+                best_loss, since_best, history.best_epoch = monitored, 0, epoch + 1
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                since_best += 1
+        if checkpoint is not None:
+            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": history,
+                        "best_state": best_state, "best_loss": best_loss, "since_best": since_best,
+                        "torch_rng": torch.get_rng_state(),
+                        # the shuffle order of later epochs depends on the loader's generator
+                        "loader_rng": (train_loader.generator.get_state()
+                                       if getattr(train_loader, "generator", None) is not None else None)},
+                       checkpoint)
+        if patience is not None and since_best >= patience:
+            history.stopped_early = True
+            break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history
+
+
+def predict(model: torch.nn.Module, loader: Iterable, forward: Callable | None = None, device="cpu") -> np.ndarray:
+    """Run ``model`` in eval mode over ``loader`` and concatenate the outputs as a NumPy array.
+
+    ``forward(model, batch)`` defaults to ``model(batch[0])``.
+    """
+    device = torch.device(device)
+    model.to(device).eval()
+    forward = forward or (lambda m, b: m(b[0]))
+    outs = []
+    with torch.no_grad():
+        for batch in loader:
+            outs.append(forward(model, to_device(batch, device)).detach().cpu().numpy())
+    return np.concatenate(outs, axis=0)
