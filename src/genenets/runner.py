@@ -123,7 +123,8 @@ def _describe_failure(err: Exception) -> str:
     if isinstance(err, pm.PapermillExecutionError):
         first = (err.source or "").strip().splitlines()
         snippet = first[0][:80] if first else ""
-        return f"cell {err.cell_index} (execution {err.exec_count}: `{snippet}`): {err.ename}: {err.evalue}"
+        return (f"cell {err.cell_index} of the executed notebook (execution {err.exec_count}: `{snippet}`): "
+                f"{err.ename}: {err.evalue}")
     return f"{type(err).__name__}: {err}"
 
 

@@ -1,0 +1,106 @@
+"""The papermill runner and the CLI: parameters, profiles, failures that do not stop the others,
+the summary, results.json/run.json and REPORT.md."""
+import json
+
+import nbformat
+import pytest
+
+from genenets import cli, runner
+from genenets.report import flatten, write_report
+
+
+def _notebook(path, body, params="profile = 'quick'\noutput_dir = 'out'\nx = 1", meta=None):
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# test"), p] + [nbformat.v4.new_code_cell(b) for b in body]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["genenets"] = meta or {"paper": "P", "result": "R", "profiles": {"smoke": {"x": 2}}}
+    nbformat.write(nb, path)
+    return runner.describe(path)
+
+
+WRITE = ("from genenets import report\n"
+         "run = report.start_run('nb', output_dir, profile=profile, params={'x': x})\n"
+         "run.metrics['x'] = x\nrun.paper['x'] = 1\nrun.finish()")
+
+
+def test_parse_overrides_reads_yaml_values():
+    assert runner.parse_overrides(["a=3", "b=0.5", "c=dream4", "d=[1, 2]", "e=true"]) == {
+        "a": 3, "b": 0.5, "c": "dream4", "d": [1, 2], "e": True}
+    with pytest.raises(ValueError, match="key=value"):
+        runner.parse_overrides(["nokey"])
+
+
+def test_profiles_and_overrides_resolve(tmp_path):
+    info = _notebook(tmp_path / "01_a.ipynb", [WRITE])
+    assert info.parameters["x"]["default"] == "1" and info.profiles == {"smoke": {"x": 2}}
+    params = runner.resolve_parameters(info, "smoke", {}, tmp_path / "o")
+    assert params == {"x": 2, "profile": "smoke", "output_dir": str(tmp_path / "o")}
+    assert runner.resolve_parameters(info, "smoke", {"x": 5}, tmp_path)["x"] == 5
+    with pytest.raises(ValueError, match="unknown parameters"):
+        runner.resolve_parameters(info, "quick", {"y": 1}, tmp_path)
+    with pytest.raises(ValueError, match="unknown profile"):
+        runner.resolve_parameters(info, "huge", {}, tmp_path)
+
+
+def test_profile_with_unknown_parameter_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="unknown parameters"):
+        _notebook(tmp_path / "01_a.ipynb", [WRITE], meta={"profiles": {"smoke": {"nope": 1}}})
+
+
+def test_execute_writes_outputs_and_failure_names_the_cell(tmp_path):
+    good = _notebook(tmp_path / "01_good.ipynb", [WRITE])
+    bad = _notebook(tmp_path / "02_bad.ipynb", ["y = 1", "raise RuntimeError('boom in cell')", WRITE])
+    out = tmp_path / "figures"
+    ok = runner.execute(good, "smoke", {}, out)
+    failed = runner.execute(bad, "smoke", {}, out)
+    assert ok.status == "ok", ok.error
+    res = json.loads((out / "01_good" / "results.json").read_text())
+    assert res["metrics"] == {"x": 2} and res["profile"] == "smoke" and res["params"] == {"x": 2}
+    assert set(res) >= {"notebook", "profile", "dataset", "params", "seed", "metrics", "paper", "runtime_s"}
+    prov = json.loads((out / "01_good" / "run.json").read_text())
+    assert set(prov) >= {"git_commit", "packages", "data_files", "params", "seed", "device", "timings_s"}
+    assert prov["packages"]["torch"].startswith("2.13.0") and "runner_wall" in prov["timings_s"]
+    assert (out / "01_good" / "01_good.ipynb").exists()
+    assert failed.status == "failed"
+    assert "cell 4 of the executed notebook" in failed.error and "raise RuntimeError" in failed.error and "RuntimeError" in failed.error and "boom in cell" in failed.error
+    table = runner.summary_table([ok, failed])
+    assert "FAILED 02_bad" in table and "notebooks ok: 1 of 2" in table
+
+
+def test_notebook_without_results_is_a_failure(tmp_path):
+    info = _notebook(tmp_path / "01_quiet.ipynb", ["z = 3"])
+    outcome = runner.execute(info, "quick", {}, tmp_path / "f")
+    assert outcome.status == "failed" and "results.json" in outcome.error
+
+
+def test_report_puts_paper_next_to_run(tmp_path):
+    d = tmp_path / "07_x"
+    d.mkdir()
+    (d / "results.json").write_text(json.dumps({
+        "notebook": "07_x", "profile": "quick", "dataset": "sim", "seed": 0, "runtime_s": 3,
+        "metrics": {"auroc": {"gener": 0.71}, "n": 5}, "paper": {"auroc": {"gener": 0.834}},
+        "notes": ["data differ"], "figures": ["roc.png"], "tables": ["t.csv"]}))
+    report = write_report(tmp_path, [{"name": "07_x", "paper": "GENER", "result": "Table 4"},
+                                     {"name": "08_y", "paper": "GRN", "result": "Fig. 11"}]).read_text()
+    assert "| auroc.gener | 0.834 | 0.71 |" in report and "| n |  | 5 |" in report
+    assert "[roc.png](07_x/roc.png)" in report and "data differ" in report
+    assert "## 08_y" in report and "No results yet" in report
+    assert flatten({"a": {"b": {"c": 1}}}) == {"a.b.c": 1}
+
+
+def test_cli_list_shows_every_notebook(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for nb in runner.discover():
+        assert nb.name in out and nb.result in out
+
+
+def test_cli_run_unknown_notebook_exits_2(capsys):
+    assert cli.main(["run", "99_nothing"]) == 2
+    assert "no notebook named" in capsys.readouterr().err
+
+
+def test_cli_data_verify_reports_unknown(capsys):
+    assert cli.main(["data", "verify", "x/y"]) == 2
