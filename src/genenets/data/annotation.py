@@ -1,0 +1,348 @@
+"""Gene annotation (GTF) and the variant-to-gene graph of GeneDAE.
+
+:func:`read_gtf` reads an Ensembl or RefSeq GTF (gzipped or not) restricted to a window;
+:func:`annotate_variants` assigns each variant one functional category the way ANNOVAR's
+gene-based annotation does (default precedence ``exonic = splicing > ncRNA > UTR5 = UTR3 >
+intronic > upstream = downstream > intergenic``; a variant keeps every gene that reaches its best
+category, and an intergenic variant is mapped to its nearest flanking genes within
+``intergenic_distance``); :func:`variant_gene_adjacency` builds the sparse ``m x n`` matrix ``A``
+and :func:`duplicate_rows` the ``2m x n`` matrix ``A'`` that matches the two-bit genotype encoding.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .registry import DataError, fetch
+
+ENSEMBL_CHR6 = "annotation/Homo_sapiens.GRCh37.75.chr6.gtf.gz"
+REFSEQ_GENOME = "annotation/GRCh37_latest_genomic.protein_coding.gtf.gz"
+
+#: Gene biotypes kept by default: protein-coding and long non-coding genes (no pseudogenes, no
+#: small RNAs). In the Ensembl 75 MHC window this gives about as many genes as the paper's 239.
+DEFAULT_BIOTYPES = ("protein_coding", "lincRNA", "antisense", "processed_transcript", "sense_intronic",
+                    "sense_overlapping", "3prime_overlapping_ncrna")
+
+#: ANNOVAR's precedence of categories (lower wins). ``genic`` is used for genes whose GTF has no
+#: exon rows (the registry's RefSeq file holds gene rows only): inside the gene body, structure unknown.
+PRECEDENCE = {"exonic": 0, "splicing": 0, "ncRNA": 1, "UTR5": 2, "UTR3": 2, "intronic": 3,
+              "genic": 3, "upstream": 4, "downstream": 4, "intergenic": 5}
+CATEGORIES = list(PRECEDENCE)
+
+_GTF_COLUMNS = ["seqname", "source", "feature", "start", "end", "score", "strand", "frame", "attributes"]
+
+
+def _chrom_name(seqname: str) -> str:
+    """``chr6`` / ``6`` / RefSeq ``NC_000006.11`` -> ``6`` (23 -> X, 24 -> Y)."""
+    m = re.fullmatch(r"NC_0000(\d\d)\.\d+", seqname)
+    if m:
+        return {23: "X", 24: "Y"}.get(int(m.group(1)), str(int(m.group(1))))
+    return re.sub("^chr", "", seqname, flags=re.I)
+
+
+def _attr(attrs: pd.Series, key: str) -> pd.Series:
+    return attrs.str.extract(rf'{key} "([^"]*)"', expand=False)
+
+
+@dataclass
+class GeneModel:
+    """Genes of a window and their transcript features (1-based inclusive coordinates).
+
+    Attributes
+    ----------
+    genes : DataFrame indexed by gene name: ``chrom, start, end, strand, biotype, gene_id``
+    features : DataFrame of ``exon``/``CDS`` rows: ``gene, transcript, feature, start, end``
+    source : str
+    """
+
+    genes: pd.DataFrame
+    features: pd.DataFrame
+    source: str = ""
+    exclusions: dict = field(default_factory=dict)
+
+
+def read_gtf(path, chrom: str = "6", start: int | None = None, end: int | None = None,
+             biotypes=DEFAULT_BIOTYPES) -> GeneModel:
+    """Genes overlapping ``chrom:start-end`` and their exons/CDS.
+
+    Genes with the same name (e.g. two TAP2 records) are merged. ``biotypes=None`` keeps all.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, or no gene of the wanted biotypes in the window.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    chrom = _chrom_name(str(chrom))
+    try:
+        with opener(path, "rt") as fh:
+            df = pd.read_csv(fh, sep="\t", comment="#", header=None, names=_GTF_COLUMNS,
+                             dtype={"seqname": str, "start": np.int64, "end": np.int64},
+                             usecols=range(9))
+    except (OSError, ValueError, pd.errors.ParserError, EOFError) as err:
+        raise DataError(f"{path}: cannot be read as a GTF ({err})") from err
+    df = df[df["feature"].isin(["gene", "exon", "CDS"])]
+    df = df[df["seqname"].map(_chrom_name) == chrom]
+    if start is not None:
+        df = df[(df["end"] >= start) & (df["start"] <= end)]
+    genes = df[df["feature"] == "gene"].copy()
+    genes["gene"] = _attr(genes["attributes"], "gene_name").fillna(_attr(genes["attributes"], "gene_id"))
+    genes["gene_id"] = _attr(genes["attributes"], "gene_id")
+    genes["biotype"] = _attr(genes["attributes"], "gene_biotype")
+    n_all = genes["gene"].nunique()
+    if biotypes is not None:
+        genes = genes[genes["biotype"].isin(biotypes)]
+    where = f"chr{chrom}" + (f":{start:,}-{end:,}" if start is not None else "")
+    if genes.empty:
+        raise DataError(f"{path}: no gene{'' if biotypes is None else ' of biotypes ' + ', '.join(biotypes)} "
+                        f"in {where} ({n_all} genes of any biotype there); check the chromosome names and the build")
+    genes = (genes.groupby("gene", sort=False)
+             .agg(chrom=("seqname", lambda s: chrom), start=("start", "min"), end=("end", "max"),
+                  strand=("strand", "first"), biotype=("biotype", "first"), gene_id=("gene_id", "first"))
+             .sort_values("start"))
+    feats = df[df["feature"].isin(["exon", "CDS"])].copy()
+    feats["gene"] = _attr(feats["attributes"], "gene_name").fillna(_attr(feats["attributes"], "gene_id"))
+    feats["transcript"] = _attr(feats["attributes"], "transcript_id")
+    feats = feats[feats["gene"].isin(genes.index)][["gene", "transcript", "feature", "start", "end"]]
+    return GeneModel(genes, feats.reset_index(drop=True), str(path),
+                     {"genes_other_biotypes": int(n_all - len(genes))})
+
+
+def load_ensembl_mhc(start: int = 28_477_797, end: int = 33_448_355, biotypes=DEFAULT_BIOTYPES) -> GeneModel:
+    """Ensembl 75 (GRCh37) genes of the MHC window from the registry."""
+    return read_gtf(fetch(ENSEMBL_CHR6), "6", start, end, biotypes)
+
+
+def _transcript_categories(pos: np.ndarray, tx: pd.DataFrame, strand: str, coding_gene: bool,
+                           flank: int, splice: int) -> np.ndarray:
+    """Category of each position for one transcript (``""`` = not hit)."""
+    if tx["transcript"].iloc[0] == "span":  # gene body without exon structure
+        cat = np.full(len(pos), "", dtype=object)
+        s, e = tx["start"].iloc[0], tx["end"].iloc[0]
+        before, after = (pos >= s - flank) & (pos < s), (pos > e) & (pos <= e + flank)
+        cat[after if strand == "-" else before] = "upstream"
+        cat[before if strand == "-" else after] = "downstream"
+        cat[(pos >= s) & (pos <= e)] = "genic"
+        return cat
+    exons = tx[tx["feature"] == "exon"].sort_values("start")
+    cds = tx[tx["feature"] == "CDS"]
+    if exons.empty:
+        exons = cds.sort_values("start")
+    if exons.empty:
+        return np.full(len(pos), "", dtype=object)
+    t0, t1 = exons["start"].min(), exons["end"].max()
+    in_exon = np.zeros(len(pos), bool)
+    for s, e in zip(exons["start"], exons["end"]):
+        in_exon |= (pos >= s) & (pos <= e)
+    near_junction = np.zeros(len(pos), bool)
+    starts, ends = exons["start"].to_numpy(), exons["end"].to_numpy()
+    for s in starts[1:]:  # acceptor/donor sides of internal junctions, intronic side
+        near_junction |= (pos >= s - splice) & (pos < s)
+    for e in ends[:-1]:
+        near_junction |= (pos > e) & (pos <= e + splice)
+    in_tx = (pos >= t0) & (pos <= t1)
+    cat = np.full(len(pos), "", dtype=object)
+    up = ((pos >= t0 - flank) & (pos < t0)) if strand == "+" else ((pos > t1) & (pos <= t1 + flank))
+    down = ((pos > t1) & (pos <= t1 + flank)) if strand == "+" else ((pos >= t0 - flank) & (pos < t0))
+    cat[down] = "downstream"
+    cat[up] = "upstream"
+    cat[in_tx & ~in_exon] = "intronic"
+    if len(cds) and coding_gene:
+        c0, c1 = cds["start"].min(), cds["end"].max()
+        in_cds = np.zeros(len(pos), bool)
+        for s, e in zip(cds["start"], cds["end"]):
+            in_cds |= (pos >= s) & (pos <= e)
+        utr = in_exon & ~in_cds
+        five = (pos < c0) if strand == "+" else (pos > c1)
+        cat[utr & five] = "UTR5"
+        cat[utr & ~five] = "UTR3"
+        cat[in_cds] = "exonic"
+        cat[in_tx & ~in_exon & near_junction] = "splicing"
+    else:  # non-coding transcript: ANNOVAR's ncRNA_exonic / ncRNA_intronic / ncRNA_splicing
+        cat[in_tx] = "ncRNA"
+    return cat
+
+
+def annotate_variants(positions, gene_model: GeneModel, flank: int = 1000, splice: int = 2,
+                      intergenic_distance: int = 100_000) -> pd.DataFrame:
+    """ANNOVAR-style gene-based annotation of variants.
+
+    Parameters
+    ----------
+    positions : int array of shape (m,)
+        1-based positions on the gene model's chromosome (same build).
+    gene_model : GeneModel
+    flank : int
+        Upstream/downstream distance (ANNOVAR: 1 kb).
+    splice : int
+        Intronic positions within this many bp of an exon/intron junction are ``splicing``.
+    intergenic_distance : int
+        An intergenic variant maps to the nearest gene on each side if it is at most this far.
+
+    Returns
+    -------
+    DataFrame with m rows: ``pos``, ``category``, ``genes`` (list of gene names; empty for an
+    intergenic variant with no gene within ``intergenic_distance``).
+    """
+    pos = np.asarray(positions, dtype=np.int64)
+    order = np.argsort(pos, kind="stable")
+    sorted_pos = pos[order]
+    best = np.full(len(pos), 99)
+    hits: dict[int, list[str]] = {}
+    by_gene = dict(tuple(gene_model.features.groupby("gene")))
+    for gene, g in gene_model.genes.iterrows():
+        lo = np.searchsorted(sorted_pos, g["start"] - flank)
+        hi = np.searchsorted(sorted_pos, g["end"] + flank, side="right")
+        if hi <= lo:
+            continue
+        idx = order[lo:hi]
+        p = pos[idx]
+        gene_best = np.full(len(idx), 99)
+        gene_cat = np.full(len(idx), "", dtype=object)
+        transcripts = by_gene.get(gene)
+        if transcripts is None:  # gene rows only: the whole span as one exon-less "transcript"
+            transcripts = pd.DataFrame({"transcript": ["span"], "feature": ["exon"], "start": [g["start"]],
+                                        "end": [g["end"]]})
+        for _, tx in transcripts.groupby("transcript"):
+            cat = _transcript_categories(p, tx, g["strand"], g["biotype"] == "protein_coding", flank, splice)
+            rank = np.array([PRECEDENCE.get(c, 99) for c in cat])
+            better = rank < gene_best
+            gene_best[better], gene_cat[better] = rank[better], cat[better]
+        for i, r, c in zip(idx, gene_best, gene_cat):
+            if r > 90:
+                continue
+            if r < best[i]:
+                best[i], hits[i] = r, [(gene, c)]
+            elif r == best[i]:
+                hits[i].append((gene, c))
+    categories, gene_lists = [], []
+    gstart, gend = gene_model.genes["start"].to_numpy(), gene_model.genes["end"].to_numpy()
+    names = gene_model.genes.index.to_numpy()
+    for i, p in enumerate(pos):
+        if i in hits:
+            cats = [c for _, c in hits[i]]
+            # at equal precedence ANNOVAR prints e.g. "exonic;splicing" / "upstream;downstream": keep the first
+            categories.append(min(cats, key=CATEGORIES.index))
+            gene_lists.append(sorted({g for g, _ in hits[i]}))
+            continue
+        near = []
+        left = np.flatnonzero(gend < p)
+        if len(left):
+            j = left[np.argmax(gend[left])]
+            if p - gend[j] <= intergenic_distance:
+                near.append(names[j])
+        right = np.flatnonzero(gstart > p)
+        if len(right):
+            j = right[np.argmin(gstart[right])]
+            if gstart[j] - p <= intergenic_distance:
+                near.append(names[j])
+        categories.append("intergenic")
+        gene_lists.append(near)
+    return pd.DataFrame({"pos": pos, "category": categories, "genes": gene_lists})
+
+
+def category_table(annotation: pd.DataFrame) -> pd.DataFrame:
+    """Number and fraction of variants per category, in ANNOVAR's order."""
+    counts = annotation["category"].value_counts().reindex(CATEGORIES, fill_value=0)
+    return pd.DataFrame({"category": counts.index, "n_variants": counts.to_numpy(),
+                         "fraction": counts.to_numpy() / max(len(annotation), 1)})
+
+
+@dataclass
+class VariantGeneGraph:
+    """The bipartite variant-gene graph.
+
+    Attributes
+    ----------
+    A : scipy.sparse.csr_matrix of shape (m, n), 0/1
+        ``A[j, k] = 1`` when variant ``j`` is annotated to gene ``k``.
+    genes : list of n gene names (genes with at least one variant)
+    variant_index : int array of shape (m,)
+        Rows of the original variant table kept (variants mapped to at least one gene).
+    exclusions : dict
+        ``genes_without_variants`` and ``variants_without_gene`` (dropped, counted).
+    """
+
+    A: sp.csr_matrix
+    genes: list
+    variant_index: np.ndarray
+    exclusions: dict
+
+    @property
+    def snps_per_gene(self) -> pd.Series:
+        return pd.Series(np.asarray(self.A.sum(axis=0)).ravel(), index=self.genes, name="n_variants")
+
+    def A_prime(self) -> sp.csr_matrix:
+        """The ``2m x n`` adjacency matching the two-bit encoding (see :func:`duplicate_rows`)."""
+        return duplicate_rows(self.A)
+
+    def restrict(self, genes) -> "VariantGeneGraph":
+        """Subgraph of a gene (or gene set): its columns and the variants mapped to it.
+
+        ``variant_index`` of the result indexes the same original variant table.
+        """
+        genes = [genes] if isinstance(genes, str) else list(genes)
+        missing = [g for g in genes if g not in self.genes]
+        if missing:
+            raise ValueError(f"genes not in the graph: {missing}")
+        cols = [self.genes.index(g) for g in genes]
+        sub = self.A[:, cols]
+        rows = np.flatnonzero(np.asarray(sub.sum(axis=1)).ravel() > 0)
+        return VariantGeneGraph(sub[rows].tocsr(), genes, self.variant_index[rows], {})
+
+
+def variant_gene_adjacency(annotation: pd.DataFrame, genes=None) -> VariantGeneGraph:
+    """Build ``A`` from :func:`annotate_variants` output.
+
+    Genes with no variant are dropped and counted; variants mapped to no gene (intergenic and far
+    from any gene) are dropped and counted.
+    """
+    all_genes = list(genes) if genes is not None else sorted({g for gl in annotation["genes"] for g in gl})
+    col = {g: k for k, g in enumerate(all_genes)}
+    rows, cols = [], []
+    for j, gl in enumerate(annotation["genes"]):
+        for g in gl:
+            if g in col:
+                rows.append(j)
+                cols.append(col[g])
+    A = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(annotation), len(all_genes)))
+    gene_ok = np.asarray(A.sum(axis=0)).ravel() > 0
+    var_ok = np.asarray(A.sum(axis=1)).ravel() > 0
+    if not gene_ok.any():
+        raise DataError("no variant is annotated to any gene: are the variants and the GTF on the same "
+                        "chromosome and build?")
+    A = A[var_ok][:, gene_ok].tocsr()
+    kept = [g for g, ok in zip(all_genes, gene_ok) if ok]
+    return VariantGeneGraph(A, kept, np.flatnonzero(var_ok),
+                            {"genes_without_variants": int((~gene_ok).sum()),
+                             "variants_without_gene": int((~var_ok).sum())})
+
+
+def duplicate_rows(A) -> sp.csr_matrix:
+    """``A'`` of shape (2m, n): rows ``2j`` and ``2j+1`` are row ``j`` of ``A`` (one per encoded bit)."""
+    return sp.kron(sp.csr_matrix(A), np.ones((2, 1), dtype=np.float32), format="csr")
+
+
+def overview_figure(graph: VariantGeneGraph, annotation: pd.DataFrame | None = None, ax=None, title: str = ""):
+    """Fig. 2 of the paper: histogram of the number of variants per gene (log-scaled count axis)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    counts = graph.snps_per_gene
+    bins = np.arange(0, counts.max() + 10, max(1, int(np.ceil(counts.max() / 40))))
+    ax.hist(counts, bins=bins, color="tab:blue", edgecolor="white")
+    ax.set(xlabel="variants per gene", ylabel="number of genes",
+           title=title or f"{len(counts)} genes, {graph.A.shape[0]} variants (median {int(counts.median())} per gene)")
+    top = counts.sort_values(ascending=False).head(3)
+    for name, value in top.items():
+        ax.annotate(name, (value, 1), xytext=(0, 12), textcoords="offset points", ha="center", fontsize=8,
+                    arrowprops=dict(arrowstyle="-", color="grey"))
+    return ax.figure

@@ -1,0 +1,158 @@
+"""Masked linear layers: a linear map whose connections are given by a (sparse) mask.
+
+:class:`SparseMaskedLinear` stores one weight per *edge* of the mask (a connection between input ``i``
+and output ``k``), and computes ``y[:, k] = b[k] + sum over edges (i, k) of w_e * x[:, i]`` with a gather
+and an ``index_add``. Cost and memory grow with the number of edges, not with ``in x out``, and a
+connection absent from the mask has no weight at all, so it can never affect the output.
+
+:class:`DenseMaskedLinear` is the textbook version, ``x @ (W * M).T + b`` with a dense ``W``; it
+is kept as a reference for tests and for ``benchmarks/bench_masked_layer.py``.
+
+Both take the mask as an ``(in_features, out_features)`` matrix (rows = inputs, columns = outputs;
+for GeneDAE: variants' bits x genes, the paper's ``A'``), as a scipy sparse matrix or an array.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import nn
+
+
+def mask_edges(mask) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """``(input_index, output_index, shape)`` of the nonzero entries of an (in, out) mask.
+
+    Edges are ordered by output then input, so a layer built from the same mask is always the same.
+    """
+    if sp.issparse(mask):
+        coo = sp.coo_matrix(mask)
+        rows, cols, vals = coo.row, coo.col, coo.data
+        keep = vals != 0
+        rows, cols = rows[keep], cols[keep]
+    else:
+        arr = np.asarray(mask)
+        if arr.ndim != 2:
+            raise ValueError(f"mask must be 2-D (in_features x out_features), got shape {arr.shape}")
+        rows, cols = np.nonzero(arr)
+    order = np.lexsort((rows, cols))
+    return rows[order].astype(np.int64), cols[order].astype(np.int64), tuple(int(s) for s in mask.shape)
+
+
+def expand_outputs(mask, nodes_per_output: int):
+    """Give every output ``k`` nodes (the GeneDAE paper's future work: several nodes per gene).
+
+    ``(in, out)`` -> ``(in, out * k)``; output ``o`` becomes columns ``o*k ... o*k + k - 1``, each with the
+    same inputs as ``o``.
+    """
+    if nodes_per_output < 1:
+        raise ValueError(f"nodes_per_output must be >= 1, got {nodes_per_output}")
+    if nodes_per_output == 1:
+        return mask
+    return sp.kron(sp.csr_matrix(mask), np.ones((1, nodes_per_output), dtype=np.float32), format="csr")
+
+
+class SparseMaskedLinear(nn.Module):
+    """Linear layer restricted to the edges of a mask, with one weight per edge.
+
+    Parameters
+    ----------
+    mask : scipy sparse matrix or array of shape (in_features, out_features)
+        Nonzero entries are the allowed connections.
+    bias : bool
+
+    Attributes
+    ----------
+    weight : Parameter of shape (n_edges,)
+    bias : Parameter of shape (out_features,) or None
+    input_index, output_index : LongTensor buffers of shape (n_edges,)
+
+    Notes
+    -----
+    Initialisation follows ``nn.Linear`` with each output's fan-in counted over its edges only:
+    ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``.
+    """
+
+    def __init__(self, mask, bias: bool = True):
+        super().__init__()
+        rows, cols, (n_in, n_out) = mask_edges(mask)
+        self.in_features, self.out_features = n_in, n_out
+        self.register_buffer("input_index", torch.as_tensor(rows))
+        self.register_buffer("output_index", torch.as_tensor(cols))
+        self.weight = nn.Parameter(torch.empty(len(rows)))
+        self.bias = nn.Parameter(torch.empty(n_out)) if bias else None
+        self.reset_parameters()
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.weight.numel())
+
+    def fan_in(self) -> torch.Tensor:
+        """Number of edges into each output, shape (out_features,)."""
+        return torch.bincount(self.output_index, minlength=self.out_features)
+
+    def reset_parameters(self):
+        bound = 1.0 / torch.sqrt(self.fan_in().clamp(min=1).to(torch.float32))
+        with torch.no_grad():
+            u = torch.rand(self.n_edges) * 2 - 1
+            self.weight.copy_(u * bound[self.output_index])
+            if self.bias is not None:
+                self.bias.copy_((torch.rand(self.out_features) * 2 - 1) * bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` of shape (batch, in_features) -> (batch, out_features)."""
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"expected {self.in_features} input features, got {x.shape[-1]}")
+        # features-major layout: gathering/scattering whole rows of length `batch` is ~2x faster on
+        # CPU than indexing along dim 1, in both the forward and the backward pass
+        xt = x.t().contiguous()  # (in_features, batch)
+        contributions = xt.index_select(0, self.input_index) * self.weight[:, None]  # (n_edges, batch)
+        out = xt.new_zeros(self.out_features, x.shape[0]).index_add_(0, self.output_index, contributions).t()
+        return out if self.bias is None else out + self.bias
+
+    def dense_weight(self) -> torch.Tensor:
+        """The equivalent dense weight matrix, shape (out_features, in_features), zero off the mask."""
+        w = self.weight.new_zeros(self.out_features, self.in_features)
+        w[self.output_index, self.input_index] = self.weight
+        return w
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, n_edges={self.n_edges}, "
+                f"bias={self.bias is not None}")
+
+
+class DenseMaskedLinear(nn.Module):
+    """Reference masked layer: a dense ``(out, in)`` weight multiplied by the mask in every forward.
+
+    Parameters
+    ----------
+    mask : array or sparse matrix of shape (in_features, out_features)
+    bias : bool
+    """
+
+    def __init__(self, mask, bias: bool = True):
+        super().__init__()
+        dense = mask.toarray() if sp.issparse(mask) else np.asarray(mask)
+        self.in_features, self.out_features = dense.shape
+        self.register_buffer("mask", torch.as_tensor((dense != 0).T.astype(np.float32)))  # (out, in)
+        self.weight = nn.Parameter(torch.empty(self.out_features, self.in_features))
+        self.bias = nn.Parameter(torch.empty(self.out_features)) if bias else None
+        fan_in = self.mask.sum(dim=1).clamp(min=1)
+        with torch.no_grad():
+            self.weight.copy_((torch.rand_like(self.weight) * 2 - 1) / torch.sqrt(fan_in)[:, None])
+            if self.bias is not None:
+                self.bias.copy_((torch.rand(self.out_features) * 2 - 1) / torch.sqrt(fan_in))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.linear(x, self.weight * self.mask, self.bias)
+
+    @classmethod
+    def from_sparse(cls, layer: SparseMaskedLinear) -> "DenseMaskedLinear":
+        """A dense layer computing exactly what ``layer`` computes (for tests and benchmarks)."""
+        mask = np.zeros((layer.in_features, layer.out_features), np.float32)
+        mask[layer.input_index.numpy(), layer.output_index.numpy()] = 1
+        dense = cls(mask, bias=layer.bias is not None)
+        with torch.no_grad():
+            dense.weight.copy_(layer.dense_weight())
+            if layer.bias is not None:
+                dense.bias.copy_(layer.bias)
+        return dense
