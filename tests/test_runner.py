@@ -104,3 +104,34 @@ def test_cli_run_unknown_notebook_exits_2(capsys):
 
 def test_cli_data_verify_reports_unknown(capsys):
     assert cli.main(["data", "verify", "x/y"]) == 2
+
+
+def test_grid_plan_labels_every_combination(tmp_path):
+    _notebook(tmp_path / "01_a.ipynb", [WRITE])
+    _notebook(tmp_path / "02_b.ipynb", [WRITE])
+    tasks = runner.plan(None, {"profile": "smoke"}, {"01": {"x": [1, 2], "profile": "quick"}}, tmp_path)
+    assert [t.label for t in tasks] == ["01_a__x=1_profile=quick", "01_a__x=2_profile=quick"]
+    assert tasks[1].overrides == {"profile": "quick", "x": 2}
+    assert [t.label for t in runner.plan(["0"], None, None, tmp_path)] == ["01_a", "02_b"]
+    grid_file = tmp_path / "grid.yaml"
+    grid_file.write_text("01_a: [1, 2]\n")
+    with pytest.raises(ValueError, match="grid maps"):
+        runner.load_grid(grid_file)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_runs_a_grid_like_the_local_runner(tmp_path):
+    nbdir = tmp_path / "nb"
+    nbdir.mkdir()
+    _notebook(nbdir / "01_a.ipynb", [WRITE])
+    _notebook(nbdir / "02_bad.ipynb", ["raise ValueError('bad')", WRITE])
+    grid = {"01_a": {"x": [3, 4]}, "02": {"x": [1]}}
+    local = runner.run(profile="smoke", grid=grid, output_root=tmp_path / "local", directory=nbdir)
+    dask = runner.run(profile="smoke", grid=grid, jobs=2, executor="dask", output_root=tmp_path / "dask",
+                      directory=nbdir)
+    assert [(o.name, o.status) for o in dask] == [(o.name, o.status) for o in local] == [
+        ("01_a__x=3", "ok"), ("01_a__x=4", "ok"), ("02_bad__x=1", "failed")]
+    for root in ("local", "dask"):
+        res = json.loads((tmp_path / root / "01_a__x=4" / "results.json").read_text())
+        assert res["metrics"] == {"x": 4}
+        assert "01_a__x=3" in (tmp_path / root / "REPORT.md").read_text()

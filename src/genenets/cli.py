@@ -2,6 +2,7 @@
 
     genenets list                               notebooks, the result each regenerates, parameters
     genenets run [NAME ...] [--profile P] [-p key=value ...] [--jobs N] [--output DIR]
+                 [--grid params.yaml] [--executor local|dask] [--scheduler ADDRESS]
     genenets report                             rewrite figures/REPORT.md from the results present
     genenets data list|fetch|verify [NAME ...]  the data registry
 """
@@ -33,8 +34,10 @@ def _cmd_list(args) -> int:
 def _cmd_run(args) -> int:
     try:
         overrides = runner.parse_overrides(args.param)
+        grid = runner.load_grid(args.grid) if args.grid else None
         outcomes = runner.run(args.names, profile=args.profile, overrides=overrides, jobs=args.jobs,
-                              output_root=Path(args.output) if args.output else None)
+                              output_root=Path(args.output) if args.output else None, grid=grid,
+                              executor=args.executor, scheduler=args.scheduler)
     except ValueError as err:
         print(f"genenets run: {err}", file=sys.stderr)
         return 2
@@ -91,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override a parameter")
     p_run.add_argument("--jobs", type=int, default=1, help="notebooks executed at once")
     p_run.add_argument("--output", help="output root (default: figures/)")
+    p_run.add_argument("--grid", metavar="PARAMS.yaml",
+                       help="parameter grid {notebook: {param: [values]}}: one run per combination")
+    p_run.add_argument("--executor", default="local", choices=["local", "dask"],
+                       help="local kernels, or a Dask cluster (LocalCluster of --jobs workers without --scheduler)")
+    p_run.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786")
     p_run.set_defaults(func=_cmd_run)
     p_rep = sub.add_parser("report", help="rewrite REPORT.md from the results present")
     p_rep.add_argument("--output", help="figures folder (default: figures/)")

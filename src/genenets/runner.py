@@ -12,6 +12,7 @@ and ``run.json``; then ``figures/REPORT.md`` is rewritten.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import traceback
@@ -129,11 +130,13 @@ def _describe_failure(err: Exception) -> str:
 
 
 def execute(info: NotebookInfo, profile: str = "quick", overrides: dict | None = None,
-            output_root: Path | None = None, progress: bool = False, kernel: str = "python3") -> Outcome:
-    """Execute one notebook into ``output_root/<name>/`` and return its outcome (never raises on a
-    failing cell: the failure is reported in the outcome)."""
+            output_root: Path | None = None, progress: bool = False, kernel: str = "python3",
+            label: str | None = None) -> Outcome:
+    """Execute one notebook into ``output_root/<label>/`` (label: the notebook's name) and return its
+    outcome. Never raises on a failing cell: the failure is reported in the outcome."""
     output_root = Path(output_root or figures_dir()).resolve()
-    out_dir = output_root / info.name
+    label = label or info.name
+    out_dir = output_root / label
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
@@ -154,35 +157,101 @@ def execute(info: NotebookInfo, profile: str = "quick", overrides: dict | None =
         prov = json.loads(run_json.read_text())
         prov.setdefault("timings_s", {})["runner_wall"] = round(wall, 2)
         run_json.write_text(json.dumps(prov, indent=2) + "\n")
-    return Outcome(info.name, status, round(wall, 2), out_dir, error)
+    return Outcome(label, status, round(wall, 2), out_dir, error)
 
 
-def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
-        jobs: int = 1, output_root: Path | None = None, report: bool = True) -> list[Outcome]:
-    """Execute notebooks (all when ``names`` is empty), ``jobs`` at a time, then write REPORT.md."""
-    available = {nb.name: nb for nb in discover()}
-    selected = []
-    for name in names or list(available):
+@dataclass
+class Task:
+    """One notebook with one set of parameter overrides, executed into ``output_root/<label>``."""
+
+    info: NotebookInfo
+    overrides: dict
+    label: str
+
+
+def load_grid(path) -> dict:
+    """Read a parameter grid: ``{notebook name or prefix: {parameter: [values, ...]}}`` (YAML)."""
+    grid = yaml.safe_load(Path(path).read_text()) or {}
+    if not isinstance(grid, dict) or not all(isinstance(v, dict) for v in grid.values()):
+        raise ValueError(f"{path}: a grid maps notebook names to {{parameter: [values]}}")
+    return grid
+
+
+def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | None = None,
+         directory: Path | None = None) -> list[Task]:
+    """The tasks of a run: each selected notebook once, or once per combination of its grid values
+    (labelled ``<name>__key=value_...``)."""
+    available = {nb.name: nb for nb in discover(directory)}
+
+    def select(name):
         matches = [n for n in available if n == name or n.startswith(name)]
         if not matches:
             raise ValueError(f"no notebook named {name!r}; have {', '.join(available)}")
-        selected += [available[m] for m in matches if available[m] not in selected]
+        return matches
+
+    tasks: list[Task] = []
+    if grid:
+        for key, axes in grid.items():
+            combos = [dict(zip(axes, values)) for values in itertools.product(
+                *[v if isinstance(v, list) else [v] for v in axes.values()])]
+            for name in select(key):
+                for combo in combos:
+                    label = name + "__" + "_".join(f"{k}={v}" for k, v in combo.items())
+                    tasks.append(Task(available[name], {**(overrides or {}), **combo}, label))
+        return tasks
+    seen = []
+    for name in names or list(available):
+        seen += [m for m in select(name) if m not in seen]
+    return [Task(available[n], dict(overrides or {}), n) for n in seen]
+
+
+def _execute_task(task: Task, profile: str, output_root: Path, progress: bool) -> Outcome:
+    return execute(task.info, profile, task.overrides, output_root, progress, label=task.label)
+
+
+def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
+        jobs: int = 1, output_root: Path | None = None, report: bool = True, grid: dict | None = None,
+        executor: str = "local", scheduler: str | None = None, directory: Path | None = None) -> list[Outcome]:
+    """Execute notebooks (all when ``names`` is empty), then write REPORT.md.
+
+    ``executor="local"`` runs ``jobs`` notebooks at a time in this machine's kernels;
+    ``executor="dask"`` fans the tasks out over a Dask cluster (``scheduler`` address, or a
+    LocalCluster of ``jobs`` workers), each worker executing notebooks with papermill.
+    """
+    if executor not in ("local", "dask"):
+        raise ValueError(f"unknown executor {executor!r}; choose local or dask")
+    tasks = plan(names, overrides, grid, directory)
     output_root = Path(output_root or figures_dir()).resolve()
+    single = jobs == 1 and len(tasks) == 1 and executor == "local"
     outcomes: list[Outcome] = []
-    bar = tqdm(total=len(selected), desc=f"notebooks ({profile})", unit="nb")
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(execute, nb, profile, overrides, output_root, jobs == 1 and len(selected) == 1): nb
-                   for nb in selected}
-        for fut in as_completed(futures):
-            outcome = fut.result()
-            outcomes.append(outcome)
-            bar.set_postfix_str(f"{outcome.name}: {outcome.status}")
-            bar.update(1)
+    bar = tqdm(total=len(tasks), desc=f"notebooks ({profile}, {executor})", unit="nb")
+
+    def collect(outcome: Outcome):
+        outcomes.append(outcome)
+        bar.set_postfix_str(f"{outcome.name}: {outcome.status}")
+        bar.update(1)
+
+    if executor == "dask":
+        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+        cluster = None if scheduler else LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
+                                                      processes=True, dashboard_address=None)
+        with Client(scheduler or cluster) as client:
+            futures = [client.submit(_execute_task, t, profile, output_root, False, pure=False) for t in tasks]
+            for fut in dask_completed(futures):
+                collect(fut.result())
+        if cluster is not None:
+            cluster.close()
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(_execute_task, t, profile, output_root, single) for t in tasks]
+            for fut in as_completed(futures):
+                collect(fut.result())
     bar.close()
-    order = {nb.name: i for i, nb in enumerate(selected)}
+    order = {t.label: i for i, t in enumerate(tasks)}
     outcomes.sort(key=lambda o: order[o.name])
     if report:
-        write_report(output_root, [nb.as_dict() for nb in discover()], [o.as_dict() for o in outcomes])
+        write_report(output_root, [nb.as_dict() for nb in discover(directory)], [o.as_dict() for o in outcomes])
     return outcomes
 
 

@@ -7,6 +7,12 @@ classifiers (batch = ``(x, y)``) and graph networks (batch = a torch-geometric `
 Features: Adam (or any ``torch.optim`` optimizer by name), validation loss per epoch, optional
 early stopping that restores the best weights, a checkpoint per epoch from which an interrupted
 run resumes with the same result, and a tqdm progress bar.
+
+Across processes and machines: launch the same script with ``torchrun``, call
+:func:`init_distributed` first and build the training loader with ``make_loader(...,
+distributed=True)``; ``fit`` then wraps the model in ``DistributedDataParallel`` (gloo on CPU,
+nccl on GPU), averages the epoch losses over processes and writes checkpoints from rank 0 only.
+Under DDP, ``loss_fn`` must call ``model(...)`` itself (not its submodules) so gradients are synchronized.
 """
 from __future__ import annotations
 
@@ -18,14 +24,33 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+import torch.distributed as dist
+from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 from tqdm.auto import tqdm
 
 LossFn = Callable[[torch.nn.Module, object], torch.Tensor]
 
 
+def is_distributed() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
+def init_distributed(backend: str | None = None) -> tuple[int, int]:
+    """Join the process group started by ``torchrun`` (env:// rendezvous); return ``(rank, world_size)``.
+
+    Without torchrun's environment this is a single process: ``(0, 1)``, nothing initialized.
+    """
+    import os
+
+    if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
+        return 0, 1
+    if not is_distributed():
+        dist.init_process_group(backend or ("nccl" if torch.cuda.is_available() else "gloo"))
+    return dist.get_rank(), dist.get_world_size()
+
+
 def make_loader(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0,
-                dtype=torch.float32) -> DataLoader:
+                dtype=torch.float32, distributed: bool = False) -> DataLoader:
     """A DataLoader over aligned arrays (first axis = samples).
 
     Parameters
@@ -35,13 +60,23 @@ def make_loader(*arrays, batch_size: int = 256, shuffle: bool = False, seed: int
     batch_size : int
     shuffle : bool
         Shuffle every epoch, reproducibly from ``seed``.
+    distributed : bool
+        Give each process of a ``torch.distributed`` group its share of every epoch
+        (``DistributedSampler``; one process when no group is initialized). With the same
+        ``seed``, one process with batch size ``k * b`` and ``k`` processes with ``b`` see the
+        same samples per step, so their loss curves agree.
     """
     tensors = []
     for a in arrays:
         t = torch.as_tensor(np.asarray(a))
         tensors.append(t.to(dtype) if t.is_floating_point() or t.dtype == torch.bool else t)
+    dataset = TensorDataset(*tensors)
+    if distributed:
+        replicas, rank = (dist.get_world_size(), dist.get_rank()) if is_distributed() else (1, 0)
+        sampler = DistributedSampler(dataset, num_replicas=replicas, rank=rank, shuffle=shuffle, seed=seed)
+        return DataLoader(dataset, batch_size=batch_size, sampler=sampler)
     generator = torch.Generator().manual_seed(seed)
-    return DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
 def to_device(batch, device):
@@ -118,6 +153,13 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
     device = torch.device(device)
     model.to(device)
     opt = getattr(torch.optim, optimizer)(model.parameters(), lr=lr, **(optimizer_kwargs or {}))
+    distributed = is_distributed()
+    rank = dist.get_rank() if distributed else 0
+    if distributed:
+        from torch.nn.parallel import DistributedDataParallel
+
+        ddp = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    step_model = ddp if distributed else model
     history = History()
     best_state, best_loss, since_best, start = None, float("inf"), 0, 0
 
@@ -132,19 +174,26 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
         if state.get("loader_rng") is not None and getattr(train_loader, "generator", None) is not None:
             train_loader.generator.set_state(state["loader_rng"])
 
-    bar = tqdm(range(start, epochs), desc=desc, disable=not progress, leave=False)
+    bar = tqdm(range(start, epochs), desc=desc, disable=not progress or rank != 0, leave=False)
     for epoch in bar:
-        model.train()
+        sampler = getattr(train_loader, "sampler", None)
+        if hasattr(sampler, "set_epoch"):  # DistributedSampler reshuffles per epoch
+            sampler.set_epoch(epoch)
+        step_model.train()
         total, n = 0.0, 0
         for batch in train_loader:
             batch = to_device(batch, device)
             opt.zero_grad()
-            loss = loss_fn(model, batch)
+            loss = loss_fn(step_model, batch)
             loss.backward()
             opt.step()
             size = _batch_size(batch)
             total += float(loss.detach()) * size
             n += size
+        if distributed:  # epoch loss over all processes' samples
+            sums = torch.tensor([total, float(n)], dtype=torch.float64)
+            dist.all_reduce(sums)
+            total, n = float(sums[0]), int(sums[1])
         history.train_loss.append(total / max(n, 1))
         monitored = history.train_loss[-1]
         if val_loader is not None:
@@ -160,7 +209,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
                 best_state = copy.deepcopy(model.state_dict())
             else:
                 since_best += 1
-        if checkpoint is not None:
+        if checkpoint is not None and rank == 0:
             torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": history,
                         "best_state": best_state, "best_loss": best_loss, "since_best": since_best,
                         "torch_rng": torch.get_rng_state(),
