@@ -75,3 +75,19 @@ def test_predict_concatenates_batches():
     out = train.predict(model, train.make_loader(X, batch_size=16))
     assert out.shape == (70, 2)
     assert np.allclose(out, model(torch.tensor(X)).detach().numpy(), atol=1e-6)
+
+
+def test_mixed_precision_stays_within_stated_tolerance():
+    """bfloat16 autocast on CPU (float16 on CUDA): final loss within 5% (relative) of full precision,
+    weights within 0.05 of it. This is the tolerance the README states for ``amp=True``."""
+    X, y = _data()
+    results = {}
+    for amp in (False, True):
+        seed_everything(0)
+        model = torch.nn.Linear(3, 1)
+        loader = train.make_loader(X, y, batch_size=32, shuffle=True, seed=0)
+        hist = train.fit(model, loader, mse, epochs=30, lr=0.05, progress=False, amp=amp)
+        results[amp] = (hist.train_loss[-1], model.weight.detach().clone())
+    assert results[True][0] == pytest.approx(results[False][0], rel=0.05, abs=2e-3)
+    assert torch.allclose(results[True][1], results[False][1], atol=0.05)
+    assert not torch.equal(results[True][1], results[False][1])  # autocast really changed the arithmetic
