@@ -1,0 +1,72 @@
+"""Sigmoid autoencoders of the deep-autoencoder disease-module paper, and its reverse network.
+
+- :class:`SigmoidAutoencoder` with ``n_hidden=1`` is the shallow autoencoder (SAE): genes -> W -> genes.
+  With ``n_hidden=3`` it is the deep autoencoder (deepAE): genes -> W -> W -> W -> genes. Every layer,
+  the output included, is linear + sigmoid (inputs are min-max scaled to [0, 1]).
+- :class:`ReverseNetwork` maps a phenotype one-hot vector through one sigmoid hidden layer to the
+  compressed representation of a given autoencoder layer ("reverse training").
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class SigmoidAutoencoder(nn.Module):
+    """Fully connected sigmoid autoencoder with ``n_hidden`` hidden layers of equal ``width``.
+
+    Parameters
+    ----------
+    n_genes : int
+    width : int
+        Nodes per hidden layer.
+    n_hidden : int
+        1 (shallow) or more (deep, the paper uses 3).
+
+    Layers are numbered 1..n_hidden; :meth:`hidden` returns a layer's activations and
+    :meth:`decode_from` propagates activations of a layer to the output.
+    """
+
+    def __init__(self, n_genes: int, width: int, n_hidden: int = 1):
+        super().__init__()
+        if n_genes < 1 or width < 1 or n_hidden < 1:
+            raise ValueError(f"n_genes, width and n_hidden must be >= 1, got {n_genes}, {width}, {n_hidden}")
+        self.n_genes, self.width, self.n_hidden = n_genes, width, n_hidden
+        sizes = [n_genes] + [width] * n_hidden + [n_genes]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def hidden(self, x: torch.Tensor, layer: int) -> torch.Tensor:
+        """Activations of hidden layer ``layer`` (1-based), shape (n_samples, width), for inputs (n_samples, n_genes)."""
+        self._check_layer(layer)
+        for lin in self.layers[:layer]:
+            x = torch.sigmoid(lin(x))
+        return x
+
+    def decode_from(self, h: torch.Tensor, layer: int) -> torch.Tensor:
+        """Output (n, n_genes) from activations ``h`` (n, width) of hidden layer ``layer`` (1-based)."""
+        self._check_layer(layer)
+        for lin in self.layers[layer:]:
+            h = torch.sigmoid(lin(h))
+        return h
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruction (n_samples, n_genes) of ``x`` (n_samples, n_genes)."""
+        for lin in self.layers:
+            x = torch.sigmoid(lin(x))
+        return x
+
+    def _check_layer(self, layer: int):
+        if not 1 <= layer <= self.n_hidden:
+            raise ValueError(f"layer must be in 1..{self.n_hidden}, got {layer}")
+
+
+class ReverseNetwork(nn.Module):
+    """Phenotype one-hot (n, n_phenotypes) -> sigmoid hidden (n, n_between) -> sigmoid code (n, width)."""
+
+    def __init__(self, n_phenotypes: int, width: int, n_between: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(n_phenotypes, n_between), nn.Sigmoid(), nn.Linear(n_between, width),
+                                 nn.Sigmoid())
+
+    def forward(self, onehot: torch.Tensor) -> torch.Tensor:
+        return self.net(onehot)

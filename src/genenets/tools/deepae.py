@@ -1,0 +1,576 @@
+"""Deriving disease modules from the compressed transcriptional space of a deep autoencoder.
+
+The analyses of notebooks 03-06 (Dwivedi et al., Nat Commun 2020): one trained family of sigmoid
+autoencoders (shallow SAE and 3-layer deepAE at several widths), cached on disk so that every
+notebook reuses it, then
+
+- reconstruction (Fig. 1): 1 - R^2 globally and gene-wise vs width, power law, PCA anchor;
+- clustering (Fig. 3): silhouette per group of each layer's codes (2 PCs) vs PCA of all genes;
+- light-up (Fig. 4): genes lit by each hidden node, their interactome distance and betweenness
+  against random gene sets;
+- reverse training (Fig. 2): phenotype -> code -> decoder gives gene scores per disease; GWAS
+  enrichment, planted-gene recall, and a case-vs-control t-test baseline.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from scipy import stats as sps
+from sklearn.decomposition import PCA
+from sklearn.metrics import r2_score, silhouette_samples
+from sklearn.model_selection import train_test_split
+
+from .. import stats as gstats
+from .. import train as gtrain
+from ..data.expression import ExpressionPreprocessor, ExpressionSet, load_leukemia, load_pbmc68k
+from ..models.autoencoder import ReverseNetwork, SigmoidAutoencoder
+
+#: The paper's optimiser settings.
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
+MODEL_KINDS = {"SAE": 1, "deepAE": 3}
+
+
+def cache_root() -> Path:
+    """``$GENENETS_CACHE_DIR`` or ``data/cache/deepae`` of the checkout (git-ignored)."""
+    env = os.environ.get("GENENETS_CACHE_DIR")
+    root = Path(env) if env else Path(__file__).resolve().parents[3] / "data" / "cache"
+    return root / "deepae"
+
+
+# ----------------------------------------------------------------------------------------------
+# data
+
+
+@dataclass
+class PreparedData:
+    """Preprocessed train/validation matrices (n_samples, n_genes) in [0, 1] with their labels."""
+
+    name: str
+    X_train: np.ndarray
+    X_val: np.ndarray
+    genes: pd.Index
+    labels_train: pd.DataFrame
+    labels_val: pd.DataFrame
+    preprocessor: ExpressionPreprocessor
+    truth: object = None
+    info: dict = field(default_factory=dict)
+
+    @property
+    def X_all(self) -> np.ndarray:
+        return np.concatenate([self.X_train, self.X_val])
+
+    @property
+    def labels_all(self) -> pd.DataFrame:
+        return pd.concat([self.labels_train, self.labels_val])
+
+    def fingerprint(self) -> str:
+        """Hash of the training matrix and genes: the data part of a model's cache key."""
+        h = hashlib.sha256(np.ascontiguousarray(self.X_train).tobytes())
+        h.update("\n".join(self.genes).encode())
+        return h.hexdigest()[:16]
+
+
+def load_dataset(dataset: str = "simulated", *, n_genes: int = 2000, n_samples: int = 2000, seed: int = 0,
+                 **simulate_kwargs) -> tuple[ExpressionSet, object, dict]:
+    """An expression set by name, its truth (simulated only, else None) and preprocessing settings.
+
+    ``dataset``: ``"simulated"`` (compendium on the real interactome), ``"pbmc68k"`` (counts, cell types)
+    or ``"leukemia"`` (arrays, ALL/AML, noise floor 20).
+    """
+    if dataset == "simulated":
+        from ..simulate.compendium import simulate_compendium
+
+        comp = simulate_compendium(n_genes=n_genes, n_samples=n_samples, seed=seed, **simulate_kwargs)
+        es = ExpressionSet(comp.counts, comp.labels, name="simulated", is_counts=True)
+        return es, comp.truth, {"log": True, "floor": None}
+    if dataset == "pbmc68k":
+        return load_pbmc68k(), None, {"log": True, "floor": None}
+    if dataset == "leukemia":
+        return load_leukemia(), None, {"log": True, "floor": 20.0}
+    raise ValueError(f"unknown dataset {dataset!r}; choose 'simulated', 'pbmc68k' or 'leukemia'")
+
+
+def prepare(es: ExpressionSet, truth=None, *, log: bool = True, floor: float | None = None,
+            val_fraction: float = 0.2, seed: int = 0, stratify: str | None = "cell_type") -> PreparedData:
+    """Split samples into train/validation (stratified by ``stratify`` where every group has 2+ samples)
+    and preprocess, fitting the floor/log/min-max on the training samples only."""
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    strat = None
+    if stratify and stratify in es.labels and es.labels[stratify].value_counts().min() >= 2:
+        strat = es.labels[stratify]
+    idx_train, idx_val = train_test_split(np.arange(es.shape[0]), test_size=val_fraction, random_state=seed,
+                                          stratify=strat)
+    pre = ExpressionPreprocessor(log=log, floor=floor)
+    X_train = pre.fit_transform(es.values.iloc[idx_train], source=es.name)
+    X_val = pre.transform(es.values.iloc[idx_val], source=es.name)
+    info = {"n_samples": es.shape[0], "n_genes_in": es.shape[1], "n_genes": len(pre.genes_),
+            "n_constant_genes_dropped": len(pre.constant_genes_), "n_floored_values": pre.n_floored_,
+            **es.info}
+    return PreparedData(es.name, X_train, X_val, pre.genes_, es.labels.iloc[idx_train], es.labels.iloc[idx_val],
+                        pre, truth, info)
+
+
+# ----------------------------------------------------------------------------------------------
+# the model family, trained once per parameter set and cached
+
+
+@dataclass
+class TrainedModel:
+    kind: str
+    width: int
+    model: SigmoidAutoencoder
+    history: pd.DataFrame
+    from_cache: bool
+
+
+def _mse(model, batch):
+    return torch.nn.functional.mse_loss(model(batch[0]), batch[0])
+
+
+def train_autoencoder(data: PreparedData, kind: str, width: int, *, epochs: int = 50, lr: float = 1e-4,
+                      batch_size: int = 256, seed: int = 0, device="cpu", patience: int | None = None,
+                      cache: bool = True, progress: bool = False) -> TrainedModel:
+    """Train (or load from the cache) one autoencoder on ``data.X_train`` with the paper's Adam settings.
+
+    The cache key hashes the training data and every training parameter, so a changed setting trains a
+    new model and an unchanged one is loaded (notebooks 04-06 reuse what 03 trained).
+    """
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"kind must be one of {list(MODEL_KINDS)}, got {kind!r}")
+    key = dict(data=data.fingerprint(), kind=kind, width=int(width), epochs=int(epochs), lr=float(lr),
+               batch_size=int(batch_size), seed=int(seed), patience=patience, betas=ADAM_BETAS, eps=ADAM_EPS)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
+    path = cache_root() / f"{kind}_w{width}_{digest}.pt"
+    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind])
+    if cache and path.exists():
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        return TrainedModel(kind, width, model.eval(), pd.DataFrame(state["history"]), True)
+    torch.manual_seed(seed)  # same initial weights for the same key, whatever ran before
+    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind])
+    train_loader = gtrain.make_loader(data.X_train, batch_size=batch_size, shuffle=True, seed=seed)
+    val_loader = gtrain.make_loader(data.X_val, batch_size=1024)
+    hist = gtrain.fit(model, train_loader, _mse, val_loader=val_loader, epochs=epochs, lr=lr, optimizer="Adam",
+                      optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS}, patience=patience, device=device,
+                      progress=progress, desc=f"{kind} w={width}")
+    model.to("cpu").eval()
+    history = hist.to_frame()
+    if cache:  # atomic write: notebooks running side by side never read a half-written file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            torch.save({"model": model.state_dict(), "history": history.to_dict("list"), "key": key}, tmp.name)
+        os.replace(tmp.name, path)
+    return TrainedModel(kind, width, model, history, False)
+
+
+def train_family(data: PreparedData, widths, kinds=("SAE", "deepAE"), **kwargs) -> dict:
+    """``{(kind, width): TrainedModel}`` for every kind and width (see :func:`train_autoencoder`)."""
+    return {(kind, int(w)): train_autoencoder(data, kind, int(w), **kwargs) for kind in kinds for w in widths}
+
+
+def _np(model, X, fn=None) -> np.ndarray:
+    with torch.no_grad():
+        t = torch.as_tensor(X, dtype=torch.float32)
+        return (fn(t) if fn else model(t)).numpy()
+
+
+# ----------------------------------------------------------------------------------------------
+# 03 reconstruction
+
+
+def one_minus_r2(X, X_hat) -> dict:
+    """1 - R^2 of a reconstruction ``X_hat`` of ``X`` (both (n_samples, n_genes)).
+
+    ``global``: one R^2 over all values against the global mean (global variance);
+    ``genewise``: mean over genes of each gene's 1 - R^2 (each gene's own variance; genes constant in ``X``
+    are left out, as their R^2 is undefined).
+    """
+    X, X_hat = np.asarray(X, float), np.asarray(X_hat, float)
+    if X.shape != X_hat.shape:
+        raise ValueError(f"X and X_hat differ in shape: {X.shape} vs {X_hat.shape}")
+    varying = X.std(axis=0) > 0
+    return {"global": 1 - r2_score(X.ravel(), X_hat.ravel()),
+            "genewise": 1 - r2_score(X[:, varying], X_hat[:, varying], multioutput="uniform_average")}
+
+
+def reconstruction_table(family: dict, data: PreparedData, pca: bool = True) -> pd.DataFrame:
+    """Long table: ``model``, ``width``, ``split``, ``global``, ``genewise`` (1 - R^2) for each trained
+    model and, as the same-run anchor, PCA with as many components as hidden nodes (fitted on train)."""
+    rows = []
+    for (kind, width), tm in family.items():
+        for split, X in (("train", data.X_train), ("validation", data.X_val)):
+            rows.append({"model": kind, "width": width, "split": split, **one_minus_r2(X, _np(tm.model, X))})
+    if pca:
+        for width in sorted({w for _, w in family}):
+            n_comp = min(width, *data.X_train.shape)
+            p = PCA(n_components=n_comp, random_state=0).fit(data.X_train)
+            for split, X in (("train", data.X_train), ("validation", data.X_val)):
+                X_hat = p.inverse_transform(p.transform(X))
+                rows.append({"model": "PCA", "width": width, "split": split, **one_minus_r2(X, X_hat)})
+    return pd.DataFrame(rows)
+
+
+def fit_power_law(widths, errors) -> dict:
+    """Least-squares fit of ``error = a * width ** (-b)`` on log-log axes (scipy ``linregress``).
+    Returns ``a``, ``b`` and the fit's ``r2``."""
+    w, e = np.asarray(widths, float), np.asarray(errors, float)
+    ok = (w > 0) & (e > 0)
+    if ok.sum() < 2:
+        raise ValueError("a power law needs at least two widths with positive error")
+    fit = sps.linregress(np.log(w[ok]), np.log(e[ok]))
+    return {"a": float(np.exp(fit.intercept)), "b": float(-fit.slope), "r2": float(fit.rvalue ** 2)}
+
+
+def matching_width(table: pd.DataFrame, split: str = "validation", measure: str = "global") -> dict:
+    """Width at which the deepAE reaches the SAE's error at its largest width: empirically (the smallest
+    deepAE width whose error is at most that) and from the deepAE's power law."""
+    t = table[table["split"] == split]
+    sae = t[t["model"] == "SAE"].sort_values("width")
+    deep = t[t["model"] == "deepAE"].sort_values("width")
+    target = float(sae[measure].iloc[-1])
+    reached = deep.loc[deep[measure] <= target, "width"]
+    law = fit_power_law(deep["width"], deep[measure])
+    return {"sae_width": int(sae["width"].iloc[-1]), "sae_error": target,
+            "deep_width_empirical": int(reached.min()) if len(reached) else None,
+            "deep_width_power_law": float((law["a"] / target) ** (1 / law["b"])) if law["b"] > 0 else None}
+
+
+def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None):
+    """Fig. 1-style panels: 1 - R^2 vs width (log2) for global and gene-wise error, train (dashed) and
+    validation (solid), per model; optional power-law curves ``{model: {"a", "b"}}`` (validation)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
+    colours = {"SAE": "tab:blue", "deepAE": "tab:red", "PCA": "tab:grey"}
+    for ax, measure in zip(axes, ("global", "genewise")):
+        for (model, split), sub in table.groupby(["model", "split"]):
+            sub = sub.sort_values("width")
+            ax.plot(sub["width"], sub[measure], marker="o", color=colours.get(model), ls="-" if split == "validation"
+                    else "--", label=f"{model} {split}")
+        for model, law in (laws or {}).items():
+            w = np.geomspace(table["width"].min(), table["width"].max(), 50)
+            ax.plot(w, law["a"] * w ** (-law["b"]), color=colours.get(model), ls=":", lw=1,
+                    label=f"{model} power law (b={law['b']:.2f})" if measure == "global" else None)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set(xlabel="hidden nodes per layer", ylabel=f"1 - R² ({measure})",
+               title=f"Reconstruction error, {'global variance' if measure == 'global' else 'gene-wise variance'}")
+    axes[1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# 04 clustering
+
+
+def layer_codes(model: SigmoidAutoencoder, X, layer: int) -> np.ndarray:
+    """Activations (n_samples, width) of hidden ``layer`` for inputs ``X`` (n_samples, n_genes)."""
+    return _np(model, X, lambda t: model.hidden(t, layer))
+
+
+def silhouette_by_group(embedding, labels) -> tuple[pd.Series, list]:
+    """Mean silhouette (sklearn ``silhouette_samples``) of each group in ``embedding`` (n_samples, d).
+
+    Groups with a single sample have no silhouette: they are excluded and returned in the second value.
+    """
+    labels = pd.Series(np.asarray(labels, dtype=str))
+    counts = labels.value_counts()
+    singletons = sorted(counts.index[counts < 2])
+    keep = ~labels.isin(singletons).to_numpy()
+    if labels[keep].nunique() < 2:
+        raise ValueError("silhouette needs at least two groups with 2+ samples each")
+    s = silhouette_samples(np.asarray(embedding)[keep], labels[keep].to_numpy())
+    return pd.Series(s).groupby(labels[keep].to_numpy()).mean(), singletons
+
+
+def clustering_table(model: SigmoidAutoencoder, X, labels: pd.DataFrame, label_columns, seed: int = 0):
+    """Silhouette per group of each hidden layer's codes (2 PCs) and of PCA on all genes (2 PCs).
+
+    Returns a long DataFrame (``grouping``, ``group``, ``method``, ``silhouette``, ``n``) and the excluded
+    singleton groups ``{grouping: [groups]}``.
+    """
+    embeddings = {"PCA (all genes)": PCA(2, random_state=seed).fit_transform(X)}
+    for layer in range(1, model.n_hidden + 1):
+        embeddings[f"layer {layer}"] = PCA(2, random_state=seed).fit_transform(layer_codes(model, X, layer))
+    rows, excluded = [], {}
+    for col in label_columns:
+        sizes = labels[col].value_counts()
+        for method, emb in embeddings.items():
+            sil, singles = silhouette_by_group(emb, labels[col])
+            excluded[col] = singles
+            rows += [{"grouping": col, "group": g, "method": method, "silhouette": float(v), "n": int(sizes[g])}
+                     for g, v in sil.items()]
+    return pd.DataFrame(rows), excluded, embeddings
+
+
+def wins_against_pca(table: pd.DataFrame, reference: str = "PCA (all genes)") -> pd.DataFrame:
+    """For each method: groups where its silhouette beats the reference's, the odds ratio wins/losses and
+    a two-sided binomial test (scipy ``binomtest``, p = 0.5) over all groups of all groupings."""
+    ref = table[table["method"] == reference].set_index(["grouping", "group"])["silhouette"]
+    rows = []
+    for method, sub in table[table["method"] != reference].groupby("method", sort=False):
+        s = sub.set_index(["grouping", "group"])["silhouette"]
+        diff = (s - ref.reindex(s.index)).dropna()
+        wins, ties = int((diff > 0).sum()), int((diff == 0).sum())
+        n = len(diff) - ties
+        losses = n - wins
+        rows.append({"method": method, "wins": wins, "losses": losses, "n_groups": n,
+                     "odds_ratio": wins / losses if losses else float("inf"),
+                     "binom_p": sps.binomtest(wins, n, 0.5).pvalue if n else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def plot_clustering(embeddings: dict, labels, table: pd.DataFrame, grouping: str):
+    """Top: the 2-PC embedding of each method coloured by group; bottom: silhouette per group."""
+    labels = np.asarray(labels, dtype=str)
+    groups = sorted(set(labels))
+    palette = dict(zip(groups, plt.get_cmap("tab10" if len(groups) <= 10 else "tab20").colors))
+    n = len(embeddings)
+    fig = plt.figure(figsize=(3.3 * n, 7.2))
+    grid = fig.add_gridspec(2, n, height_ratios=[1, 1.1])
+    for i, (method, emb) in enumerate(embeddings.items()):
+        ax = fig.add_subplot(grid[0, i])
+        for g in groups:
+            m = labels == g
+            ax.scatter(emb[m, 0], emb[m, 1], s=4, alpha=0.6, color=palette[g], label=g, rasterized=True)
+        ax.set(title=method, xticks=[], yticks=[], xlabel="PC1", ylabel="PC2")
+    ax.legend(frameon=False, fontsize=7, markerscale=3, bbox_to_anchor=(1.02, 1), loc="upper left")
+    ax = fig.add_subplot(grid[1, :])
+    sub = table[table["grouping"] == grouping].pivot(index="group", columns="method", values="silhouette")
+    sub = sub[list(embeddings)]
+    sub.plot.bar(ax=ax, width=0.8)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set(ylabel="mean silhouette (2 PCs)", xlabel="", title=f"Silhouette per {grouping}")
+    ax.tick_params(axis="x", labelrotation=30)
+    plt.setp(ax.get_xticklabels(), ha="right", fontsize=8)
+    ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# 05 light-up
+
+
+def lightup(model: SigmoidAutoencoder, X, layer: int) -> np.ndarray:
+    """Output (width, n_genes) when each node of ``layer`` alone is set to its maximum activation over
+    ``X`` (n_samples, n_genes) and every other node of that layer to zero."""
+    codes = layer_codes(model, X, layer)
+    h = np.diag(codes.max(axis=0)).astype(np.float32)
+    return _np(model, h, lambda t: model.decode_from(t, layer))
+
+
+def lightup_ks(n_genes: int, k_min: int = 8, fraction: float = 0.05) -> list[int]:
+    """Powers of two from ``k_min`` up to ``fraction`` of the gene count (at least one k)."""
+    k_max = max(k_min, int(fraction * n_genes))
+    return [2 ** e for e in range(int(np.log2(k_min)), int(np.log2(k_max)) + 1)]
+
+
+def lightup_topology(lit: dict, genes, topology, ks, n_random: int = 200, seed: int = 0) -> tuple:
+    """Interactome distance and betweenness of each node's top-k lit genes against random sets.
+
+    Parameters
+    ----------
+    lit : dict ``{layer name: array (width, n_genes)}`` from :func:`lightup`
+    genes : Index of the n_genes gene names (columns of the arrays)
+    topology : :class:`genenets.graph.GeneSetTopology` over the measured genes
+        Genes outside the interactome are skipped when ranking (they cannot have a distance).
+    ks : list of int
+    n_random : random sets of each size k (the same null for every node)
+
+    Returns
+    -------
+    (per-node DataFrame: ``layer``, ``node``, ``k``, ``distance``, ``distance_p``, ``betweenness``,
+    ``betweenness_p``; null DataFrame: ``k``, ``distance``, ``betweenness``)
+    """
+    rng = np.random.default_rng(seed)
+    in_net = np.array([g in topology._pos for g in genes])
+    names = np.asarray(genes)[in_net]
+    nulls = {k: topology.null(k, n_random, rng).assign(k=k) for k in ks}
+    rows = []
+    for layer, out in lit.items():
+        order = np.argsort(-out[:, in_net], axis=1, kind="stable")
+        for node in range(out.shape[0]):
+            for k in ks:
+                rows.append({"layer": layer, "node": node, "k": k,
+                             **topology.test(names[order[node, :k]], nulls[k])})
+    return pd.DataFrame(rows), pd.concat(nulls.values(), ignore_index=True)
+
+
+def lightup_summary(per_node: pd.DataFrame, null: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """Per layer and k: median distance/betweenness of the nodes, of the random sets, the fraction of
+    nodes with empirical p < alpha, and a one-sided Mann-Whitney test of nodes vs random sets."""
+    rows = []
+    for (layer, k), sub in per_node.groupby(["layer", "k"], sort=False):
+        nk = null[null["k"] == k]
+        d_p = sps.mannwhitneyu(sub["distance"], nk["distance"], alternative="less").pvalue
+        row = {"layer": layer, "k": k, "n_nodes": len(sub), "median_distance": sub["distance"].median(),
+               "random_median_distance": nk["distance"].median(),
+               "frac_nodes_distance_p": float((sub["distance_p"] < alpha).mean()), "distance_mwu_p": d_p}
+        if "betweenness" in sub:
+            row.update(median_betweenness=sub["betweenness"].median(),
+                       random_median_betweenness=nk["betweenness"].median(),
+                       frac_nodes_betweenness_p=float((sub["betweenness_p"] < alpha).mean()),
+                       betweenness_mwu_p=sps.mannwhitneyu(sub["betweenness"], nk["betweenness"],
+                                                          alternative="greater").pvalue)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_lightup(per_node: pd.DataFrame, null: pd.DataFrame):
+    """Fig. 4-style: distance (left) and betweenness (right) of lit gene sets vs k, per layer, with the
+    random sets' median and 5-95 % band."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, col, better in zip(axes, ("distance", "betweenness"), ("lower", "higher")):
+        q = null.groupby("k")[col].quantile([0.05, 0.5, 0.95]).unstack()
+        ax.fill_between(q.index, q[0.05], q[0.95], color="grey", alpha=0.25, label="random sets 5-95 %")
+        ax.plot(q.index, q[0.5], color="grey", ls="--", label="random sets median")
+        for layer, sub in per_node.groupby("layer", sort=False):
+            m = sub.groupby("k")[col].median()
+            ax.plot(m.index, m.values, marker="o", label=f"{layer} nodes median")
+        ax.set_xscale("log", base=2)
+        ax.set(xlabel="top-k lit genes", ylabel=("harmonic-mean shortest path" if col == "distance"
+                                                 else "mean betweenness centrality"),
+               title=f"Lit gene sets: {col} ({better} = more central/clustered)")
+    axes[1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# 06 reverse training and disease genes
+
+
+def reverse_scores(model: SigmoidAutoencoder, X, phenotypes, layer: int, *, n_between: int = 64,
+                   epochs: int = 100, lr: float = 1e-3, batch_size: int = 256, seed: int = 0,
+                   device="cpu") -> pd.DataFrame:
+    """Reverse training: fit phenotype one-hot -> code of ``layer`` (MSE, the autoencoder frozen), then
+    decode each phenotype's predicted code from ``layer``.
+
+    Parameters
+    ----------
+    X : array (n_samples, n_genes), phenotypes : array (n_samples,) of labels
+
+    Returns
+    -------
+    DataFrame (n_phenotypes, n_genes): the decoded expression profile of each phenotype.
+    """
+    phenotypes = pd.Series(np.asarray(phenotypes, dtype=str))
+    classes = sorted(phenotypes.unique())
+    if len(classes) < 2:
+        raise ValueError("reverse training needs at least two phenotypes")
+    onehot = pd.get_dummies(phenotypes)[classes].to_numpy(np.float32)
+    codes = layer_codes(model, X, layer)
+    torch.manual_seed(seed)
+    rev = ReverseNetwork(len(classes), model.width, n_between)
+    loader = gtrain.make_loader(onehot, codes, batch_size=batch_size, shuffle=True, seed=seed)
+    gtrain.fit(rev, loader, lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]), epochs=epochs, lr=lr,
+               optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS}, device=device, progress=False)
+    rev.to("cpu").eval()
+    eye = torch.eye(len(classes))
+    with torch.no_grad():
+        out = model.decode_from(rev(eye), layer).numpy()
+    return pd.DataFrame(out, index=classes)
+
+
+def top_genes(score: pd.Series, n: int) -> list:
+    """The ``n`` genes with the largest absolute score (ties broken by gene order)."""
+    return list(score.abs().sort_values(ascending=False, kind="stable").index[:n])
+
+
+def disease_gene_table(scores: dict, genes, diseases, gwas_sets: dict, top_n: int, planted: dict | None = None):
+    """Enrichment of each method's top-N genes per disease for the disease's GWAS genes.
+
+    Parameters
+    ----------
+    scores : ``{method: DataFrame (n_diseases, n_genes)}`` gene scores per disease (larger |score| = more
+        disease-related), e.g. reverse-training differences from the healthy profile, or t statistics
+    genes : the n_genes names (the test universe)
+    gwas_sets : ``{disease: set of genes}``; a disease whose set has no measured gene is excluded and
+        reported in ``attrs["excluded"]``
+    planted : ``{disease: set}``, optional simulated truth: recall of planted genes in the top N
+
+    Returns
+    -------
+    DataFrame: ``method``, ``disease``, overlap, odds_ratio, p (one-sided Fisher), ``recall_planted``.
+    """
+    universe = set(genes)
+    rows, excluded = [], []
+    for d in diseases:
+        ref = set(gwas_sets.get(d, set())) & universe
+        if not ref:
+            excluded.append(d)
+            continue
+        for method, table in scores.items():
+            top = top_genes(table.loc[d], top_n)
+            row = {"method": method, "disease": d, **gstats.enrichment(top, ref, universe)}
+            if planted is not None:
+                row["recall_planted"] = len(set(top) & planted[d]) / max(len(planted[d]), 1)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["excluded"] = excluded
+    return out
+
+
+def plot_enrichment(table: pd.DataFrame):
+    """-log10 enrichment p per disease and method (left) and planted-gene recall (right, if present)."""
+    has_recall = "recall_planted" in table
+    fig, axes = plt.subplots(1, 2 if has_recall else 1, figsize=(12 if has_recall else 7, 4.5), squeeze=False)
+    t = table.assign(neglog10p=-np.log10(table["p"].clip(lower=1e-300)))
+    t.pivot(index="disease", columns="method", values="neglog10p").plot.barh(ax=axes[0, 0], width=0.8, legend=False)
+    axes[0, 0].axvline(-np.log10(0.05), color="grey", ls=":")
+    axes[0, 0].set(xlabel="-log10 p (Fisher, top-N vs GWAS genes)", ylabel="", title="GWAS enrichment")
+    if has_recall:
+        t.pivot(index="disease", columns="method", values="recall_planted").plot.barh(ax=axes[0, 1], width=0.8)
+        axes[0, 1].set(xlabel="recall of planted disease genes in top N", ylabel="", title="Planted genes found",
+                       yticklabels=[])
+        axes[0, 1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    else:
+        axes[0, 0].legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def overview_figure(es: ExpressionSet, label: str = "cell_type", n_genes_shown: int = 50):
+    """Small overview: samples per label (left) and log2(1 + x) of the most variable genes (right)."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    es.labels[label].value_counts().plot.barh(ax=axes[0], color="tab:blue")
+    axes[0].set(xlabel="samples", ylabel="", title=f"{es.name}: {es.shape[0]} samples x {es.shape[1]} genes")
+    v = np.log2(1 + es.values.clip(lower=0))
+    top = v.var().sort_values(ascending=False).index[:n_genes_shown]
+    axes[1].imshow(v[top].to_numpy().T, aspect="auto", cmap="viridis", interpolation="nearest")
+    axes[1].set(xlabel="samples", ylabel=f"top {n_genes_shown} variable genes", title="log2(1 + x)", yticks=[])
+    fig.tight_layout()
+    return fig
+
+
+def cached_betweenness(graph, n_pivots: int | None, seed: int = 0) -> pd.Series:
+    """:func:`genenets.graph.betweenness` of ``graph``, cached under :func:`cache_root` by the graph's
+    size, the number of pivots and the seed (the whole interactome takes seconds to minutes)."""
+    from .. import graph as ggraph
+
+    path = cache_root() / f"betweenness_n{graph.number_of_nodes()}_e{graph.number_of_edges()}_k{n_pivots}_s{seed}.csv"
+    if path.exists():
+        return pd.read_csv(path, index_col=0)["betweenness"]
+    btw = ggraph.betweenness(graph, n_pivots=n_pivots, seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False, mode="w") as tmp:
+        btw.rename_axis("gene").to_csv(tmp)
+    os.replace(tmp.name, path)
+    return btw
+
+
+def prepare_dataset(dataset: str = "simulated", *, n_genes: int = 2000, n_samples: int = 2000, seed: int = 0,
+                    val_fraction: float = 0.2, **simulate_kwargs) -> PreparedData:
+    """:func:`load_dataset` then :func:`prepare` with the dataset's preprocessing settings."""
+    es, truth, settings = load_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, **simulate_kwargs)
+    return prepare(es, truth, val_fraction=val_fraction, seed=seed, **settings)
