@@ -1,0 +1,384 @@
+"""GeneDAE at genome-wide and biobank size: the genome-wide variant-to-gene graph and streamed training.
+
+* :func:`genome_gene_models` reads the registry's RefSeq GRCh37 protein-coding GTF for every chromosome
+  (1-22, X, Y) with :func:`genenets.data.annotation.read_gtf`, i.e. the same rules as the MHC analyses;
+* :func:`genomewide_graph` annotates variants chromosome by chromosome with
+  :func:`~genenets.data.annotation.annotate_variants` (ANNOVAR-style precedence, flanks, nearest genes of
+  intergenic variants) and stacks the per-chromosome adjacencies block-diagonally into one sparse ``A``;
+  :func:`graph_for_plink` does it for a PLINK ``.bim`` and caches the result;
+* :class:`StreamingGeneDAE` trains :class:`~genenets.models.genedae.GeneDAE` (sparse masked layers) with
+  ``genenets.train.fit`` on batches streamed from the ``.bed`` (:mod:`genenets.data.streaming`), so the
+  genotypes never sit in memory; a per-epoch checkpoint makes an interrupted run resume exactly;
+* :func:`genomewide_epoch` is one such epoch with its timings and peak memory, run by
+  ``benchmarks/bench_genomewide_epoch.py`` in a subprocess (``python -m genenets.tools.scale epoch ...``).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from .. import train
+from ..data import annotation as ann
+from ..data import genotypes as gt
+from ..data.registry import DataError, fetch
+from ..data.streaming import plink_loader, stream_dosage_blocks
+
+#: Chromosomes of the genome-wide graph (RefSeq ``NC_`` accessions; alt loci / patches are left out).
+GENOME_CHROMOSOMES = tuple([str(c) for c in range(1, 23)] + ["X", "Y"])
+
+_GENE_MODELS_CACHE: dict = {}
+
+
+def genome_gene_models(path=None, chromosomes=GENOME_CHROMOSOMES, biotypes=ann.DEFAULT_BIOTYPES) -> dict:
+    """Gene models of every chromosome of a genome-wide GTF, read with ``annotation.read_gtf``.
+
+    The (gzipped) GTF is split by chromosome in one pass, then each part goes through ``read_gtf``
+    so that gene merging, biotype filters and chromosome naming are exactly those of the MHC analyses.
+
+    Parameters
+    ----------
+    path : GTF path, optional
+        Default: the registry's ``annotation/GRCh37_latest_genomic.protein_coding.gtf.gz``.
+    chromosomes : chromosome names to keep (``NC_000006.11``, ``chr6`` and ``6`` all mean ``6``)
+    biotypes : passed to ``read_gtf``
+
+    Returns
+    -------
+    dict chromosome -> GeneModel, in ``chromosomes`` order, chromosomes without genes left out.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, or no gene on any of ``chromosomes``.
+    """
+    path = Path(path) if path is not None else fetch(ann.REFSEQ_GENOME)
+    key = (str(path.resolve()), path.stat().st_mtime_ns, tuple(chromosomes), tuple(biotypes or ()))
+    if key in _GENE_MODELS_CACHE:
+        return _GENE_MODELS_CACHE[key]
+    wanted = {str(c) for c in chromosomes}
+    opener = gzip.open if path.suffix == ".gz" else open
+    parts: dict[str, list[str]] = {}
+    try:
+        with opener(path, "rt") as fh:
+            for line in fh:
+                if line.startswith("#") or not line.strip():
+                    continue
+                chrom = ann._chrom_name(line.split("\t", 1)[0])
+                if chrom in wanted:
+                    parts.setdefault(chrom, []).append(line)
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: cannot be read as a GTF ({err})") from err
+    models = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for chrom in chromosomes:
+            lines = parts.get(str(chrom))
+            if not lines:
+                continue
+            part = Path(tmp) / f"chr{chrom}.gtf"
+            part.write_text("".join(lines))
+            try:
+                model = ann.read_gtf(part, chrom, biotypes=biotypes)
+            except DataError:  # no gene of the wanted biotypes on this chromosome
+                continue
+            model.source = f"{path} (chr{chrom})"
+            models[str(chrom)] = model
+    if not models:
+        raise DataError(f"{path}: no gene on chromosomes {', '.join(map(str, chromosomes))}; "
+                        f"check the chromosome names (NC_ accessions, chrN or N)")
+    _GENE_MODELS_CACHE[key] = models
+    return models
+
+
+def genome_gene_table(path=None, chromosomes=GENOME_CHROMOSOMES) -> pd.DataFrame:
+    """One row per gene genome-wide: ``gene, chrom, start, end, strand`` (chromosome order, then start)."""
+    models = genome_gene_models(path, chromosomes)
+    frames = [m.genes.reset_index()[["gene", "chrom", "start", "end", "strand"]] for m in models.values()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def genomewide_graph(variants: pd.DataFrame, gene_models: dict | None = None, flank: int = 1000, splice: int = 2,
+                     intergenic_distance: int = 100_000, progress: bool = False) -> ann.VariantGeneGraph:
+    """The variant-to-gene graph of all chromosomes, one chromosome at a time.
+
+    Parameters
+    ----------
+    variants : DataFrame with ``chrom`` (str, no ``chr`` prefix) and ``pos`` (1-based, GRCh37), m rows
+    gene_models : dict chromosome -> GeneModel, optional (default :func:`genome_gene_models`)
+    flank, splice, intergenic_distance : annotation rules, as in ``annotation.annotate_variants``
+
+    Returns
+    -------
+    VariantGeneGraph
+        ``A`` of shape (m_kept, n_genes), rows in increasing ``variant_index`` (rows of ``variants``);
+        ``genes`` are gene names, suffixed ``@chrom`` when a name occurs on several chromosomes (the
+        X/Y pseudo-autosomal genes). ``exclusions`` counts ``variants_on_chromosomes_without_genes``,
+        ``variants_without_gene`` and ``genes_without_variants``.
+    """
+    if not {"chrom", "pos"} <= set(variants.columns):
+        raise ValueError(f"variants need columns 'chrom' and 'pos', got {list(variants.columns)}")
+    gene_models = gene_models if gene_models is not None else genome_gene_models()
+    chrom = variants["chrom"].astype(str).str.replace("^chr", "", regex=True, case=False).to_numpy()
+    pos = variants["pos"].to_numpy(np.int64)
+    name_count = pd.Series([g for m in gene_models.values() for g in m.genes.index]).value_counts()
+    blocks, genes, rows = [], [], []
+    exclusions = {"variants_on_chromosomes_without_genes": 0, "variants_without_gene": 0, "genes_without_variants": 0}
+    groups = pd.Series(np.arange(len(chrom))).groupby(chrom, sort=False).indices
+    from tqdm.auto import tqdm
+
+    for c, idx in tqdm(groups.items(), desc="annotating chromosomes", disable=not progress):
+        model = gene_models.get(str(c))
+        if model is None:
+            exclusions["variants_on_chromosomes_without_genes"] += len(idx)
+            continue
+        annotation = ann.annotate_variants(pos[idx], model, flank=flank, splice=splice,
+                                           intergenic_distance=intergenic_distance)
+        try:
+            graph = ann.variant_gene_adjacency(annotation, model.genes.index)
+        except DataError:  # no variant of this chromosome reaches a gene
+            exclusions["variants_without_gene"] += len(idx)
+            exclusions["genes_without_variants"] += len(model.genes)
+            continue
+        exclusions["variants_without_gene"] += graph.exclusions["variants_without_gene"]
+        exclusions["genes_without_variants"] += graph.exclusions["genes_without_variants"]
+        blocks.append(graph.A)
+        genes += [g if name_count[g] == 1 else f"{g}@{c}" for g in graph.genes]
+        rows.append(idx[graph.variant_index])
+    for c, model in gene_models.items():  # chromosomes without any variant
+        if c not in groups:
+            exclusions["genes_without_variants"] += len(model.genes)
+    if not blocks:
+        raise DataError("no variant is annotated to any gene: are the variants and the GTF on the same chromosome "
+                        "names and build (GRCh37)?")
+    A = sp.block_diag(blocks, format="csr", dtype=np.float32)
+    variant_index = np.concatenate(rows)
+    order = np.argsort(variant_index, kind="stable")  # rows follow the .bed columns for sequential reads
+    return ann.VariantGeneGraph(A[order].tocsr(), genes, variant_index[order], exclusions)
+
+
+def _file_key(path: Path) -> str:
+    st = path.stat()
+    return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def graph_for_plink(prefix, gtf=None, flank: int = 1000, splice: int = 2, intergenic_distance: int = 100_000,
+                    cache: bool = True, progress: bool = False) -> ann.VariantGeneGraph:
+    """:func:`genomewide_graph` of a PLINK fileset's ``.bim``, cached under ``data/cache/genomewide/``.
+
+    ``variant_index`` of the result indexes the ``.bim`` rows, i.e. the ``.bed`` columns to stream.
+    """
+    bim_path = gt.plink_paths(prefix)[1]
+    gtf_path = Path(gtf) if gtf is not None else fetch(ann.REFSEQ_GENOME)
+    key = hashlib.sha256(json.dumps([_file_key(bim_path), _file_key(gtf_path), flank, splice,
+                                     intergenic_distance]).encode()).hexdigest()[:16]
+    cache_file = gt.genotype_cache_dir().parent / "genomewide" / f"graph_{key}.npz"
+    if cache and cache_file.exists():
+        with np.load(cache_file, allow_pickle=False) as z:
+            A = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            return ann.VariantGeneGraph(A, list(z["genes"]), z["variant_index"], json.loads(str(z["exclusions"])))
+    bim = gt.read_bim(bim_path)
+    graph = genomewide_graph(bim, genome_gene_models(gtf_path), flank=flank, splice=splice,
+                             intergenic_distance=intergenic_distance, progress=progress)
+    if cache:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache_file, data=graph.A.data, indices=graph.A.indices, indptr=graph.A.indptr,
+                 shape=np.array(graph.A.shape), genes=np.array(graph.genes, dtype=str),
+                 variant_index=graph.variant_index, exclusions=json.dumps(graph.exclusions))
+    return graph
+
+
+# ----------------------------------------------------------------------------------------------
+# streamed training
+
+
+class StreamingGeneDAE:
+    """GeneDAE trained on batches streamed from a PLINK ``.bed`` (genotypes never loaded whole).
+
+    Parameters
+    ----------
+    noise_std : float
+        Input noise ``gamma`` (paper 0.3).
+    lr : float
+        Adam learning rate (paper 1e-4).
+    epochs : int
+    batch_size : int
+        Samples per step; memory per step grows as ``batch_size x 2m``.
+    block_size : int
+        Samples read per bed-reader call (shuffled block-wise); memory ``block_size x m`` bytes.
+    seed : int
+        Seeds the weights, the input noise and the block order.
+    checkpoint : path, optional
+        Per-epoch checkpoint; an interrupted fit resumes after its last finished epoch with the same result.
+    device : str
+    amp : bool
+        Mixed precision (``train.fit``): float16 autocast on CUDA, bfloat16 on CPU.
+    n_threads : int, optional
+        torch CPU threads while fitting (restored afterwards).
+    num_workers : int
+        DataLoader processes reading and encoding blocks in the background.
+    distributed : bool
+        Each ``torch.distributed`` process streams its share of the blocks (run under ``torchrun``
+        after ``train.init_distributed()``).
+    progress : bool
+    """
+
+    def __init__(self, noise_std: float = 0.3, lr: float = 1e-4, epochs: int = 1, batch_size: int = 32,
+                 block_size: int = 512, seed: int = 0, checkpoint=None, device: str = "cpu", amp: bool = False,
+                 n_threads: int | None = None, num_workers: int = 0, distributed: bool = False,
+                 progress: bool = False):
+        self.noise_std = noise_std
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.block_size = block_size
+        self.seed = seed
+        self.checkpoint = checkpoint
+        self.device = device
+        self.amp = amp
+        self.n_threads = n_threads
+        self.num_workers = num_workers
+        self.distributed = distributed
+        self.progress = progress
+
+    def fit(self, prefix, graph: ann.VariantGeneGraph, sample_index=None, val_sample_index=None):
+        """Train on the samples ``sample_index`` (default all) of the SNP-major fileset ``prefix``.
+
+        Parameters
+        ----------
+        prefix : PLINK prefix
+        graph : VariantGeneGraph
+            ``A`` of shape (m, n_genes); ``graph.variant_index`` (shape (m,)) are the ``.bed`` columns.
+        sample_index, val_sample_index : int arrays, optional
+            Training samples and (optionally) validation samples, rows of the ``.fam``.
+        """
+        from ..models.genedae import GeneDAE, bce_loss
+
+        torch.manual_seed(self.seed)
+        self.model_ = GeneDAE(graph.A_prime(), noise_std=self.noise_std)
+        self.genes_ = list(graph.genes)
+        self.variant_index_ = np.asarray(graph.variant_index)
+        loader = plink_loader(prefix, batch_size=self.batch_size, block_size=self.block_size,
+                              variant_index=self.variant_index_, sample_index=sample_index, shuffle=True,
+                              seed=self.seed, num_workers=self.num_workers, distributed=self.distributed)
+        val = None
+        if val_sample_index is not None:
+            val = plink_loader(prefix, batch_size=self.block_size, block_size=self.block_size,
+                               variant_index=self.variant_index_, sample_index=val_sample_index, shuffle=False)
+        threads = torch.get_num_threads()
+        if self.n_threads:
+            torch.set_num_threads(self.n_threads)
+        try:
+            self.history_ = train.fit(self.model_, loader, bce_loss, val_loader=val, epochs=self.epochs, lr=self.lr,
+                                      checkpoint=self.checkpoint, device=self.device, amp=self.amp,
+                                      progress=self.progress, desc="GeneDAE (streamed)")
+        finally:
+            torch.set_num_threads(threads)
+        self.model_.to("cpu")
+        return self
+
+    def transform(self, prefix, sample_index=None) -> np.ndarray:
+        """Gene embeddings of the samples (default all, in ``.fam`` order), shape (n_samples, n_genes)."""
+        from ..data.genotypes import encode_two_bit
+
+        out = []
+        self.model_.eval()
+        with torch.no_grad():
+            for _, dosage in stream_dosage_blocks(prefix, self.block_size, self.variant_index_, sample_index):
+                x = torch.from_numpy(encode_two_bit(np.where(dosage == gt.MISSING_INT8, 0, dosage)))
+                out.append(self.model_.encode(x).numpy())
+        return np.concatenate(out)
+
+    def score(self, prefix, sample_index=None) -> float:
+        """Mean binary cross entropy of the reconstruction of the streamed samples (lower is better)."""
+        from ..models.genedae import bce_loss
+
+        loader = plink_loader(prefix, batch_size=self.block_size, block_size=self.block_size,
+                              variant_index=self.variant_index_, sample_index=sample_index, shuffle=False)
+        self.model_.eval()
+        total, n = 0.0, 0
+        with torch.no_grad():
+            for batch in loader:
+                total += float(bce_loss(self.model_, batch)) * len(batch[0])
+                n += len(batch[0])
+        return total / n
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, MB (Linux ``ru_maxrss`` is in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: int = 0, n_threads: int | None = None,
+                     epochs: int = 1, checkpoint=None, progress: bool = False) -> dict:
+    """Build the genome-wide graph of ``prefix`` and train GeneDAE for ``epochs`` streamed epochs.
+
+    Returns
+    -------
+    dict with sizes (samples, variants in the file and in the graph, genes, masked-layer edges), the
+    seconds spent on the graph and the training, samples per second, the final training loss and the
+    peak RSS of this process (MB).
+    """
+    layout = gt.bed_layout(prefix)
+    t0 = time.perf_counter()
+    graph = graph_for_plink(prefix, progress=progress)
+    t_graph = time.perf_counter() - t0
+    rss_after_graph = peak_rss_mb()
+    model = StreamingGeneDAE(epochs=epochs, batch_size=batch_size, block_size=block_size, seed=seed,
+                             checkpoint=checkpoint, n_threads=n_threads, progress=progress)
+    t1 = time.perf_counter()
+    model.fit(prefix, graph)
+    t_train = time.perf_counter() - t1
+    return {"n_samples": layout["n_samples"], "n_variants_file": layout["n_variants"],
+            "n_variants_graph": int(graph.A.shape[0]), "n_genes": int(graph.A.shape[1]),
+            "n_edges_per_layer": int(model.model_.encoder.n_edges), "inputs_2m": int(model.model_.n_inputs),
+            "batch_size": batch_size, "block_size": block_size, "torch_threads": torch.get_num_threads(),
+            "epochs": epochs, "graph_s": round(t_graph, 1), "train_s": round(t_train, 1),
+            "samples_per_s": round(epochs * layout["n_samples"] / t_train, 1),
+            "final_train_loss": float(model.history_.train_loss[-1]),
+            "peak_rss_after_graph_mb": round(rss_after_graph, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+            **{f"excluded_{k}": v for k, v in graph.exclusions.items()}}
+
+
+def _main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genenets.tools.scale",
+                                     description="Genome-wide GeneDAE: simulate a fileset, or train one streamed epoch")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sim = sub.add_parser("simulate", help="write the simulated genome-wide PLINK fileset (cached); print its prefix")
+    sim.add_argument("--samples", type=int, default=3000)
+    sim.add_argument("--variants", type=int, default=500_000)
+    sim.add_argument("--seed", type=int, default=0)
+    ep = sub.add_parser("epoch", help="train GeneDAE for one streamed epoch; print sizes, times, peak RSS as JSON")
+    ep.add_argument("--prefix", required=True)
+    ep.add_argument("--batch-size", type=int, default=32)
+    ep.add_argument("--block-size", type=int, default=512)
+    ep.add_argument("--threads", type=int, default=None)
+    ep.add_argument("--epochs", type=int, default=1)
+    ep.add_argument("--seed", type=int, default=0)
+    ep.add_argument("--progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "simulate":
+        from ..simulate.genomewide import simulate_genomewide, truth_summary
+
+        t0 = time.perf_counter()
+        genome = simulate_genomewide(n_samples=args.samples, n_variants=args.variants, seed=args.seed, progress=False)
+        print(json.dumps({"prefix": str(genome.prefix), "simulate_s": round(time.perf_counter() - t0, 1),
+                          "peak_rss_mb": round(peak_rss_mb(), 1), **truth_summary(genome)}))
+    else:
+        print(json.dumps(genomewide_epoch(args.prefix, batch_size=args.batch_size, block_size=args.block_size,
+                                          seed=args.seed, n_threads=args.threads, epochs=args.epochs,
+                                          progress=args.progress)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -1,0 +1,122 @@
+"""Genome-wide graph on a small synthetic GTF, and streamed GeneDAE training: checkpoint resume equal to
+an uninterrupted run, one weight per graph edge, embeddings of the right shape."""
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from genenets.data import annotation as ann
+from genenets.data.registry import DataError
+from genenets.simulate.genomewide import simulate_genomewide
+from genenets.tools import scale
+
+GTF_GENES = [  # seqname, start, end, strand, name
+    ("NC_000001.10", 1_000, 5_000, "+", "AAA1"),
+    ("NC_000001.10", 4_000, 9_000, "-", "BBB2"),
+    ("NC_000001.10", 300_000, 310_000, "+", "FAR1"),
+    ("NC_000002.11", 2_000, 6_000, "+", "CCC3"),
+    ("NC_000023.10", 10_000, 20_000, "+", "PAR1"),
+    ("NC_000024.9", 10_000, 20_000, "+", "PAR1"),
+    ("NT_113891.2", 1_000, 5_000, "+", "ALT1"),
+]
+
+
+def _gtf(path):
+    with gzip.open(path, "wt") as fh:
+        fh.write("#gtf-version 2.2\n")
+        for seq, s, e, strand, name in GTF_GENES:
+            fh.write(f'{seq}\tBestRefSeq\tgene\t{s}\t{e}\t.\t{strand}\t.\tgene_id "{name}"; transcript_id ""; '
+                     f'gene_name "{name}"; gene_biotype "protein_coding";\n')
+    return path
+
+
+@pytest.fixture(scope="module")
+def gtf(tmp_path_factory):
+    return _gtf(tmp_path_factory.mktemp("gtf") / "genes.gtf.gz")
+
+
+def test_gene_models_per_chromosome_skip_alt_contigs(gtf):
+    models = scale.genome_gene_models(gtf)
+    assert list(models) == ["1", "2", "X", "Y"]
+    assert list(models["1"].genes.index) == ["AAA1", "BBB2", "FAR1"]
+    table = scale.genome_gene_table(gtf)
+    assert len(table) == 6 and "ALT1" not in set(table["gene"])
+    with pytest.raises(DataError, match="no gene on chromosomes"):
+        scale.genome_gene_models(gtf, chromosomes=("MT",))
+
+
+def test_genomewide_graph_equals_per_chromosome_annotation(gtf):
+    variants = pd.DataFrame({"chrom": ["1", "1", "1", "2", "3", "1", "X", "Y", "2"],
+                             "pos": [1_500, 4_500, 150_000, 2_500, 100, 8_000, 15_000, 15_000, 500_000]})
+    graph = scale.genomewide_graph(variants, scale.genome_gene_models(gtf))
+    # chromosome 1 by itself, with the annotation module's own functions
+    models = scale.genome_gene_models(gtf)
+    chr1 = np.flatnonzero(variants["chrom"] == "1")
+    ref = ann.variant_gene_adjacency(ann.annotate_variants(variants["pos"][chr1], models["1"]),
+                                     models["1"].genes.index)
+    rows = np.isin(graph.variant_index, chr1)
+    cols = [graph.genes.index(g) for g in ref.genes]
+    np.testing.assert_array_equal(graph.A[rows][:, cols].toarray(), ref.A.toarray())
+    np.testing.assert_array_equal(graph.variant_index[rows], chr1[ref.variant_index])
+    assert np.all(np.diff(graph.variant_index) > 0)
+    # the X/Y gene of the same name becomes two columns; chromosome 3 has no genes; 150 kb is too far
+    assert {"PAR1@X", "PAR1@Y"} <= set(graph.genes) and "PAR1" not in graph.genes
+    assert graph.exclusions["variants_on_chromosomes_without_genes"] == 1
+    assert graph.exclusions["variants_without_gene"] == 2  # chr1:150,000 and chr2:500,000
+    assert 4 not in graph.variant_index and 2 not in graph.variant_index
+    assert graph.A.shape == (6, 5) and graph.exclusions["genes_without_variants"] == 1  # FAR1
+    with pytest.raises(DataError, match="no variant is annotated"):
+        scale.genomewide_graph(pd.DataFrame({"chrom": ["3"], "pos": [1]}), models)
+    with pytest.raises(ValueError, match="'chrom' and 'pos'"):
+        scale.genomewide_graph(pd.DataFrame({"pos": [1]}), models)
+
+
+@pytest.fixture(scope="module")
+def small_genome(tmp_path_factory, gtf):
+    d = tmp_path_factory.mktemp("genome")
+    genes = scale.genome_gene_table(gtf)
+    genome = simulate_genomewide(n_samples=40, n_variants=60, genes=genes, ld_block_size=6, chunk_variants=24,
+                                 seed=2, prefix=d / "g")
+    graph = scale.graph_for_plink(genome.prefix, gtf=gtf)
+    return genome, graph
+
+
+def test_graph_for_plink_is_cached_and_indexes_the_bim(small_genome, gtf):
+    genome, graph = small_genome
+    again = scale.graph_for_plink(genome.prefix, gtf=gtf)
+    assert (again.A != graph.A).nnz == 0 and again.genes == graph.genes
+    np.testing.assert_array_equal(again.variant_index, graph.variant_index)
+    assert graph.A.shape[1] == 6  # every gene got a variant in its body
+    assert graph.variant_index.max() < genome.n_variants
+
+
+def _fit(genome, graph, tmp_path, epochs, checkpoint=None):
+    return scale.StreamingGeneDAE(epochs=epochs, batch_size=8, block_size=16, lr=1e-2, seed=3,
+                                  checkpoint=checkpoint, n_threads=1).fit(genome.prefix, graph)
+
+
+def test_interrupted_streamed_run_resumes_to_the_same_result(small_genome, tmp_path):
+    genome, graph = small_genome
+    full = _fit(genome, graph, tmp_path, epochs=4)
+    ckpt = tmp_path / "ckpt.pt"
+    _fit(genome, graph, tmp_path, epochs=2, checkpoint=ckpt)  # "interrupted" after epoch 2
+    resumed = _fit(genome, graph, tmp_path, epochs=4, checkpoint=ckpt)
+    assert len(resumed.history_.train_loss) == 4
+    np.testing.assert_allclose(resumed.history_.train_loss, full.history_.train_loss, rtol=1e-6)
+    for name, p in full.model_.state_dict().items():
+        torch.testing.assert_close(resumed.model_.state_dict()[name], p, rtol=1e-6, atol=1e-7)
+    assert full.history_.train_loss[-1] < full.history_.train_loss[0]
+
+
+def test_streamed_model_has_one_weight_per_edge_and_embeds_every_sample(small_genome, tmp_path):
+    genome, graph = small_genome
+    model = _fit(genome, graph, tmp_path, epochs=1)
+    assert model.model_.encoder.n_edges == 2 * graph.A.nnz  # two bits per variant, one weight per (bit, gene)
+    emb = model.transform(genome.prefix)
+    assert emb.shape == (genome.n_samples, len(graph.genes)) and np.all(emb >= 0)
+    sub = model.transform(genome.prefix, sample_index=[5, 1])
+    np.testing.assert_allclose(sub, emb[[5, 1]], rtol=1e-5, atol=1e-6)
+    score = model.score(genome.prefix)
+    assert 0 < score < np.log(2) * 1.5
