@@ -120,47 +120,45 @@ def load_ensembl_mhc(start: int = 28_477_797, end: int = 33_448_355, biotypes=DE
     return read_gtf(fetch(ENSEMBL_CHR6), "6", start, end, biotypes)
 
 
-def _transcript_categories(pos: np.ndarray, tx: pd.DataFrame, strand: str, coding_gene: bool,
-                           flank: int, splice: int) -> np.ndarray:
-    """Category of each position for one transcript (``""`` = not hit)."""
-    if tx["transcript"].iloc[0] == "span":  # gene body without exon structure
-        cat = np.full(len(pos), "", dtype=object)
-        s, e = tx["start"].iloc[0], tx["end"].iloc[0]
+def _transcript_categories(pos: np.ndarray, feature: np.ndarray, fstart: np.ndarray, fend: np.ndarray,
+                           span_only: bool, strand: str, coding_gene: bool, flank: int, splice: int) -> np.ndarray:
+    """Category of each position for one transcript (``""`` = not hit).
+
+    ``feature, fstart, fend``: the transcript's ``exon``/``CDS`` rows as arrays. ``span_only``: the
+    "transcript" is a gene body without exon structure.
+    """
+    cat = np.full(len(pos), "", dtype=object)
+    if span_only:
+        s, e = fstart.min(), fend.max()
         before, after = (pos >= s - flank) & (pos < s), (pos > e) & (pos <= e + flank)
         cat[after if strand == "-" else before] = "upstream"
         cat[before if strand == "-" else after] = "downstream"
         cat[(pos >= s) & (pos <= e)] = "genic"
         return cat
-    exons = tx[tx["feature"] == "exon"].sort_values("start")
-    cds = tx[tx["feature"] == "CDS"]
-    if exons.empty:
-        exons = cds.sort_values("start")
-    if exons.empty:
-        return np.full(len(pos), "", dtype=object)
-    t0, t1 = exons["start"].min(), exons["end"].max()
-    in_exon = np.zeros(len(pos), bool)
-    for s, e in zip(exons["start"], exons["end"]):
-        in_exon |= (pos >= s) & (pos <= e)
-    near_junction = np.zeros(len(pos), bool)
-    starts, ends = exons["start"].to_numpy(), exons["end"].to_numpy()
-    for s in starts[1:]:  # acceptor/donor sides of internal junctions, intronic side
-        near_junction |= (pos >= s - splice) & (pos < s)
-    for e in ends[:-1]:
-        near_junction |= (pos > e) & (pos <= e + splice)
+    is_exon = feature == "exon"
+    if not is_exon.any():
+        is_exon = feature == "CDS"
+    if not is_exon.any():
+        return cat
+    order = np.argsort(fstart[is_exon], kind="stable")
+    starts, ends = fstart[is_exon][order], fend[is_exon][order]
+    t0, t1 = starts.min(), ends.max()
+    in_exon = ((pos[:, None] >= starts) & (pos[:, None] <= ends)).any(axis=1)
+    # intronic side of internal junctions (acceptor before an exon start, donor after an exon end)
+    near_junction = (((pos[:, None] >= starts[1:] - splice) & (pos[:, None] < starts[1:])).any(axis=1)
+                     | ((pos[:, None] > ends[:-1]) & (pos[:, None] <= ends[:-1] + splice)).any(axis=1))
     in_tx = (pos >= t0) & (pos <= t1)
-    cat = np.full(len(pos), "", dtype=object)
     up = ((pos >= t0 - flank) & (pos < t0)) if strand == "+" else ((pos > t1) & (pos <= t1 + flank))
     down = ((pos > t1) & (pos <= t1 + flank)) if strand == "+" else ((pos >= t0 - flank) & (pos < t0))
     cat[down] = "downstream"
     cat[up] = "upstream"
     cat[in_tx & ~in_exon] = "intronic"
-    if len(cds) and coding_gene:
-        c0, c1 = cds["start"].min(), cds["end"].max()
-        in_cds = np.zeros(len(pos), bool)
-        for s, e in zip(cds["start"], cds["end"]):
-            in_cds |= (pos >= s) & (pos <= e)
+    is_cds = feature == "CDS"
+    if is_cds.any() and coding_gene:
+        cs, ce = fstart[is_cds], fend[is_cds]
+        in_cds = ((pos[:, None] >= cs) & (pos[:, None] <= ce)).any(axis=1)
         utr = in_exon & ~in_cds
-        five = (pos < c0) if strand == "+" else (pos > c1)
+        five = (pos < cs.min()) if strand == "+" else (pos > ce.max())
         cat[utr & five] = "UTR5"
         cat[utr & ~five] = "UTR3"
         cat[in_cds] = "exonic"
@@ -208,10 +206,13 @@ def annotate_variants(positions, gene_model: GeneModel, flank: int = 1000, splic
         gene_cat = np.full(len(idx), "", dtype=object)
         transcripts = by_gene.get(gene)
         if transcripts is None:  # gene rows only: the whole span as one exon-less "transcript"
-            transcripts = pd.DataFrame({"transcript": ["span"], "feature": ["exon"], "start": [g["start"]],
-                                        "end": [g["end"]]})
-        for _, tx in transcripts.groupby("transcript"):
-            cat = _transcript_categories(p, tx, g["strand"], g["biotype"] == "protein_coding", flank, splice)
+            tx_arrays = [(np.array(["exon"]), np.array([g["start"]]), np.array([g["end"]]), True)]
+        else:
+            tx_arrays = [(tx["feature"].to_numpy(), tx["start"].to_numpy(), tx["end"].to_numpy(), False)
+                         for _, tx in transcripts.groupby("transcript")]
+        for feature, fstart, fend, span_only in tx_arrays:
+            cat = _transcript_categories(p, feature, fstart, fend, span_only, g["strand"],
+                                         g["biotype"] == "protein_coding", flank, splice)
             rank = np.array([PRECEDENCE.get(c, 99) for c in cat])
             better = rank < gene_best
             gene_best[better], gene_cat[better] = rank[better], cat[better]

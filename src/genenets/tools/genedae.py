@@ -60,6 +60,7 @@ def build_graph(genotypes: gt.Genotypes, gene_model: ann.GeneModel, intergenic_d
                                        intergenic_distance=intergenic_distance)
     graph = ann.variant_gene_adjacency(annotation, gene_model.genes.index)
     kept = genotypes.subset(variants=graph.variant_index)
+    kept.variants["source_index"] = graph.variant_index  # column in the input genotypes
     graph = ann.VariantGeneGraph(graph.A, graph.genes, np.arange(graph.A.shape[0]), graph.exclusions)
     return annotation, graph, kept
 
@@ -132,6 +133,7 @@ class GeneDAEEmbedder:
         Seeds the weights, the input noise and the batch order.
     device : str
     progress : bool
+        The decoder bias starts at the logit of each bit's training frequency.
     n_threads : int, optional
         torch CPU threads while fitting (1 is fastest for this gather/scatter-bound model on a busy
         machine); restored afterwards.
@@ -170,6 +172,11 @@ class GeneDAEEmbedder:
             raise ValueError(f"X has {X.shape[1]} columns but the adjacency has {adjacency.shape[0]} rows (2m)")
         torch.manual_seed(self.seed)
         self.model_ = GeneDAE(adjacency, noise_std=self.noise_std, nodes_per_gene=self.nodes_per_gene)
+        # start the decoder at the bit frequencies (logit of the training mean): the network then only has
+        # to learn what the genes add to them, instead of spending epochs learning the biases
+        freq = np.clip(X.mean(axis=0), 1e-4, 1 - 1e-4)
+        with torch.no_grad():
+            self.model_.decoder.bias.copy_(torch.as_tensor(np.log(freq / (1 - freq)), dtype=torch.float32))
         self.genes_ = list(genes) if genes is not None else [f"gene{k}" for k in range(adjacency.shape[1])]
         self.adjacency_ = sp.csr_matrix(adjacency)
         loader = train.make_loader(X, batch_size=self.batch_size, shuffle=True, seed=self.seed)
@@ -488,3 +495,115 @@ def overview(n_individuals: int = 200, seed: int = 0):
               "HapMap variant-gene graph A (variants x genes)": graph.A.shape,
               "simulated cases per disease": cohort.phenotypes.drop(columns="iid").sum().to_dict()}
     return shapes, snps_per_gene_figure(graph, title="HapMap CEU MHC: variants per gene")
+
+
+# ----------------------------------------------------------------------------------------------
+# one entry point per notebook step
+
+
+def prepare(dataset: str = "simulated", n_individuals: int = 3000, n_variants: int = 8800, seed: int = 0,
+            plink_prefix: str = "", phenotype_file: str = "", missing: str = "mode",
+            intergenic_distance: int = 100_000, region=gt.MHC_GRCH37) -> Prepared:
+    """Load a dataset, annotate its variants and encode it.
+
+    ``dataset``: ``"simulated"`` (msprime cohort with planted diseases), ``"hapmap"`` (registry HapMap CEU
+    MHC genotypes, no phenotypes) or ``"plink"`` (``plink_prefix``; optional ``phenotype_file`` with a
+    sample id column and 0/1 disease columns, see :func:`load_phenotypes`).
+    """
+    from ..simulate.cohort import simulate_cohort
+
+    gene_model = ann.load_ensembl_mhc(region[1], region[2])
+    phenotypes, truth = None, None
+    if dataset == "simulated":
+        cohort = simulate_cohort(n_individuals, n_variants=n_variants, seed=seed, region=region,
+                                 gene_model=gene_model, intergenic_distance=intergenic_distance)
+        genotypes, phenotypes, truth = cohort.genotypes, cohort.phenotypes, cohort.truth
+    elif dataset == "hapmap":
+        genotypes = gt.load_hapmap_mhc(missing=missing, region=region)
+    elif dataset == "plink":
+        if not plink_prefix:
+            raise ValueError("dataset='plink' needs plink_prefix (path of the .bed/.bim/.fam without suffix)")
+        genotypes = gt.read_plink(plink_prefix, region=region, missing=missing)
+    else:
+        raise ValueError(f"dataset must be 'simulated', 'hapmap' or 'plink', not {dataset!r}")
+    if phenotype_file:
+        phenotypes = load_phenotypes(phenotype_file, genotypes.samples["iid"])
+    annotation, graph, kept = build_graph(genotypes, gene_model, intergenic_distance=intergenic_distance)
+    if truth is not None:  # causal variant columns refer to the cohort before unmapped variants were dropped
+        truth.causal["variant"] = pd.Index(kept.variants["source_index"]).get_indexer(truth.causal["variant"])
+    return Prepared(kept, annotation, graph, gt.encode_two_bit(kept.dosage), phenotypes, truth)
+
+
+def embeddings_for(prep: Prepared, *, dataset_params: dict, noise_std: float = 0.3, nodes_per_gene: int = 1,
+                   lr: float = 1e-4, epochs: int = 60, batch_size: int = 64, patience=None, seed: int = 0,
+                   device: str = "cpu", use_cache: bool = True):
+    """Gene embeddings of every sample from GeneDAE trained on the 70% training split (70/20/10).
+
+    Cached under ``data/cache/genedae/`` keyed by the dataset and model parameters, so notebook 02 reuses
+    what notebook 01 trained. Returns ``(embeddings, names, history_frame, info)`` where ``info`` holds
+    the split and, when trained in this call, the fitted estimator and its test BCE.
+    """
+    params = dict(dataset_params, noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
+                  batch_size=batch_size, patience=patience, seed=seed, n_variants_graph=int(prep.graph.A.shape[0]),
+                  n_genes=len(prep.graph.genes), cache_version=2)  # bump when training changes
+    path = embeddings_cache_path(params)
+    split = split_indices(len(prep.X), seed=seed)
+    if use_cache and path.exists():
+        E, names, hist = load_embeddings(path)
+        return E, names, hist, {"split": split, "cached": str(path), "estimator": None}
+    tr, va, _ = split
+    est = GeneDAEEmbedder(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
+                          batch_size=batch_size, patience=patience, seed=seed, device=device)
+    est.fit(prep.X[tr], prep.graph.A_prime(), prep.X[va], prep.graph.genes)
+    E = est.transform(prep.X)
+    hist = est.history_.to_frame()
+    save_embeddings(path, E, est.embedding_names(), hist)
+    return E, est.embedding_names(), hist, {"split": split, "cached": None, "estimator": est}
+
+
+def frequency_baseline_bce(X_train, X_test) -> float:
+    """BCE of predicting every bit by its training-set frequency: what a reconstruction must beat."""
+    p = np.clip(np.asarray(X_train, float).mean(axis=0), 1e-7, 1 - 1e-7)
+    X = np.asarray(X_test, float)
+    return float(-(X * np.log(p) + (1 - X) * np.log(1 - p)).mean())
+
+
+def train_subgraphs(prep: Prepared, gene_sets: list, split, **kwargs) -> tuple[dict, pd.DataFrame]:
+    """Fig. 3: GeneDAE trained on the subgraph of each gene / gene set (same code path, restricted ``A``).
+
+    ``gene_sets``: list of gene names or comma-separated gene sets (``"HLA-B,HLA-C"``); sets with a
+    gene absent from the graph are skipped and reported. Returns ``(histories, summary)``.
+    """
+    tr, va, te = split
+    histories, rows = {}, []
+    for entry in gene_sets:
+        genes = [g.strip() for g in entry.split(",")] if isinstance(entry, str) else list(entry)
+        absent = [g for g in genes if g not in prep.graph.genes]
+        if absent:
+            rows.append({"genes": ",".join(genes), "n_variants": 0, "status": f"skipped: {absent} not in graph"})
+            continue
+        sub = prep.graph.restrict(genes)
+        cols = bit_columns(sub.variant_index)
+        X = prep.X[:, cols]
+        est = GeneDAEEmbedder(**kwargs, progress=False).fit(X[tr], sub.A_prime(), X[va], sub.genes,
+                                                            desc=",".join(genes))
+        name = ",".join(genes)
+        histories[f"{name} ({len(sub.variant_index)} variants)"] = est.history_.to_frame()
+        rows.append({"genes": name, "n_variants": len(sub.variant_index), "status": "trained",
+                     "test_bce": est.score(X[te]), "frequency_baseline_bce": frequency_baseline_bce(X[tr], X[te])})
+    return histories, pd.DataFrame(rows)
+
+
+def diseases_with_cases(phenotypes: pd.DataFrame, min_cases: int = 5) -> tuple[list, dict]:
+    """Diseases with at least ``min_cases`` cases and as many controls; the others are returned with
+    their case counts (a counted exclusion: too few cases for a t-test or a 70/30 AUC)."""
+    kept, excluded = [], {}
+    for d in [c for c in phenotypes.columns if c != "iid"]:
+        n_cases = int(phenotypes[d].sum())
+        if min(n_cases, len(phenotypes) - n_cases) >= min_cases:
+            kept.append(d)
+        else:
+            excluded[d] = n_cases
+    if not kept:
+        raise ValueError(f"no disease has {min_cases} cases and {min_cases} controls: {excluded}")
+    return kept, excluded
