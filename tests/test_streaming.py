@@ -34,9 +34,10 @@ def test_stream_yields_exactly_the_genotypes_bed_reader_reads(fileset):
     stream.set_epoch(2)
     batches = [b[0] for b in stream]
     assert all(isinstance(b, torch.Tensor) and b.dtype == torch.float32 for b in batches)
-    assert sorted(len(b) for b in batches) == [1, 1, 1, 4, 4]  # blocks of 5, 5, 1 cut in batches of 4
+    assert [len(b) for b in batches] == [4, 4, 3]  # reads of 4 samples (block 5 rounded to whole batches)
     assert len(batches) == len(stream)
-    order = np.concatenate(stream.sampler.blocks())
+    order = stream.sampler.indices()
+    assert [len(s) for s in stream.segments()] == [4, 4, 3]
     expected = gt.encode_two_bit(_full(fileset)[samples[order]][:, variants])
     np.testing.assert_array_equal(torch.cat(batches).numpy(), expected)
     assert stream.n_features == 2 * len(variants)
@@ -47,21 +48,28 @@ def test_every_sample_once_per_epoch_in_a_seeded_order():
     orders = []
     for epoch in range(3):
         sampler.set_epoch(epoch)
-        order = np.concatenate(sampler.blocks())
+        order = sampler.indices()
         assert sorted(order) == list(range(23))
+        # blocks stay together: each run of 5 positions of the order is one block of the file
+        assert {len(set(order[i:i + 5] // 5)) for i in range(0, 20, 5)} <= {1, 2}
         orders.append(order)
     assert not np.array_equal(orders[0], orders[1])
     again = BlockSampler(23, block_size=5, seed=3)
     again.set_epoch(1)
-    np.testing.assert_array_equal(np.concatenate(again.blocks()), orders[1])  # (seed, epoch) alone decide
+    np.testing.assert_array_equal(again.indices(), orders[1])  # (seed, epoch) alone decide
     plain = BlockSampler(23, block_size=5, shuffle=False)
-    np.testing.assert_array_equal(np.concatenate(plain.blocks()), np.arange(23))
+    np.testing.assert_array_equal(plain.indices(), np.arange(23))
 
 
-def test_distributed_shares_partition_the_samples():
-    shares = [np.concatenate(BlockSampler(41, 4, seed=2, num_replicas=3, rank=r).blocks()) for r in range(3)]
-    assert sorted(np.concatenate(shares)) == list(range(41))
-    assert all(len(s) > 0 for s in shares)
+def test_distributed_shares_match_one_process_with_a_larger_batch():
+    one = BlockSampler(41, 4, seed=2).indices()
+    shares = [BlockSampler(41, 4, seed=2, num_replicas=3, rank=r).indices() for r in range(3)]
+    assert {len(s) for s in shares} == {14}  # equal steps on every process (padded with the first samples)
+    assert set(np.concatenate(shares)) == set(range(41))
+    # step t of 3 processes with batch 2 = step t of one process with batch 6
+    for t in range(6):
+        np.testing.assert_array_equal(np.sort(np.concatenate([s[2 * t:2 * t + 2] for s in shares])),
+                                      np.sort(one[6 * t:6 * t + 6]))
     with pytest.raises(ValueError, match="rank must be in"):
         BlockSampler(10, 2, num_replicas=2, rank=2)
 

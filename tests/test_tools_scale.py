@@ -79,13 +79,14 @@ def small_genome(tmp_path_factory, gtf):
     genes = scale.genome_gene_table(gtf)
     genome = simulate_genomewide(n_samples=40, n_variants=60, genes=genes, ld_block_size=6, chunk_variants=24,
                                  seed=2, prefix=d / "g")
-    graph = scale.graph_for_plink(genome.prefix, gtf=gtf)
+    graph = scale.graph_for_plink(genome.prefix, gtf=gtf, cache_dir=d)
     return genome, graph
 
 
 def test_graph_for_plink_is_cached_and_indexes_the_bim(small_genome, gtf):
     genome, graph = small_genome
-    again = scale.graph_for_plink(genome.prefix, gtf=gtf)
+    assert len(list(genome.prefix.parent.glob("graph_*.npz"))) == 1
+    again = scale.graph_for_plink(genome.prefix, gtf=gtf, cache_dir=genome.prefix.parent)
     assert (again.A != graph.A).nnz == 0 and again.genes == graph.genes
     np.testing.assert_array_equal(again.variant_index, graph.variant_index)
     assert graph.A.shape[1] == 6  # every gene got a variant in its body

@@ -9,7 +9,7 @@ block plus ``batch_size x 2m x 4`` bytes for one encoded batch, whatever the num
 
 Shuffling is by blocks: every epoch, the order of the sample blocks and the order of samples inside
 each block are permuted from ``(seed, epoch)`` only (:class:`BlockSampler`, the same contract as
-``torch.utils.data.DistributedSampler``). ``genenets.train.fit`` calls ``loader.sampler.set_epoch``
+``torch.utils.data.DistributedSampler``, whose split between processes it copies). ``genenets.train.fit`` calls ``loader.sampler.set_epoch``
 before each epoch, so a run resumed from a checkpoint sees exactly the batches an uninterrupted run
 would. Under ``torch.distributed`` each process reads its own share of the blocks.
 
@@ -30,20 +30,25 @@ from .registry import DataError
 
 
 class BlockSampler:
-    """Seeded order of contiguous sample blocks, reshuffled per epoch from ``(seed, epoch)`` only.
+    """Seeded epoch order of samples that keeps contiguous blocks together, reshuffled from ``(seed, epoch)``.
+
+    The epoch order is the blocks of ``block_size`` consecutive samples in a permuted order, each
+    block's samples permuted too. Under ``torch.distributed`` the order is padded (with its first
+    samples) to a multiple of ``num_replicas`` and process ``rank`` takes every ``num_replicas``-th
+    sample from ``rank`` on, exactly as ``torch.utils.data.DistributedSampler`` does: with the same
+    seed, one process with batch ``k * b`` and ``k`` processes with batch ``b`` see the same samples
+    at every step, and every process has the same number of steps (DDP needs that).
 
     Parameters
     ----------
     n_samples : int
         Number of samples streamed (after ``sample_index``).
     block_size : int
-        Samples per block (one bed-reader read).
+        Samples per block of the shuffle.
     shuffle : bool
         Permute the blocks and the samples inside each block every epoch.
     seed : int
     num_replicas, rank : int
-        Share of the blocks for one process of a ``torch.distributed`` group: process ``rank`` takes
-        blocks ``rank, rank + num_replicas, ...`` of the epoch's order.
     """
 
     def __init__(self, n_samples: int, block_size: int, shuffle: bool = True, seed: int = 0,
@@ -64,24 +69,28 @@ class BlockSampler:
     def n_blocks(self) -> int:
         return math.ceil(self.n_samples / self.block_size)
 
-    def blocks(self) -> list[np.ndarray]:
-        """Positions (0..n_samples-1) of the samples of each block this process reads, in epoch order.
-
-        Returns
-        -------
-        list of int arrays; concatenated over all ranks they are a permutation of ``range(n_samples)``.
-        """
+    def epoch_order(self) -> np.ndarray:
+        """All positions 0..n_samples-1 in this epoch's order (before the split between processes)."""
+        if not self.shuffle:
+            return np.arange(self.n_samples)
         rng = np.random.default_rng([self.seed, self.epoch])
-        order = rng.permutation(self.n_blocks) if self.shuffle else np.arange(self.n_blocks)
-        out = []
-        for b in order[self.rank::self.num_replicas]:
-            block = np.arange(b * self.block_size, min(self.n_samples, (b + 1) * self.block_size))
-            out.append(rng.permutation(block) if self.shuffle else block)
-        return out
+        parts = []
+        for b in rng.permutation(self.n_blocks):
+            parts.append(rng.permutation(np.arange(b * self.block_size, min(self.n_samples, (b + 1) * self.block_size))))
+        return np.concatenate(parts)
+
+    def indices(self) -> np.ndarray:
+        """Positions this process streams in this epoch, in order, shape (ceil(n_samples / num_replicas),)."""
+        order = self.epoch_order()
+        if self.num_replicas > 1:
+            total = math.ceil(self.n_samples / self.num_replicas) * self.num_replicas
+            order = np.concatenate([order, np.resize(order, total - len(order))])
+            order = order[self.rank::self.num_replicas]
+        return order
 
     def __len__(self) -> int:
         """Samples this process sees per epoch."""
-        return sum(len(b) for b in self.blocks())
+        return math.ceil(self.n_samples / self.num_replicas)
 
 
 class PlinkBatchStream(IterableDataset):
@@ -95,7 +104,8 @@ class PlinkBatchStream(IterableDataset):
     batch_size : int
         Samples per yielded batch (a block's last batch may be smaller).
     block_size : int
-        Samples read per bed-reader call; memory ``block_size x n_variants`` bytes.
+        Samples per shuffled block and (rounded down to whole batches) per bed-reader call; memory
+        ``block_size x n_variants`` bytes.
     variant_index : int array of shape (m,), optional
         Columns of the ``.bed`` to stream, in this order (default: all). For GeneDAE, the rows of the
         variant-gene graph (``VariantGeneGraph.variant_index``).
@@ -199,22 +209,29 @@ class PlinkBatchStream(IterableDataset):
             dosage = np.where(is_missing, 0, dosage)
         return torch.from_numpy(encode_two_bit(dosage)).to(self.dtype)
 
-    def _my_blocks(self) -> list[np.ndarray]:
-        blocks = self.sampler.blocks()
+    def segments(self) -> list[np.ndarray]:
+        """Positions read per bed-reader call this epoch: this process's order cut every ``read_size`` samples.
+
+        ``read_size`` is ``block_size`` rounded down to whole batches, so that only the epoch's last batch
+        can be short and every process yields ``ceil(len(sampler) / batch_size)`` batches.
+        """
+        read_size = max(1, self.block_size // self.batch_size) * self.batch_size
+        order = self.sampler.indices()
+        segments = [order[i:i + read_size] for i in range(0, len(order), read_size)]
         worker = get_worker_info()
-        if worker is not None:  # DataLoader workers split this process's blocks between them
-            blocks = blocks[worker.id::worker.num_workers]
-        return blocks
+        if worker is not None:  # DataLoader workers split this process's segments between them
+            segments = segments[worker.id::worker.num_workers]
+        return segments
 
     def __iter__(self):
-        for positions in self._my_blocks():
+        for positions in self.segments():
             block = self.read_block(positions)
             for start in range(0, len(block), self.batch_size):
                 yield (self._encode(block[start:start + self.batch_size]),)
 
     def __len__(self) -> int:
         """Batches per epoch for this process."""
-        return sum(math.ceil(len(b) / self.batch_size) for b in self.sampler.blocks())
+        return math.ceil(len(self.sampler) / self.batch_size)
 
 
 class StreamingLoader:
@@ -261,7 +278,7 @@ def stream_dosage_blocks(prefix, block_size: int = 1024, variant_index=None, sam
     """
     stream = PlinkBatchStream(prefix, batch_size=block_size, block_size=block_size, variant_index=variant_index,
                               sample_index=sample_index, shuffle=False, missing="zero", num_replicas=1, rank=0)
-    for positions in stream.sampler.blocks():
+    for positions in stream.segments():
         yield positions, stream.read_block(positions)
 
 

@@ -172,16 +172,18 @@ def _file_key(path: Path) -> str:
 
 
 def graph_for_plink(prefix, gtf=None, flank: int = 1000, splice: int = 2, intergenic_distance: int = 100_000,
-                    cache: bool = True, progress: bool = False) -> ann.VariantGeneGraph:
-    """:func:`genomewide_graph` of a PLINK fileset's ``.bim``, cached under ``data/cache/genomewide/``.
+                    cache: bool = True, cache_dir=None, progress: bool = False) -> ann.VariantGeneGraph:
+    """:func:`genomewide_graph` of a PLINK fileset's ``.bim``, cached (default under ``data/cache/genomewide/``).
 
     ``variant_index`` of the result indexes the ``.bim`` rows, i.e. the ``.bed`` columns to stream.
+    ``cache=False`` rebuilds the graph and writes nothing.
     """
     bim_path = gt.plink_paths(prefix)[1]
     gtf_path = Path(gtf) if gtf is not None else fetch(ann.REFSEQ_GENOME)
     key = hashlib.sha256(json.dumps([_file_key(bim_path), _file_key(gtf_path), flank, splice,
                                      intergenic_distance]).encode()).hexdigest()[:16]
-    cache_file = gt.genotype_cache_dir().parent / "genomewide" / f"graph_{key}.npz"
+    folder = Path(cache_dir) if cache_dir is not None else gt.genotype_cache_dir().parent / "genomewide"
+    cache_file = folder / f"graph_{key}.npz"
     if cache and cache_file.exists():
         with np.load(cache_file, allow_pickle=False) as z:
             A = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
@@ -319,18 +321,19 @@ def peak_rss_mb() -> float:
 
 
 def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: int = 0, n_threads: int | None = None,
-                     epochs: int = 1, checkpoint=None, progress: bool = False) -> dict:
+                     epochs: int = 1, checkpoint=None, graph_cache: bool = True, progress: bool = False) -> dict:
     """Build the genome-wide graph of ``prefix`` and train GeneDAE for ``epochs`` streamed epochs.
 
     Returns
     -------
     dict with sizes (samples, variants in the file and in the graph, genes, masked-layer edges), the
     seconds spent on the graph and the training, samples per second, the final training loss and the
-    peak RSS of this process (MB).
+    peak RSS of this process (MB). ``graph_cache=False`` builds the graph in this process (so that its
+    memory counts) instead of reusing a cached one.
     """
     layout = gt.bed_layout(prefix)
     t0 = time.perf_counter()
-    graph = graph_for_plink(prefix, progress=progress)
+    graph = graph_for_plink(prefix, cache=graph_cache, progress=progress)
     t_graph = time.perf_counter() - t0
     rss_after_graph = peak_rss_mb()
     model = StreamingGeneDAE(epochs=epochs, batch_size=batch_size, block_size=block_size, seed=seed,
@@ -349,13 +352,39 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
             **{f"excluded_{k}": v for k, v in graph.exclusions.items()}}
 
 
+def _train_command(args) -> int:
+    """``train`` subcommand: one process, or one of ``torchrun``'s (gloo on CPU, nccl on GPU)."""
+    import os
+
+    rank, world = train.init_distributed()
+    local = int(os.environ.get("LOCAL_RANK", 0))
+    device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
+    if device != "cpu":
+        torch.cuda.set_device(local)
+    graph = graph_for_plink(args.prefix) if rank == 0 else None
+    if world > 1:  # rank 0 builds (and caches) the graph once; the others read the cache
+        torch.distributed.barrier()
+        graph = graph_for_plink(args.prefix) if graph is None else graph
+    model = StreamingGeneDAE(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, block_size=args.block_size,
+                             seed=args.seed, checkpoint=args.checkpoint, device=device, amp=args.amp,
+                             num_workers=args.workers, distributed=world > 1, progress=rank == 0)
+    model.fit(args.prefix, graph)
+    if rank == 0:
+        torch.save({"state_dict": model.model_.state_dict(), "genes": model.genes_,
+                    "variant_index": model.variant_index_, "history": model.history_.to_frame()}, args.out)
+        print(json.dumps({"world_size": world, "device": device, "train_loss": model.history_.train_loss}))
+    if train.is_distributed():
+        torch.distributed.destroy_process_group()
+    return 0
+
+
 def _main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m genenets.tools.scale",
                                      description="Genome-wide GeneDAE: simulate a fileset, or train one streamed epoch")
     sub = parser.add_subparsers(dest="command", required=True)
     sim = sub.add_parser("simulate", help="write the simulated genome-wide PLINK fileset (cached); print its prefix")
     sim.add_argument("--samples", type=int, default=3000)
-    sim.add_argument("--variants", type=int, default=500_000)
+    sim.add_argument("--variants", type=int, default=570_000)
     sim.add_argument("--seed", type=int, default=0)
     ep = sub.add_parser("epoch", help="train GeneDAE for one streamed epoch; print sizes, times, peak RSS as JSON")
     ep.add_argument("--prefix", required=True)
@@ -364,8 +393,23 @@ def _main(argv=None) -> int:
     ep.add_argument("--threads", type=int, default=None)
     ep.add_argument("--epochs", type=int, default=1)
     ep.add_argument("--seed", type=int, default=0)
+    ep.add_argument("--rebuild-graph", action="store_true", help="build the graph here instead of reusing the cache")
     ep.add_argument("--progress", action="store_true")
+    tr = sub.add_parser("train", help="streamed GeneDAE training with checkpoints; under torchrun, one process "
+                                      "per GPU/CPU share (DistributedDataParallel)")
+    tr.add_argument("--prefix", required=True)
+    tr.add_argument("--epochs", type=int, default=60)
+    tr.add_argument("--lr", type=float, default=1e-4)
+    tr.add_argument("--batch-size", type=int, default=32, help="per process")
+    tr.add_argument("--block-size", type=int, default=512)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--checkpoint", default=None, help="per-epoch checkpoint; an existing one is resumed")
+    tr.add_argument("--out", required=True, help="where rank 0 saves the trained weights and gene names (.pt)")
+    tr.add_argument("--amp", action="store_true", help="mixed precision (float16 on CUDA, bfloat16 on CPU)")
+    tr.add_argument("--workers", type=int, default=0, help="DataLoader processes reading the .bed")
     args = parser.parse_args(argv)
+    if args.command == "train":
+        return _train_command(args)
     if args.command == "simulate":
         from ..simulate.genomewide import simulate_genomewide, truth_summary
 
@@ -376,7 +420,7 @@ def _main(argv=None) -> int:
     else:
         print(json.dumps(genomewide_epoch(args.prefix, batch_size=args.batch_size, block_size=args.block_size,
                                           seed=args.seed, n_threads=args.threads, epochs=args.epochs,
-                                          progress=args.progress)))
+                                          graph_cache=not args.rebuild_graph, progress=args.progress)))
     return 0
 
 
