@@ -146,11 +146,20 @@ def simulate_compendium(n_genes: int = 2000, n_samples: int = 2000, n_cell_types
     off_pool = sorted(set(symbols.values) - set(full.nodes))
     off_genes = list(rng.choice(off_pool, size=n_off, replace=False)) if n_off else []
     genes = network_genes + off_genes
-    sub = nx.Graph(full.subgraph(network_genes))
+    # built edge by edge in gene order: a networkx subgraph view iterates a set, whose order of strings
+    # changes between processes (hash randomisation) and would change Louvain's result
+    sub = nx.Graph()
+    sub.add_nodes_from(network_genes)
+    chosen_set = set(network_genes)
+    sub.add_edges_from(sorted((a, b) for a in network_genes for b in full.neighbors(a)
+                              if b in chosen_set and a < b))
 
-    # modules: Louvain communities of the induced subgraph; small ones become background
-    communities = nx.community.louvain_communities(sub, seed=seed)
-    communities = sorted((sorted(c) for c in communities if len(c) >= min_module_size), key=len, reverse=True)
+    # modules: Louvain communities of the induced subgraph (on integer labels, for the same reason);
+    # small ones become background
+    as_int = nx.convert_node_labels_to_integers(sub, ordering="default")
+    communities = nx.community.louvain_communities(as_int, seed=seed)
+    communities = [[network_genes[i] for i in sorted(c)] for c in communities if len(c) >= min_module_size]
+    communities = sorted(communities, key=lambda c: (-len(c), c[0]))
     module = pd.Series(-1, index=pd.Index(genes, name="gene"), name="module")
     for m, members in enumerate(communities):
         module[members] = m

@@ -263,7 +263,8 @@ def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None):
         ax.set_yscale("log")
         ax.set(xlabel="hidden nodes per layer", ylabel=f"1 - R² ({measure})",
                title=f"Reconstruction error, {'global variance' if measure == 'global' else 'gene-wise variance'}")
-    axes[1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
+    handles, names = axes[0].get_legend_handles_labels()  # the power-law labels sit on the first panel
+    axes[1].legend(handles, names, frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
     fig.tight_layout()
     return fig
 
@@ -574,3 +575,23 @@ def prepare_dataset(dataset: str = "simulated", *, n_genes: int = 2000, n_sample
     """:func:`load_dataset` then :func:`prepare` with the dataset's preprocessing settings."""
     es, truth, settings = load_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, **simulate_kwargs)
     return prepare(es, truth, val_fraction=val_fraction, seed=seed, **settings)
+
+
+def disease_scores(profiles: pd.DataFrame, control: str = "healthy") -> pd.DataFrame:
+    """Reverse-training gene scores: each phenotype's decoded profile minus the control's, shape
+    (n_phenotypes - 1, n_genes)."""
+    if control not in profiles.index:
+        raise ValueError(f"control phenotype {control!r} not among {list(profiles.index)}")
+    return profiles.drop(index=control) - profiles.loc[control]
+
+
+def ttest_scores(X, phenotypes, genes, control: str = "healthy") -> pd.DataFrame:
+    """Baseline: Welch t statistic of every gene, each phenotype vs the control samples, shape
+    (n_phenotypes - 1, n_genes); constant genes get 0."""
+    phenotypes = np.asarray(phenotypes, dtype=str)
+    rows = {}
+    for d in sorted(set(phenotypes) - {control}):
+        keep = np.isin(phenotypes, [d, control])
+        t = gstats.ttest_columns(X[keep], phenotypes[keep] == d, columns=genes)["t"]
+        rows[d] = t.reindex(genes).fillna(0.0)
+    return pd.DataFrame(rows).T

@@ -1,0 +1,133 @@
+# ---
+# paper: "Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional space embedded in a deep autoencoder. Nat Commun 11:856"
+# result: "Fig. 2: disease genes by reverse training, enriched for GWAS genes, per layer"
+# profiles:
+#   smoke: {n_genes: 300, n_samples: 400, widths: [8, 16], epochs: 4, width: 16, reverse_epochs: 20, top_n: 20}
+#   paper: {n_genes: 20000, n_samples: 25000, widths: [64, 128, 256, 512, 1024], epochs: 200, lr: 0.0001, width: 512, reverse_epochs: 200, top_n: 500}
+# ---
+# %% [markdown]
+# # 06 Deep autoencoder: disease genes by reverse training (Fig. 2)
+#
+# **Paper.** Dwivedi et al. (2020) "reverse-trained" a small network from each sample's phenotype (one-hot) to
+# its compressed representation at a layer of the trained autoencoder; stacked with the autoencoder's decoder
+# from that layer, it turns every phenotype into a profile over genes. The top genes of each disease were
+# enriched for the disease's GWAS genes, more so when more layers were used (layer 1; layers 1-2; all three;
+# and the shallow autoencoder), tested by hypergeometric/Fisher tests and combined across diseases (Fig. 2).
+#
+# **Method here.** The cached SAE and deepAE of notebook 03; reverse networks trained by the project's loop;
+# disease score = the disease's decoded profile minus the healthy one; top-N genes by |score| vs the disease's
+# GWAS genes (Menche et al. 2015): one-sided Fisher test with odds ratio, Fisher's combined p over diseases.
+# Baseline in the same run: a Welch t-test of each gene, disease vs healthy samples.
+#
+# **Our data vs the paper's.** The simulated compendium perturbs a planted half of each disease's real
+# OMIM+GWAS genes in its samples, so the truth is known: we also report the recall of the planted genes. The
+# GWAS sets are the real ones, so enrichment is expected from the planted genes that are GWAS genes.
+
+# %% parameters
+profile = "quick"  # smoke | quick | paper
+dataset = "simulated"  # simulated (needs a 'disease' label with 'healthy' controls)
+seed = 0
+device = "cpu"
+output_dir = "../figures/06_deepae_disease_genes"
+n_genes = 2000
+n_samples = 2000
+val_fraction = 0.2
+widths = [16, 32, 64, 128]  # the family trained in notebook 03: keep equal for a cache hit
+epochs = 40
+lr = 0.001
+batch_size = 256
+width = 128
+reverse_epochs = 60
+reverse_lr = 0.003
+top_n = 50  # top genes per disease
+n_threads = 1
+
+# %%
+import torch
+
+from genenets import report, stats
+from genenets.tools import deepae
+
+torch.set_num_threads(n_threads)
+run = report.start_run("06_deepae_disease_genes", output_dir, profile=profile, dataset=dataset, seed=seed,
+                       device=device, params=dict(n_genes=n_genes, n_samples=n_samples, widths=widths, epochs=epochs,
+                                                  lr=lr, width=width, reverse_epochs=reverse_epochs,
+                                                  reverse_lr=reverse_lr, top_n=top_n))
+data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
+if "disease" not in data.labels_all or "healthy" not in set(data.labels_all["disease"]):
+    raise ValueError(f"dataset {dataset!r} has no 'disease' label with 'healthy' controls; use dataset='simulated'")
+family = deepae.train_family(data, [width], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=run.device)
+print({f"{k} w={w}": ("cache" if tm.from_cache else "trained") for (k, w), tm in family.items()})
+
+# %% [markdown]
+# ## Reverse training at each depth
+# "layer 1" decodes from the first deepAE layer through the other two; "layers 1-2" from the second; "all three
+# layers" from the third (only the output layer left); "SAE" from the shallow model's single layer.
+
+# %%
+X, phenotypes = data.X_all, data.labels_all["disease"].to_numpy()
+setups = {"deepAE layer 1": ("deepAE", 1), "deepAE layers 1-2": ("deepAE", 2), "deepAE all three layers": ("deepAE", 3),
+          "SAE": ("SAE", 1)}
+scores = {}
+with run.timed("reverse_training"):
+    for name, (kind, layer) in setups.items():
+        profiles = deepae.reverse_scores(family[(kind, width)].model, X, phenotypes, layer, epochs=reverse_epochs,
+                                         lr=reverse_lr, batch_size=batch_size, seed=seed)
+        scores[name] = deepae.disease_scores(profiles)
+scores["baseline t-test"] = deepae.ttest_scores(X, phenotypes, data.genes)
+diseases = list(scores["SAE"].index)
+print("diseases:", diseases)
+
+# %% [markdown]
+# ## Top-N genes vs GWAS genes, and planted-gene recall
+# One-sided Fisher test of the top-N genes of each disease against its GWAS genes among the measured genes,
+# then Fisher's combined p over diseases for each method. A disease whose GWAS set has no measured gene is
+# excluded and counted.
+
+# %%
+from genenets.data import interactome
+
+table_d = interactome.load_disease_genes()
+gwas = {d: table_d.loc[d, "gwas"] for d in diseases}
+planted = data.truth.disease_genes if data.truth is not None else None
+enr = deepae.disease_gene_table(scores, data.genes, diseases, gwas, top_n, planted=planted)
+print("excluded (no measured GWAS gene):", enr.attrs["excluded"])
+run.table(enr, "enrichment_per_disease")
+combined = enr.groupby("method", sort=False).agg(
+    combined_p=("p", stats.combine_pvalues), median_odds_ratio=("odds_ratio", "median"),
+    mean_recall_planted=("recall_planted", "mean") if planted is not None else ("p", "size")).reset_index()
+run.table(combined, "enrichment_combined")
+fig = deepae.plot_enrichment(enr)
+run.savefig(fig, "fig2_disease_gene_enrichment")
+combined
+
+# %%
+run.metrics["top_n"] = top_n
+run.metrics["enrichment_p"] = {m: sub.set_index("disease")["p"].to_dict() for m, sub in enr.groupby("method", sort=False)
+                               if m != "baseline t-test"}
+run.metrics["combined_p"] = combined.set_index("method")["combined_p"].to_dict()
+run.metrics["recall_planted"] = combined.set_index("method")["mean_recall_planted"].round(4).to_dict()
+run.metrics["baseline_ttest_combined_p"] = run.metrics["combined_p"]["baseline t-test"]
+run.metrics["baseline_ttest_recall_planted"] = run.metrics["recall_planted"]["baseline t-test"]
+run.metrics["n_diseases_excluded"] = len(enr.attrs["excluded"])
+best = combined.sort_values("combined_p").iloc[0]
+best_recall = combined.sort_values("mean_recall_planted", ascending=False).iloc[0]
+sentence = (f"Strongest GWAS enrichment: {best.method} (Fisher combined p = {best.combined_p:.3g}); highest recall "
+            f"of planted disease genes in the top {top_n}: {best_recall.method} ({best_recall.mean_recall_planted:.2f}).")
+if "baseline" in best_recall.method:
+    sentence += " The plain t-test baseline beats every reverse-trained autoencoder at finding the planted genes."
+print(sentence)
+run.note(sentence)
+run.note("Data differ from the paper: simulated disease samples perturb a planted half of each disease's real "
+         "OMIM+GWAS genes; the paper used real patient arrays and GWAS genes as external evidence only.")
+run.paper["notes"] = "Top genes from reverse training were significantly enriched for GWAS genes across diseases; enrichment increased with the number of layers used (Fig. 2)"
+
+# %% [markdown]
+# ## Interpretation
+# The computed sentence above says which method ranks the disease genes best. With known planted genes, the
+# recall is the direct test; GWAS enrichment is the paper's indirect one. A t-test that sees the disease and
+# healthy samples directly is a strong baseline: the autoencoder route has to pass the signal through a
+# compressed code learned without labels, so it can only win where the code keeps the disease signal.
+
+# %%
+run.finish()
