@@ -1,0 +1,118 @@
+"""GeneDAE analyses: splits, t-tests against scipy, the Table 2 protocol against scikit-learn, recovery,
+phenotype tables, baselines, the estimator and its subgraph training."""
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy import stats as sps
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import MinMaxScaler
+
+from genenets.data import DataError
+from genenets.data import annotation as ann
+from genenets.data import genotypes as gt
+from genenets.tools import genedae as gd
+
+
+def test_split_indices_partition():
+    tr, va, te = gd.split_indices(100, seed=1)
+    assert (len(tr), len(va), len(te)) == (70, 20, 10)
+    assert len(np.unique(np.concatenate([tr, va, te]))) == 100
+    with pytest.raises(ValueError, match="summing to 1"):
+        gd.split_indices(10, (0.5, 0.2, 0.2))
+
+
+def test_bit_columns():
+    assert gd.bit_columns([0, 3]).tolist() == [0, 1, 6, 7]
+
+
+def test_gene_disease_tests_match_scipy_and_bonferroni():
+    rng = np.random.default_rng(0)
+    y = np.r_[np.ones(30), np.zeros(70)].astype(int)
+    F = rng.normal(size=(100, 4))
+    F[:, 0] += 2 * y  # a real association
+    F[:, 3] = 0.0
+    F[:2, 3] = 1.0  # near-constant unit: not tested
+    pheno = pd.DataFrame({"iid": range(100), "D": y})
+    res = gd.gene_disease_tests(F, pheno, ["a", "b", "c", "dead"], alpha=0.01, min_fraction=0.05)
+    row = res.set_index("gene").loc["a"]
+    t, p = sps.ttest_ind(F[y == 1, 0], F[y == 0, 0], equal_var=False)
+    assert row["t"] == pytest.approx(t) and row["p"] == pytest.approx(p)
+    assert row["p_adj"] == pytest.approx(min(1.0, 3 * p))  # 3 tests: the dead unit is not counted
+    assert bool(row["significant"]) and np.isnan(res.set_index("gene").loc["dead", "p"])
+    t1 = gd.table1(res, pheno)
+    assert t1.loc[0, "top1"] == "a" and t1.loc[0, "cases"] == 30
+
+
+def test_prediction_auc_follows_the_paper_protocol():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] + rng.normal(size=200) > 1).astype(int)
+    res = gd.prediction_auc(X, y, trials=2, seed=5)
+    tr, te = train_test_split(np.arange(200), test_size=0.3, stratify=y, random_state=5)
+    sc = MinMaxScaler().fit(X[tr])
+    lr = LogisticRegression(C=np.inf, class_weight="balanced", max_iter=500).fit(sc.transform(X[tr]), y[tr])
+    assert res["aucs"][0] == pytest.approx(roc_auc_score(y[te], lr.decision_function(sc.transform(X[te]))))
+    assert res["se"] == pytest.approx(np.std(res["aucs"], ddof=1) / np.sqrt(2))
+    with pytest.raises(ValueError, match="one class"):
+        gd.prediction_auc(X, np.zeros(200))
+
+
+def test_planted_recovery_and_overlap():
+    tests = pd.DataFrame({"disease": ["D"] * 3 + ["E"] * 3, "gene": ["a", "b", "c"] * 2,
+                          "p": [1e-9, 1e-5, 0.5, 1e-8, 0.3, 0.4], "significant": [True, True, False, True, False, False],
+                          "rank": [1, 2, 3, 1, 2, 3]})
+    rec = gd.planted_recovery(tests, {"D": ["a", "c"], "E": ["b"]}).set_index("disease")
+    assert rec.loc["D", "precision"] == 0.5 and rec.loc["D", "recall"] == 0.5
+    assert rec.loc["E", "recall"] == 0 and rec.loc["E", "planted_ranks"] == "b:2"
+    ov = gd.overlap_table(tests)
+    assert ov.loc["D", "E"] == 1 and ov.loc["D", "D"] == 2
+
+
+def test_load_phenotypes_errors(tmp_path):
+    path = tmp_path / "pheno.tsv"
+    pd.DataFrame({"IID": ["s1", "s2", "s3"], "T1D": [1, 0, 0], "AS": [0, 0, 0]}).to_csv(path, sep="\t", index=False)
+    ok = gd.load_phenotypes(path, ["s3", "s1"], diseases=["T1D"])
+    assert ok["T1D"].tolist() == [0, 1]
+    with pytest.raises(DataError, match="1 of 2 genotyped samples have no phenotype"):
+        gd.load_phenotypes(path, ["s1", "s9"])
+    with pytest.raises(DataError, match="'AS' has only one class"):
+        gd.load_phenotypes(path, ["s1", "s2"])
+
+
+def test_diseases_with_cases_counts_exclusions():
+    pheno = pd.DataFrame({"iid": range(20), "A": [1] * 6 + [0] * 14, "B": [1] * 2 + [0] * 18})
+    kept, excluded = gd.diseases_with_cases(pheno, 5)
+    assert kept == ["A"] and excluded == {"B": 2}
+
+
+def test_allele_burden_is_sum_over_gene_variants():
+    A = sp.csr_matrix(np.array([[1, 0], [1, 1], [0, 1]], np.float32))
+    graph = ann.VariantGeneGraph(A, ["g1", "g2"], np.arange(3), {})
+    d = np.array([[0, 1, 2], [2, 2, 0]])
+    np.testing.assert_array_equal(gd.allele_burden(d, graph), [[1, 3], [4, 2]])
+
+
+def test_estimator_learns_and_subgraph_uses_same_path():
+    rng = np.random.default_rng(0)
+    # two genes; variants of a gene are copies of one latent genotype (perfect LD) -> learnable
+    latent = rng.integers(0, 3, size=(120, 2))
+    dosage = np.repeat(latent, 4, axis=1)
+    X = gt.encode_two_bit(dosage)
+    A = sp.csr_matrix(np.kron(np.eye(2), np.ones((4, 1))).astype(np.float32))
+    graph = ann.VariantGeneGraph(A, ["g1", "g2"], np.arange(8), {})
+    est = gd.GeneDAEEmbedder(lr=0.02, epochs=15, batch_size=32, seed=0, progress=False)
+    est.fit(X[:80], graph.A_prime(), X[80:100], graph.genes)
+    h = est.history_.to_frame()
+    assert h["val_loss"].iloc[-1] < h["val_loss"].iloc[0]
+    assert est.score(X[100:]) < gd.frequency_baseline_bce(X[:80], X[100:])
+    assert est.transform(X).shape == (120, 2)
+    recon = est.per_gene_reconstruction(X)
+    assert recon["n_variants"].tolist() == [4, 4] and recon["accuracy"].between(0, 1).all()
+    prep = gd.Prepared(gt.Genotypes(dosage.astype(np.int8), pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph, X)
+    hist, summary = gd.train_subgraphs(prep, ["g2", "g1,NOPE"], gd.split_indices(120), lr=0.02, epochs=2, seed=0)
+    assert list(hist) == ["g2 (4 variants)"] and summary["status"].str.startswith("skipped").tolist() == [False, True]
+    with pytest.raises(ValueError, match="2m"):
+        est.fit(X[:, :6], graph.A_prime())
