@@ -121,6 +121,8 @@ def load_disease_genes(path=None, symbols: bool = True) -> pd.DataFrame:
     except pd.errors.ParserError as err:
         raise DataError(f"{path}: expected up to {len(columns)} tab-separated columns "
                         f"({', '.join(columns)}): {err}") from err
+    if not isinstance(df.index, pd.RangeIndex):  # pandas turns surplus leading fields into an index
+        raise DataError(f"{path}: rows have more than {len(columns)} tab-separated columns ({', '.join(columns)})")
     if df.shape[0] == 0 or df["disease"].isna().any():
         raise DataError(f"{path}: no disease rows, or a row without a disease name")
     mapping = entrez_to_symbol() if symbols else None
@@ -130,7 +132,10 @@ def load_disease_genes(path=None, symbols: bool = True) -> pd.DataFrame:
         nonlocal unmapped
         if pd.isna(cell) or not str(cell).strip():
             return set()
-        ids = [int(x) for x in str(cell).split(";") if x.strip()]
+        try:
+            ids = [int(x) for x in str(cell).split(";") if x.strip()]
+        except ValueError as err:
+            raise DataError(f"{path}: gene lists must be ';'-separated integer Entrez ids ({err})") from err
         if mapping is None:
             return set(ids)
         out = {mapping.get(i) for i in ids}

@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from genenets.models.autoencoder import ReverseNetwork, SigmoidAutoencoder
+
+
+def test_shapes_and_range():
+    torch.manual_seed(0)
+    deep = SigmoidAutoencoder(20, 4, n_hidden=3)
+    x = torch.rand(5, 20)
+    out = deep(x)
+    assert out.shape == (5, 20) and (out > 0).all() and (out < 1).all()
+    assert [l.weight.shape for l in deep.layers] == [(4, 20), (4, 4), (4, 4), (20, 4)]
+    assert deep.hidden(x, 2).shape == (5, 4)
+
+
+def test_hidden_then_decode_equals_forward():
+    torch.manual_seed(0)
+    deep = SigmoidAutoencoder(12, 3, n_hidden=3)
+    x = torch.rand(4, 12)
+    for layer in (1, 2, 3):
+        torch.testing.assert_close(deep.decode_from(deep.hidden(x, layer), layer), deep(x))
+
+
+def test_gradients_reach_the_first_layer():
+    torch.manual_seed(0)
+    shallow = SigmoidAutoencoder(10, 3, n_hidden=1)
+    x = torch.rand(8, 10)
+    torch.nn.functional.mse_loss(shallow(x), x).backward()
+    assert shallow.layers[0].weight.grad.abs().sum() > 0
+
+
+def test_bad_layer_and_sizes():
+    model = SigmoidAutoencoder(10, 3, n_hidden=1)
+    with pytest.raises(ValueError, match="layer must be in 1..1"):
+        model.hidden(torch.rand(2, 10), 2)
+    with pytest.raises(ValueError, match=">= 1"):
+        SigmoidAutoencoder(10, 0)
+
+
+def test_reverse_network_shape():
+    rev = ReverseNetwork(3, 5, n_between=4)
+    out = rev(torch.eye(3))
+    assert out.shape == (3, 5) and (out > 0).all() and (out < 1).all()

@@ -1,0 +1,57 @@
+import numpy as np
+import pytest
+
+from genenets.data import interactome
+from genenets.simulate.compendium import simulate_compendium
+
+
+@pytest.fixture(scope="module")
+def comp():
+    return simulate_compendium(n_genes=300, n_samples=300, seed=3)
+
+
+def test_shapes_labels_and_truth(comp):
+    assert comp.counts.shape == (300, 300)
+    assert (comp.counts.to_numpy() >= 0).all()
+    assert set(comp.labels.columns) == {"cell_type", "disease"}
+    assert "healthy" in set(comp.labels["disease"])
+    assert comp.truth.module.index.equals(comp.counts.columns)
+    assert comp.truth.programs.shape[1] == comp.truth.module.max() + 1
+
+
+def test_planted_genes_are_real_disease_genes_and_shift_expression(comp):
+    table = interactome.load_disease_genes()
+    for d, planted in comp.truth.disease_genes.items():
+        assert planted <= (table.loc[d, "gwas"] | table.loc[d, "omim"])
+        assert planted <= comp.truth.candidate_genes[d]
+    d = max(comp.truth.disease_genes, key=lambda k: len(comp.truth.disease_genes[k]))
+    genes = sorted(comp.truth.disease_genes[d])
+    logc = np.log1p(comp.counts[genes])
+    sick, healthy = comp.labels["disease"] == d, comp.labels["disease"] == "healthy"
+    diff = logc[sick].mean() - logc[healthy].mean()
+    effect = comp.truth.disease_effect.loc[genes, d]
+    # the observed shift follows the sign of the planted effect for most genes
+    assert (np.sign(diff) == np.sign(effect)).mean() > 0.8
+
+
+def test_modules_are_coexpressed_and_network_local(comp):
+    module = comp.truth.module
+    m0 = module.index[module == 0]
+    corr = np.corrcoef(np.log1p(comp.counts[m0].to_numpy()).T)
+    background = module.index[module == -1]
+    assert np.nanmean(corr[np.triu_indices(len(m0), 1)]) > 0.2
+    assert set(comp.truth.off_network) <= set(background)
+    assert all(g not in comp.truth.graph for g in comp.truth.off_network)
+
+
+def test_same_seed_same_data():
+    a = simulate_compendium(n_genes=100, n_samples=50, seed=1)
+    b = simulate_compendium(n_genes=100, n_samples=50, seed=1)
+    assert a.counts.equals(b.counts) and a.truth.module.equals(b.truth.module)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown diseases"):
+        simulate_compendium(n_genes=100, n_samples=50, diseases=["not a disease"])
+    with pytest.raises(ValueError, match="at least 20 genes"):
+        simulate_compendium(n_genes=5, n_samples=50)
