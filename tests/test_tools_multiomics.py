@@ -1,0 +1,138 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy.stats import spearmanr
+from statsmodels.stats.multitest import multipletests
+
+from genenets import ranking
+from genenets.data.multiomics import MultiOmics
+from genenets.simulate.multiomics import simulate_multiomics
+from genenets.tools import multiomics as mo
+
+torch.set_num_threads(1)
+CONFIG = "notebooks/config/09_multiomics.yaml"
+
+
+@pytest.fixture(scope="module")
+def small():
+    data, hits, truth = simulate_multiomics(n_samples=16, n_genes=120, n_metabolites=20, n_pathway_genes=8,
+                                            n_pathway_metabolites=4, n_markers=10, seed=0)
+    return data, hits, truth, mo.prepare(data)
+
+
+def test_prepare_log_zscore_and_pqn():
+    X = pd.DataFrame([[1.0, 3.0, 7.0], [3.0, 7.0, 15.0]], index=["a", "b"], columns=["x", "y", "z"])
+    data = MultiOmics(X, X * 10, pd.DataFrame(index=X.index), "fpkm", {}, "t")
+    prep = mo.prepare(data, "median")
+    np.testing.assert_allclose(prep.gene_log, np.log2(X + 1))
+    np.testing.assert_allclose(prep.genes.std(ddof=0), 1.0)
+    with pytest.raises(ValueError, match="negative FPKM"):
+        mo.log_fpkm(-X)
+    # PQN removes a pure dilution: sample b = 2 x sample a
+    M = pd.DataFrame([[1.0, 2.0, 4.0, 8.0], [2.0, 4.0, 8.0, 16.0]])
+    _, factor = mo.normalize_metabolites(M, "pqn")
+    assert factor[1] / factor[0] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="unknown metabolite normalization"):
+        mo.normalize_metabolites(M, "quantile")
+
+
+def test_load_config_profiles_datasets_and_bad_weights(tmp_path):
+    cfg = mo.load_config(CONFIG, "paper")
+    assert cfg["gene_hidden"] == [8192, 1024, 128] and cfg["metabolite_hidden"] == [1024, 256]
+    assert cfg["latent"] == 64 and cfg["dropout"] == 0.3 and cfg["ae"]["patience"] == 10
+    assert cfg["weights"] == ranking.DEFAULT_WEIGHTS
+    assert mo.load_config(CONFIG, "quick", "nutrimouse")["latent"] == 16
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("weights: {correlation: 0.5, autoencoder: 0.3}\nprofiles: {quick: {}}\n")
+    with pytest.raises(ValueError, match="bad.yaml: weights sum to 0.8"):
+        mo.load_config(bad, "quick")
+
+
+def test_spearman_matrix_matches_scipy_and_bh(small):
+    _, _, _, prep = small
+    rho, q = mo.spearman_matrix(prep.genes, prep.metabolites)
+    g, m = prep.genes.columns[5], prep.metabolites.columns[3]
+    r, p = spearmanr(prep.genes[g], prep.metabolites[m])
+    assert rho.loc[g, m] == pytest.approx(r)
+    _, p_all = spearmanr(prep.genes.to_numpy(), prep.metabolites.to_numpy())
+    q_ref = multipletests(p_all[:120, 120:].ravel(), method="fdr_bh")[1].reshape(120, 20)
+    np.testing.assert_allclose(q.to_numpy(), q_ref)
+
+
+def test_sample_graph_knn_and_cosine():
+    Z = np.array([[1.0, 0], [0.9, 0.1], [0, 1.0], [0.1, 0.9]])
+    e = mo.sample_graph(Z, "knn", k=1)
+    pairs = set(map(tuple, e.T))
+    assert pairs == {(0, 1), (1, 0), (2, 3), (3, 2)}
+    e = mo.sample_graph(Z, "cosine", threshold=0.5)
+    assert set(map(tuple, e.T)) == pairs
+    with pytest.raises(ValueError, match="k must be"):
+        mo.sample_graph(Z, "knn", k=4)
+
+
+def test_autoencoder_cv_fold_losses_and_importances(small):
+    _, _, _, prep = small
+    ae = mo.OmicsAE([16], latent=4, epochs=15, patience=3, n_folds=3, seed=0).fit(prep.genes.to_numpy(), "genes")
+    assert list(ae.fold_losses_["fold"]) == [1, 2, 3]
+    assert (ae.fold_losses_["best_epoch"] <= ae.fold_losses_["epochs_run"]).all()
+    assert ae.transform(prep.genes).shape == (16, 4)
+    recon = mo.reconstruction_importance(ae, prep.genes)
+    mse_ref = ((prep.genes.to_numpy() - ae.oof_reconstruction_) ** 2).mean(0)
+    np.testing.assert_allclose(recon["mse"], mse_ref, rtol=1e-5)
+    grad = mo.gradient_importance(ae, prep.genes)
+    # reference: autograd of each latent unit, one sample
+    x = torch.as_tensor(prep.genes.to_numpy(np.float32)[:1]).requires_grad_(True)
+    z = ae.model_.encoder(x)
+    ref = sum(torch.autograd.grad(z[0, j], x, retain_graph=True)[0].abs() for j in range(4))
+    jac1 = torch.func.jacrev(ae.model_.encoder)(x[0].detach())
+    torch.testing.assert_close(jac1.abs().sum(0), ref[0])
+    assert grad.shape == (120,) and (grad >= 0).all()
+
+
+def test_gat_classifier_beats_chance_on_separable_graph_and_baselines():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 10)
+    Z = rng.normal(0, 0.3, (20, 6))
+    Z[np.arange(20), y] += 2.0  # group a points along axis 0, group b along axis 1
+    labels = pd.DataFrame({"group": pd.Categorical(np.where(y, "b", "a"))}, index=[f"s{i}" for i in range(20)])
+    edges = mo.sample_graph(Z, "knn", k=3)
+    acc, preds = mo.evaluate_classifiers(Z, edges, labels, dict(hidden=4, heads=2, epochs=80), n_folds=4, seed=0)
+    acc = acc.set_index("method")["accuracy"]
+    assert acc["majority"] <= 0.5 and acc["logistic regression"] == 1.0 and acc["GAT"] >= 0.9
+    assert len(preds) == 20
+    gat = mo.GATClassifier(hidden=4, heads=2, epochs=5).fit(Z, edges, y[:, None])
+    assert gat.input_importance().shape == (6,)
+
+
+def test_gnn_gene_importance_projection():
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [4.0, 1, 3, 2]})
+    Z = np.array([[1.0, 0], [2, 1], [3, 0], [4, 1]])
+    imp = mo.gnn_gene_importance([1.0, 0.0], X, Z)
+    assert imp["a"] == pytest.approx(1.0) and imp["b"] == pytest.approx(abs(np.corrcoef(X["b"], Z[:, 0])[0, 1]))
+    with pytest.raises(ValueError, match="latent importances"):
+        mo.gnn_gene_importance([1.0], X, Z)
+
+
+def test_stage_cache_roundtrip_and_missing(tmp_path):
+    cache = mo.StageCache(tmp_path, "sim_seed0")
+    assert mo.run_or_load(1, [1], cache, lambda: {"x": 1}) == {"x": 1}
+    assert mo.run_or_load(1, [2], cache, lambda: 1 / 0) == {"x": 1}
+    with pytest.raises(ValueError, match="stage 3 has no checkpoint"):
+        mo.run_or_load(3, [5], cache, lambda: None)
+
+
+def test_evidence_table_fusion_and_excel(small, tmp_path):
+    data, hits, truth, prep = small
+    genes = prep.genes.columns
+    rho, q = mo.spearman_matrix(prep.genes, prep.metabolites)
+    recon = pd.DataFrame({"mse": np.linspace(0, 1, len(genes)), "reconstruction": np.linspace(1, 0, len(genes))},
+                         index=genes)
+    hom, fam, _ = ranking.homology_evidence(hits, genes)
+    ev = mo.evidence_table(mo.correlation_evidence(rho, q), recon, pd.Series(1.0, index=genes),
+                           pd.Series(np.arange(len(genes), dtype=float), index=genes), hom, fam)
+    ranked = ranking.fuse(ev, ranking.DEFAULT_WEIGHTS)
+    assert {"correlation", "autoencoder", "gnn", "homology", "family", "fused", "rank"} <= set(ranked.columns)
+    path = mo.write_excel(ranked, tmp_path / "r.xlsx")
+    back = pd.read_excel(path, index_col=0)
+    assert list(back.index[:5]) == list(ranked.index[:5])
