@@ -1,0 +1,123 @@
+"""Tests of genenets.tools.gener: splits, metrics against scikit-learn, baselines, a tiny GENER fit."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+from sklearn import metrics as skm
+
+from genenets.simulate.interactions import simulate_interactions
+from genenets.tools import gener as G
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_interactions(n_genes=400, n_arrays=24, n_programs=12, n_positive=2500, signal=0.6, seed=0)
+
+
+def test_random_split_partitions_pairs(sim):
+    split = G.random_split(sim.pairs, seed=0)
+    parts = [split.train, split.val, split.tests["random"]]
+    assert sum(map(len, parts)) == len(sim.pairs)
+    keys = [set(zip(p["gene_a"], p["gene_b"])) for p in parts]
+    assert not (keys[0] & keys[1]) and not (keys[0] & keys[2]) and not (keys[1] & keys[2])
+    assert G.random_split(sim.pairs, seed=0).train.equals(split.train)
+
+
+def test_gene_disjoint_classes(sim):
+    split = G.gene_disjoint_split(sim.pairs, heldout_gene_fraction=0.3, seed=0)
+    seen = G.genes_of(split.train) | G.genes_of(split.val)
+    for name, expected_seen in [("C1", 2), ("C2", 1), ("C3", 0)]:
+        test = split.tests[name]
+        n_seen = test["gene_a"].isin(seen).astype(int) + test["gene_b"].isin(seen).astype(int)
+        # held-out genes never appear in training; C1 genes all appear in some kept pair (maybe not in train)
+        if expected_seen < 2:
+            assert (n_seen <= expected_seen).all(), name
+        assert len(test) > 0 and set(test["label"]) == {0, 1}
+    heldout_genes = (G.genes_of(split.tests["C3"]))
+    assert not heldout_genes & G.genes_of(split.train)
+    c1 = set(zip(split.tests["C1"]["gene_a"], split.tests["C1"]["gene_b"]))
+    assert not c1 & set(zip(split.train["gene_a"], split.train["gene_b"]))
+    total = len(split.train) + len(split.val) + sum(len(t) for t in split.tests.values())
+    assert total == len(sim.pairs)
+
+
+def test_split_with_an_empty_class_is_an_error():
+    pairs = pd.DataFrame({"gene_a": list("abcdefgh"), "gene_b": list("bcdefgha"), "label": [1] * 7 + [0]})
+    with pytest.raises(ValueError, match="needs both classes"):
+        G.random_split(pairs, seed=0)
+
+
+def test_metrics_match_scikit_learn():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    p1 = np.clip(0.3 * y + 0.7 * rng.random(200), 0, 1)
+    proba = np.stack([1 - p1, p1], axis=1)
+    onehot = np.eye(2)[y]
+    assert G.micro_auroc(y, proba) == pytest.approx(skm.roc_auc_score(onehot.ravel(), proba.ravel()))
+    assert G.micro_aupr(y, proba) == pytest.approx(skm.average_precision_score(onehot.ravel(), proba.ravel()))
+    mcc = G.mcc_per_class(y, proba)
+    assert mcc[1] == pytest.approx(skm.matthews_corrcoef(y, (p1 > 0.5).astype(int)))
+    assert mcc[0] == pytest.approx(mcc[1])
+    assert G.micro_auroc(y, onehot) == 1.0
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        G.micro_auroc(y, np.zeros((200, 3)))
+
+
+def test_correlation_baseline_matches_scipy(sim):
+    expr = sim.expression
+    pairs = sim.pairs.head(20)
+    for method, fn in [("pearson", sps.pearsonr), ("spearman", sps.spearmanr)]:
+        feats = G.CorrelationBaseline(expr, method).features(pairs)[:, 0]
+        ref = [abs(fn(expr.loc[a], expr.loc[b])[0]) for a, b in zip(pairs["gene_a"], pairs["gene_b"])]
+        np.testing.assert_allclose(feats, ref, rtol=1e-6)
+
+
+def test_degree_baseline_uses_training_positives_only():
+    train = pd.DataFrame({"gene_a": ["h", "h", "h", "x"], "gene_b": ["a", "b", "c", "y"], "label": [1, 1, 1, 0]})
+    model = G.DegreeBaseline().fit(train)
+    assert model.degree_.to_dict() == {"h": 3, "a": 1, "b": 1, "c": 1}
+    test = pd.DataFrame({"gene_a": ["h", "x"], "gene_b": ["a", "y"], "label": [1, 0]})
+    np.testing.assert_allclose(model.features(test)[:, 0], [np.log1p(3), 0.0])
+    assert model.predict_proba(test)[0, 1] > model.predict_proba(test)[1, 1]
+
+
+def test_preprocessing_and_bad_expression():
+    expr = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 8)))
+    z = G.preprocess_expression(expr, "standardize")
+    np.testing.assert_allclose(z.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(z.std(axis=1), 1)
+    q = G.preprocess_expression(expr, "quantile")
+    np.testing.assert_allclose(np.sort(q[0]), np.sort(q[3]))  # every array has the same distribution
+    expr.iloc[2, 3] = np.nan
+    with pytest.raises(ValueError, match="1 NaN values"):
+        G.preprocess_expression(expr)
+    with pytest.raises(ValueError, match="'standardize' or 'quantile'"):
+        G.preprocess_expression(expr.fillna(0), "rank")
+
+
+def test_pair_tensor_and_missing_gene(sim):
+    x = G.pair_tensor(sim.expression, sim.pairs.head(3))
+    assert x.shape == (3, 2, 24)
+    np.testing.assert_allclose(x[0, 1], sim.expression.loc[sim.pairs["gene_b"].iloc[0]], rtol=1e-6)
+    bad = pd.DataFrame({"gene_a": ["g0"], "gene_b": ["nope"], "label": [1]})
+    with pytest.raises(ValueError, match="1 pairs name genes absent"):
+        G.pair_tensor(sim.expression, bad)
+
+
+def test_balance_undersample():
+    pairs = pd.DataFrame({"gene_a": range(10), "gene_b": range(1, 11), "label": [1] * 3 + [0] * 7})
+    out = G.balance_undersample(pairs, seed=0)
+    assert out["label"].value_counts().to_dict() == {1: 3, 0: 3}
+    assert out.equals(G.balance_undersample(pairs, seed=0))
+
+
+def test_gener_learns_simulated_signal_and_is_reproducible(sim):
+    split = G.random_split(sim.pairs, seed=0)
+    kwargs = dict(channels=(4, 8, 8), hidden=32, epochs=4, patience=None, seed=0)
+    model = G.GENERClassifier(G.preprocess_expression(sim.expression), **kwargs).fit(split.train, split.val)
+    proba = model.predict_proba(split.tests["random"])
+    assert proba.shape == (len(split.tests["random"]), 2)
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-5)
+    assert G.micro_auroc(split.tests["random"]["label"], proba) > 0.6
+    again = G.GENERClassifier(G.preprocess_expression(sim.expression), **kwargs).fit(split.train, split.val)
+    np.testing.assert_allclose(again.predict_proba(split.tests["random"]), proba, rtol=1e-5)
