@@ -89,8 +89,10 @@ def test_lightup_shape_and_one_node(tiny):
 
 def test_reverse_scores_and_disease_table(tiny):
     model = deepae.train_autoencoder(tiny, "SAE", 4, epochs=20, lr=3e-2).model
-    prof = deepae.reverse_scores(model, tiny.X_all, tiny.labels_all["disease"], 1, epochs=30, lr=3e-2)
+    prof = deepae.reverse_scores(model, tiny.X_all, tiny.labels_all["disease"], 1, tiny.genes, epochs=30,
+                                 lr=3e-2)
     assert prof.shape == (2, len(tiny.genes)) and list(prof.index) == ["flu", "healthy"]
+    assert prof.columns.equals(tiny.genes)
     scores = {"rev": deepae.disease_scores(prof),
               "t": deepae.ttest_scores(tiny.X_all, tiny.labels_all["disease"].to_numpy(), tiny.genes)}
     # the t-test baseline ranks the three planted genes first

@@ -98,7 +98,9 @@ best = wins.sort_values("wins", ascending=False).iloc[0]
 sentence = (f"{best.method} beats PCA in {best.wins} of {best.n_groups} groups (odds ratio {best.odds_ratio:.2f}, "
             f"binomial p = {best.binom_p:.3g}); "
             + ("PCA of all genes wins in most groups for every layer." if best.wins <= best.n_groups / 2
-               else "the compressed codes separate most groups better than PCA."))
+               else "the compressed codes separate most groups better than PCA")
+            + ("" if best.wins <= best.n_groups / 2 else
+               (", significantly (p < 0.05)." if best.binom_p < 0.05 else ", but not significantly at 0.05.")))
 print(sentence)
 run.note(sentence)
 run.note("Data differ from the paper: simulated compendium (or pbmc68k) with a handful of groups, not hundreds "

@@ -71,7 +71,7 @@ setups = {"deepAE layer 1": ("deepAE", 1), "deepAE layers 1-2": ("deepAE", 2), "
 scores = {}
 with run.timed("reverse_training"):
     for name, (kind, layer) in setups.items():
-        profiles = deepae.reverse_scores(family[(kind, width)].model, X, phenotypes, layer, epochs=reverse_epochs,
+        profiles = deepae.reverse_scores(family[(kind, width)].model, X, phenotypes, layer, data.genes, epochs=reverse_epochs,
                                          lr=reverse_lr, batch_size=batch_size, seed=seed)
         scores[name] = deepae.disease_scores(profiles)
 scores["baseline t-test"] = deepae.ttest_scores(X, phenotypes, data.genes)

@@ -441,7 +441,7 @@ def plot_lightup(per_node: pd.DataFrame, null: pd.DataFrame):
         ax.set_xscale("log", base=2)
         ax.set(xlabel="top-k lit genes", ylabel=("harmonic-mean shortest path" if col == "distance"
                                                  else "mean betweenness centrality"),
-               title=f"Lit gene sets: {col} ({better} = more central/clustered)")
+               title=f"Lit gene sets: {col}\n({better} = closer / more central)")
     axes[1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
     fig.tight_layout()
     return fig
@@ -451,7 +451,7 @@ def plot_lightup(per_node: pd.DataFrame, null: pd.DataFrame):
 # 06 reverse training and disease genes
 
 
-def reverse_scores(model: SigmoidAutoencoder, X, phenotypes, layer: int, *, n_between: int = 64,
+def reverse_scores(model: SigmoidAutoencoder, X, phenotypes, layer: int, genes, *, n_between: int = 64,
                    epochs: int = 100, lr: float = 1e-3, batch_size: int = 256, seed: int = 0,
                    device="cpu") -> pd.DataFrame:
     """Reverse training: fit phenotype one-hot -> code of ``layer`` (MSE, the autoencoder frozen), then
@@ -460,6 +460,7 @@ def reverse_scores(model: SigmoidAutoencoder, X, phenotypes, layer: int, *, n_be
     Parameters
     ----------
     X : array (n_samples, n_genes), phenotypes : array (n_samples,) of labels
+    genes : the n_genes names (columns of the result)
 
     Returns
     -------
@@ -480,7 +481,9 @@ def reverse_scores(model: SigmoidAutoencoder, X, phenotypes, layer: int, *, n_be
     eye = torch.eye(len(classes))
     with torch.no_grad():
         out = model.decode_from(rev(eye), layer).numpy()
-    return pd.DataFrame(out, index=classes)
+    if len(genes) != out.shape[1]:
+        raise ValueError(f"{len(genes)} gene names for {out.shape[1]} model outputs")
+    return pd.DataFrame(out, index=classes, columns=pd.Index(genes))
 
 
 def top_genes(score: pd.Series, n: int) -> list:
