@@ -1,6 +1,9 @@
 """Genome-wide graph on a small synthetic GTF, and streamed GeneDAE training: checkpoint resume equal to
 an uninterrupted run, one weight per graph edge, embeddings of the right shape."""
 import gzip
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -121,3 +124,63 @@ def test_streamed_model_has_one_weight_per_edge_and_embeds_every_sample(small_ge
     np.testing.assert_allclose(sub, emb[[5, 1]], rtol=1e-5, atol=1e-6)
     score = model.score(genome.prefix)
     assert 0 < score < np.log(2) * 1.5
+
+
+def test_csr_layer_matches_sparse_masked_layer_in_outputs_and_gradients():
+    from genenets.models.genedae import GeneDAE
+    from genenets.models.masked import SparseMaskedLinear
+
+    rng = np.random.default_rng(0)
+    mask = (rng.random((30, 7)) < 0.2).astype(np.float32)
+    mask[0, :] = 1  # an input with every output, and outputs without inputs below
+    mask[:, 5] = 0
+    torch.manual_seed(1)
+    ref = SparseMaskedLinear(mask)
+    fast = scale.CSRMaskedLinear.from_layer(ref)
+    x = torch.randn(4, 30, dtype=torch.float32)
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    y1, y2 = ref(x1), fast(x2)
+    torch.testing.assert_close(y2, y1, rtol=1e-5, atol=1e-6)
+    g = torch.randn_like(y1)
+    (y1 * g).sum().backward()
+    (y2 * g).sum().backward()
+    torch.testing.assert_close(x2.grad, x1.grad, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(fast.weight.grad, ref.weight.grad, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(fast.bias.grad, ref.bias.grad)
+    assert set(fast.state_dict()) == set(ref.state_dict())  # CSR structure is derived, not saved
+    with pytest.raises(ValueError, match="expected 30 input features"):
+        fast(torch.zeros(2, 29))
+    # the genome-wide model from a seed has GeneDAE's weights
+    A = ann.duplicate_rows((rng.random((12, 4)) < 0.4).astype(np.float32))
+    torch.manual_seed(2)
+    plain = GeneDAE(A)
+    torch.manual_seed(2)
+    wide = scale.GenomewideGeneDAE(A)
+    for name, p in plain.state_dict().items():
+        torch.testing.assert_close(wide.state_dict()[name], p)
+    plain.eval(), wide.eval()
+    xb = torch.bernoulli(torch.full((3, 24), 0.4))
+    torch.testing.assert_close(wide(xb), plain(xb), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_two_gloo_processes_follow_the_one_process_loss_curve(small_genome, gtf, tmp_path):
+    """torchrun, 2 CPU processes with batch 8 each = 1 process with batch 16 (no input noise, whose draws
+    differ per process); rank 0 builds the graph, the other rank reads it from the cache."""
+    genome, _ = small_genome
+    common = ["train", "--prefix", str(genome.prefix), "--gtf", str(gtf), "--epochs", "3", "--lr", "0.01",
+              "--block-size", "16", "--noise-std", "0", "--threads", "1", "--seed", "4", "--cache-dir", str(tmp_path)]
+    one = subprocess.run([sys.executable, "-m", "genenets.tools.scale", *common, "--batch-size", "16",
+                          "--out", str(tmp_path / "one.pt")], check=True, capture_output=True, text=True, timeout=120)
+    two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          "-m", "genenets.tools.scale", *common, "--batch-size", "8", "--out", str(tmp_path / "two.pt")],
+                         check=True, capture_output=True, text=True, timeout=300)
+    a = json.loads(one.stdout.strip().splitlines()[-1])
+    b = json.loads(two.stdout.strip().splitlines()[-1])
+    assert a["world_size"] == 1 and b["world_size"] == 2
+    assert a["train_loss"][-1] < a["train_loss"][0]
+    np.testing.assert_allclose(b["train_loss"], a["train_loss"], rtol=1e-4)
+    w1 = torch.load(tmp_path / "one.pt", weights_only=False)["state_dict"]
+    w2 = torch.load(tmp_path / "two.pt", weights_only=False)["state_dict"]
+    for name in w1:
+        torch.testing.assert_close(w2[name], w1[name], rtol=1e-4, atol=1e-5)
