@@ -38,10 +38,15 @@ def test_gene_disease_tests_match_scipy_and_bonferroni():
     pheno = pd.DataFrame({"iid": range(100), "D": y})
     res = gd.gene_disease_tests(F, pheno, ["a", "b", "c", "dead"], alpha=0.01, min_fraction=0.05)
     row = res.set_index("gene").loc["a"]
-    t, p = sps.ttest_ind(F[y == 1, 0], F[y == 0, 0], equal_var=False)
+    t, p = sps.ttest_ind(F[y == 1, 0], F[y == 0, 0])  # Student's t, scipy's default
     assert row["t"] == pytest.approx(t) and row["p"] == pytest.approx(p)
     assert row["p_adj"] == pytest.approx(min(1.0, 3 * p))  # 3 tests: the dead unit is not counted
     assert bool(row["significant"]) and np.isnan(res.set_index("gene").loc["dead", "p"])
+    welch = gd.gene_disease_tests(F, pheno, ["a", "b", "c", "dead"], min_fraction=0.05, equal_var=False)
+    assert welch.set_index("gene").loc["a", "p"] == pytest.approx(
+        sps.ttest_ind(F[y == 1, 0], F[y == 0, 0], equal_var=False).pvalue)
+    with pytest.raises(ValueError, match="both cases and controls"):
+        gd.gene_disease_tests(F, pheno.assign(D=0), ["a", "b", "c", "dead"])
     t1 = gd.table1(res, pheno)
     assert t1.loc[0, "top1"] == "a" and t1.loc[0, "cases"] == 30
 

@@ -156,7 +156,8 @@ with run.timed("hapmap"):
     hE, hnames, hhist, hinfo = gd.embeddings_for(hap, dataset_params=dict(dataset="hapmap", seed=seed,
                                                                          intergenic_distance=intergenic_distance),
                                                  noise_std=noise_std, lr=lr, epochs=hapmap_epochs,
-                                                 batch_size=16, seed=seed, device=device, use_cache=False)
+                                                 batch_size=16, seed=seed, device=device, use_cache=False,
+                                                 progress=False)
 hest = hinfo["estimator"]
 recon = hest.per_gene_reconstruction(hap.X)
 run.table(recon, "hapmap_per_gene_reconstruction")

@@ -343,7 +343,7 @@ def overview_figure(graph: VariantGeneGraph, annotation: pd.DataFrame | None = N
     ax.set(xlabel="variants per gene", ylabel="number of genes",
            title=title or f"{len(counts)} genes, {graph.A.shape[0]} variants (median {int(counts.median())} per gene)")
     top = counts.sort_values(ascending=False).head(3)
-    for name, value in top.items():
-        ax.annotate(name, (value, 1), xytext=(0, 12), textcoords="offset points", ha="center", fontsize=8,
-                    arrowprops=dict(arrowstyle="-", color="grey"))
+    ax.text(0.97, 0.95, "most variants:\n" + "\n".join(f"{name}: {int(v)}" for name, v in top.items()),
+            transform=ax.transAxes, ha="right", va="top", fontsize=8,
+            bbox=dict(boxstyle="round", facecolor="white", edgecolor="lightgrey"))
     return ax.figure

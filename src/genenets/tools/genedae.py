@@ -261,26 +261,36 @@ def informative_features(features, min_fraction: float = 0.01) -> np.ndarray:
 
 
 def gene_disease_tests(features, phenotypes: pd.DataFrame, names, diseases=None, alpha: float = 0.01,
-                       method: str = "bonferroni", min_fraction: float = 0.01) -> pd.DataFrame:
-    """Welch t-test of every feature between cases and controls, per disease, corrected per disease.
+                       method: str = "bonferroni", min_fraction: float = 0.01, equal_var: bool = True) -> pd.DataFrame:
+    """t-test of every feature between cases and controls, per disease, corrected per disease.
 
+    ``equal_var=True`` (default) is Student's pooled-variance t-test (scipy's default ``ttest_ind``).
+    Welch's test (``equal_var=False``) is unusable on ReLU embeddings with few cases: when all cases of
+    a disease sit at zero their variance is 0 and Welch's t explodes (p-values of 1e-200 from 15 cases).
     Features failing :func:`informative_features` get NaN statistics and are not counted as tests.
 
     Returns a long table: ``disease, gene, t, p, p_adj, significant, rank`` (rank 1 = smallest p;
     untested features take the last ranks).
     """
+    import warnings
+
+    from scipy import stats as sps
+
     diseases = diseases or [c for c in phenotypes.columns if c != "iid"]
-    F = np.array(features, dtype=float)
-    F[:, ~informative_features(F, min_fraction)] = 0.0  # constant -> NaN p in ttest_columns
+    F = np.asarray(features, dtype=float)
+    tested = informative_features(F, min_fraction)
     out = []
     for d in diseases:
-        import warnings
-
+        case = phenotypes[d].to_numpy().astype(bool)
+        if case.all() or not case.any():
+            raise ValueError(f"{d}: t-test needs both cases and controls; one group is empty")
+        t, p = np.full(F.shape[1], np.nan), np.full(F.shape[1], np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = stats.ttest_columns(F, phenotypes[d].to_numpy().astype(bool), columns=names, method=method,
-                                      alpha=alpha)
-        res = res.reset_index().rename(columns={"feature": "gene"})
+            t[tested], p[tested] = sps.ttest_ind(F[case][:, tested], F[~case][:, tested], axis=0, equal_var=equal_var)
+        reject, p_adj = stats.adjust_pvalues(p, method=method, alpha=alpha)
+        res = pd.DataFrame({"gene": list(names), "t": t, "p": p, "p_adj": p_adj, "significant": reject})
+        res = res.sort_values("p", na_position="last").reset_index(drop=True)
         res.insert(0, "disease", d)
         res["rank"] = np.arange(1, len(res) + 1)
         out.append(res)
@@ -374,21 +384,33 @@ def allele_burden(dosage, graph: ann.VariantGeneGraph) -> np.ndarray:
     return np.asarray(sp.csr_matrix(graph.A).T @ np.asarray(dosage, np.float32).T).T
 
 
-def pca_features(X, n_components: int, seed: int = 0) -> np.ndarray:
-    """PCA of the two-bit genotypes with as many components as genes (capped by the sample count)."""
+def pca_features(dosage, n_components: int, seed: int = 0, n_threads: int | None = 1) -> np.ndarray:
+    """PCA of the allele dosages (n_samples, m) with ``n_components`` components (as many as genes,
+    capped by the sample count), randomized solver; ``n_threads`` BLAS threads (threadpoolctl)."""
+    from threadpoolctl import threadpool_limits
+
+    X = np.asarray(dosage, dtype=np.float32)
     n_components = min(n_components, X.shape[0] - 1, X.shape[1])
-    return PCA(n_components=n_components, random_state=seed, svd_solver="randomized").fit_transform(X)
+    with threadpool_limits(n_threads):
+        return PCA(n_components=n_components, random_state=seed, svd_solver="randomized").fit_transform(X)
 
 
 def table2(feature_sets: dict, phenotypes: pd.DataFrame, diseases=None, trials: int = 10, seed: int = 0,
-           max_iter: int = 500) -> pd.DataFrame:
-    """Table 2 for several feature sets: disease, features, cases, controls, prevalence, AUC mean and SE."""
+           max_iter: int = 500, n_threads: int | None = 1) -> pd.DataFrame:
+    """Table 2 for several feature sets: disease, features, cases, controls, prevalence, AUC mean and SE.
+
+    Every feature set gets the same splits (same seeds). ``n_threads`` limits BLAS threads
+    (threadpoolctl): on a small shared machine one thread is much faster than oversubscription.
+    """
+    from threadpoolctl import threadpool_limits
+
     diseases = diseases or [c for c in phenotypes.columns if c != "iid"]
     rows = []
     for d in diseases:
         y = phenotypes[d].to_numpy().astype(int)
         for name, F in feature_sets.items():
-            r = prediction_auc(F, y, trials=trials, seed=seed, max_iter=max_iter)
+            with threadpool_limits(n_threads):
+                r = prediction_auc(F, y, trials=trials, seed=seed, max_iter=max_iter)
             rows.append({"disease": d, "features": name, "cases": int(y.sum()), "controls": int((1 - y).sum()),
                          "prevalence": y.mean(), "auc_mean": r["mean"], "auc_se": r["se"]})
     return pd.DataFrame(rows)
@@ -458,7 +480,7 @@ def embedding_figure(embeddings: np.ndarray, names, recon: pd.DataFrame, top: in
     r = recon.sort_values("accuracy")
     a2.hist(r["accuracy"], bins=20, color="tab:green", edgecolor="white")
     a2.set(xlabel="per-gene reconstruction accuracy", ylabel="genes",
-           title=f"median {r['accuracy'].median():.3f}")
+           title=f"Reconstruction, all {len(embeddings)} samples\n(median gene {r['accuracy'].median():.3f})")
     fig.tight_layout()
     return fig
 
@@ -536,7 +558,7 @@ def prepare(dataset: str = "simulated", n_individuals: int = 3000, n_variants: i
 
 def embeddings_for(prep: Prepared, *, dataset_params: dict, noise_std: float = 0.3, nodes_per_gene: int = 1,
                    lr: float = 1e-4, epochs: int = 60, batch_size: int = 64, patience=None, seed: int = 0,
-                   device: str = "cpu", use_cache: bool = True):
+                   device: str = "cpu", use_cache: bool = True, progress: bool = True):
     """Gene embeddings of every sample from GeneDAE trained on the 70% training split (70/20/10).
 
     Cached under ``data/cache/genedae/`` keyed by the dataset and model parameters, so notebook 02 reuses
@@ -552,8 +574,11 @@ def embeddings_for(prep: Prepared, *, dataset_params: dict, noise_std: float = 0
         E, names, hist = load_embeddings(path)
         return E, names, hist, {"split": split, "cached": str(path), "estimator": None}
     tr, va, _ = split
+    # per-epoch checkpoint beside the cache: an interrupted training resumes where it stopped
+    checkpoint = path.with_name(path.stem.replace("embeddings_", "checkpoint_") + ".pt") if use_cache else None
     est = GeneDAEEmbedder(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
-                          batch_size=batch_size, patience=patience, seed=seed, device=device)
+                          batch_size=batch_size, patience=patience, seed=seed, device=device, checkpoint=checkpoint,
+                          progress=progress)
     est.fit(prep.X[tr], prep.graph.A_prime(), prep.X[va], prep.graph.genes)
     E = est.transform(prep.X)
     hist = est.history_.to_frame()
