@@ -38,10 +38,12 @@ def test_mlp_branch_reads_the_product():
 
 def test_gne_unseen_genes_have_zero_embedding_and_no_gradient():
     model = GNEStyle(n_seen=5, n_arrays=12, embedding_dim=4, hidden=8)
-    idx = torch.tensor([[0, 5], [5, 5]])
+    idx = torch.tensor([[0, 1], [2, 5]])  # gene 5 = unseen (padding row)
     out = model(idx, torch.randn(2, 2, 12))
     assert out.shape == (2, 2)
     out.sum().backward()
-    assert torch.all(model.embedding.weight[5] == 0)
-    assert torch.all(model.embedding.weight.grad[5] == 0)
-    assert model.embedding.weight.grad[0].abs().sum() > 0
+    grad = model.embedding.weight.grad
+    assert torch.all(model.embedding.weight[5] == 0) and torch.all(grad[5] == 0)
+    assert grad[0].abs().sum() > 0 and grad[1].abs().sum() > 0
+    # the product with an unseen gene's zero embedding removes topology: gene 2 gets no gradient
+    assert torch.all(grad[2] == 0)
