@@ -109,7 +109,7 @@ def random_network(n_genes: int, *, n_modules: int | None = None, mean_in_degree
 
 
 def simulate_grn(n_genes: int = 100, *, n_series: int = 10, n_times: int = 21, t_end: float = 1000.0,
-                 dt: float = 1.0, perturbed_fraction: float = 1 / 3, perturbation_strength: float = 1.5,
+                 dt: float = 1.0, perturbed_fraction: float = 1 / 3, perturbation_strength: float = 1.0,
                  intrinsic_noise: float = 0.05, measurement_noise: float = 0.025, multiplicative_noise: float = 0.1,
                  mean_in_degree: float = 2.0, n_modules: int | None = None, seed: int = 0,
                  name: str | None = None) -> GRNSimulation:
@@ -145,40 +145,49 @@ def simulate_grn(n_genes: int = 100, *, n_series: int = 10, n_times: int = 21, t
     src, dst = np.nonzero(signed)
     sign = signed[src, dst]
     n_edges = len(src)
-    hill_k = rng.uniform(0.1, 0.6, n_edges)
+    max_level = rng.uniform(0.4, 1.0, n_genes)
+    k_spread = np.exp(rng.uniform(-0.5, 0.5, n_edges))
+    hill_k = max_level[src] * 0.3 * k_spread
     hill_n = rng.uniform(1.0, 4.0, n_edges)
     decay = rng.uniform(0.01, 0.04, n_genes)
-    max_level = rng.uniform(0.4, 1.0, n_genes)
     max_rate = decay * max_level
-    basal = rng.uniform(0.0, 0.15, n_genes)
-    # edge -> target incidence, to sum log-terms per target with one sparse product
+    basal = rng.uniform(0.02, 0.15, n_genes)
+    # edge -> target incidence, to average the regulatory terms per target with one sparse product
     incidence = sparse.csr_matrix((np.ones(n_edges), (np.arange(n_edges), dst)), shape=(n_edges, n_genes))
+    in_degree = np.maximum(np.asarray(incidence.sum(axis=0)).ravel(), 1)
     is_act = sign > 0
-    has_activator = np.asarray(incidence[is_act].sum(axis=0)).ravel() > 0 if n_edges else np.zeros(n_genes, bool)
 
     def production(x, factor):
         """Production rate of every gene, shape (n_series, n_genes)."""
         if n_edges == 0:
             return max_rate * factor * np.ones_like(x)
         h = (np.maximum(x[:, src], 0) / hill_k) ** hill_n
-        log_terms = np.where(is_act, np.log1p(-h / (1 + h) + 1e-12), -np.log1p(h))
-        log_not_active = (log_terms * is_act) @ incidence  # activators combine with OR logic
-        log_repressed = (log_terms * ~is_act) @ incidence  # repressors multiply
-        activation = np.where(has_activator, 1 - np.exp(log_not_active), 1.0)
-        f = basal + (1 - basal) * activation * np.exp(log_repressed)
+        # each regulator contributes its Hill activation h/(1+h) or repression 1/(1+h); the target's
+        # activity is their mean (additive input functions keep every regulator's effect visible,
+        # where a product lets one saturated repressor silence a target's other inputs)
+        terms = np.where(is_act, h / (1 + h), 1 / (1 + h))
+        activity = np.where(in_degree > 0, (terms @ incidence) / in_degree, 1.0)
+        f = basal + (1 - basal) * activity
         return max_rate * factor * f
 
-    def integrate(x, factor, duration, noise):
-        for _ in range(int(round(duration / dt))):
+    def integrate(x, factor, duration, noise, step=dt):
+        for _ in range(int(round(duration / step))):
             prod, deg = production(x, factor), decay * x
-            x = x + (prod - deg) * dt
+            x = x + (prod - deg) * step
             if noise > 0:
-                x = x + noise * np.sqrt((prod + deg) * dt) * rng.standard_normal(x.shape)
+                x = x + noise * np.sqrt((prod + deg) * step) * rng.standard_normal(x.shape)
             x = np.maximum(x, 0.0)
         return x
 
-    # wild type: deterministic steady state from half-maximal levels
-    wildtype = integrate(0.5 * max_level[None, :], np.ones(n_genes), 3000.0, 0.0)[0]
+    # wild type: deterministic steady state. The Hill thresholds are then re-centred on the
+    # regulators' wild-type levels (a few rounds), so that every regulator works in the sensitive part
+    # of its response curve, as the sampled kinetics of GeneNetWeaver mostly do; otherwise cascades
+    # of switched-off genes carry no signal.
+    # (deterministic, so a step of 5 time units is accurate: decay rates are below 0.04)
+    wildtype = integrate(0.5 * max_level[None, :], np.ones(n_genes), 3000.0, 0.0, step=5.0)[0]
+    for _ in range(5):
+        hill_k[:] = np.sqrt(hill_k * np.maximum(wildtype[src], 1e-3 * max_level[src]) * k_spread)  # damped
+        wildtype = integrate(wildtype[None, :], np.ones(n_genes), 1000.0, 0.0, step=5.0)[0]
     factors = np.ones((n_series, n_genes))
     for s in range(n_series):
         hit = rng.random(n_genes) < perturbed_fraction

@@ -1,0 +1,202 @@
+"""GRN analyses: pair construction, baselines against scipy/scikit-learn, GENIE3 on a clear simulated
+network, the neural pair classifier, and the two protocols."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import stats as sps
+from sklearn.metrics import average_precision_score, mutual_info_score, roc_auc_score
+from sklearn.preprocessing import KBinsDiscretizer
+
+from genenets.simulate.grn import simulate_grn, simulate_networks
+from genenets.tools import grn
+
+
+class TinyNet:
+    """A 4-gene network with the single edge G1 -> G2."""
+
+    name = "tiny"
+    genes = ["G1", "G2", "G3", "G4"]
+
+    def __init__(self, seed=0):
+        self.timeseries = np.random.default_rng(seed).random((3, 6, 4))
+
+    def adjacency(self):
+        adj = np.zeros((4, 4), dtype=int)
+        adj[0, 1] = 1
+        return adj
+
+
+def test_ordered_pairs_direction_no_self_pairs_counts():
+    reg, tgt = grn.ordered_pairs(5)
+    assert len(reg) == 5 * 4 and not (reg == tgt).any()
+    assert len(set(zip(reg, tgt))) == 20 and (0, 1) in set(zip(reg, tgt)) and (1, 0) in set(zip(reg, tgt))
+    table = grn.pair_table(TinyNet())
+    assert len(table) == 12
+    label = table.set_index(["regulator", "target"])["label"]
+    assert label["G1", "G2"] == 1 and label["G2", "G1"] == 0 and label.sum() == 1
+    with pytest.raises(ValueError, match="at least 2 genes"):
+        grn.ordered_pairs(1)
+
+
+def test_pair_sequences_put_regulator_first():
+    net = TinyNet()
+    X = grn.pair_sequences(net.timeseries, np.array([0, 1]), np.array([1, 0]))
+    assert X.shape == (2, 3, 6, 2) and X.dtype == np.float32
+    np.testing.assert_allclose(X[0, :, :, 0], net.timeseries[:, :, 0], rtol=1e-6)
+    np.testing.assert_allclose(X[0, :, :, 1], net.timeseries[:, :, 1], rtol=1e-6)
+    np.testing.assert_allclose(X[1, :, :, 0], net.timeseries[:, :, 1], rtol=1e-6)
+
+
+def test_balanced_sample_keeps_all_positives():
+    labels = np.r_[np.ones(10), np.zeros(500)].astype(int)
+    idx = grn.balanced_sample(labels, np.random.default_rng(0))
+    assert len(idx) == 20 and labels[idx].sum() == 10 and len(set(idx)) == 20
+    with pytest.raises(ValueError, match="both positive and negative"):
+        grn.balanced_sample(np.zeros(5), np.random.default_rng(0))
+
+
+def test_evaluate_matches_sklearn():
+    rng = np.random.default_rng(1)
+    labels, scores = (rng.random(300) < 0.1).astype(int), rng.random(300)
+    out = grn.evaluate(labels, scores)
+    assert out["aupr"] == pytest.approx(average_precision_score(labels, scores))
+    assert out["auroc"] == pytest.approx(roc_auc_score(labels, scores))
+    assert out["random_aupr"] == pytest.approx(labels.mean()) and out["n_pairs"] == 300
+    S = rng.random((10, 10))
+    A = (rng.random((10, 10)) < 0.2).astype(int)
+    np.fill_diagonal(A, 0)
+    off = ~np.eye(10, dtype=bool)
+    res = grn.evaluate_matrix(S, A)
+    assert res["n_pairs"] == 90 and res["auroc"] == pytest.approx(roc_auc_score(A[off], S[off]))
+    with pytest.raises(ValueError, match="differ in shape"):
+        grn.evaluate(labels, scores[:10])
+
+
+def test_correlation_baselines_match_scipy():
+    ts = np.random.default_rng(2).random((4, 8, 5))
+    flat = ts.reshape(-1, 5)
+    s = grn.correlation_scores(ts)
+    assert s[1, 3] == pytest.approx(abs(sps.pearsonr(flat[:, 1], flat[:, 3])[0])) and s[2, 2] == 0
+    lag = grn.lagged_correlation_scores(ts)
+    before, after = ts[:, :-1, 1].ravel(), ts[:, 1:, 3].ravel()
+    assert lag[1, 3] == pytest.approx(abs(sps.pearsonr(before, after)[0]))
+    assert not np.allclose(lag, lag.T)  # time-lagged correlation is directed
+
+
+def test_mutual_information_matches_sklearn():
+    ts = np.random.default_rng(3).random((5, 21, 6))
+    ts[..., 2] = ts[..., 0] ** 2  # a deterministic relation has high MI
+    mi = grn.mutual_information_scores(ts, n_bins=6)
+    binned = KBinsDiscretizer(n_bins=6, encode="ordinal", strategy="quantile",
+                              quantile_method="averaged_inverted_cdf").fit_transform(ts.reshape(-1, 6)).astype(int)
+    for i, j in [(0, 2), (1, 4), (3, 5)]:
+        assert mi[i, j] == pytest.approx(mutual_info_score(binned[:, i], binned[:, j]), abs=1e-10)
+    assert mi[0, 2] == mi.max() and np.allclose(mi, mi.T)
+
+
+def test_genie3_recovers_most_edges_of_a_clear_network():
+    recalls, aurocs = [], []
+    for seed in range(3):
+        sim = simulate_grn(10, n_series=40, intrinsic_noise=0.0, measurement_noise=0.0, multiplicative_noise=0.0,
+                           perturbation_strength=0.7, perturbed_fraction=0.3, mean_in_degree=1.2, seed=seed)
+        scores = grn.GENIE3(n_estimators=30, time_lagged=True, random_state=0).fit(sim.timeseries, sim.times).scores_
+        assert scores.shape == (10, 10) and np.trace(scores) == 0
+        adj = sim.adjacency()
+        reg, tgt = grn.ordered_pairs(10)
+        top = np.argsort(-scores[reg, tgt])[:2 * adj.sum()]
+        recalls.append(adj[reg, tgt][top].sum() / adj.sum())
+        aurocs.append(grn.evaluate_matrix(scores, adj)["auroc"])
+    # most true edges rank among the top 2 x |edges| of 90 pairs; far above random (AUROC 0.5)
+    assert np.mean(recalls) > 0.5 and np.mean(aurocs) > 0.75
+
+
+def test_genie3_importances_and_errors():
+    rng = np.random.default_rng(0)
+    ts = rng.random((6, 10, 4))
+    ts[..., 3] = 2 * ts[..., 1] + 0.01 * rng.random((6, 10))  # G4 is a copy of G2
+    g = grn.GENIE3(n_estimators=20, tree_method="RF", random_state=0).fit(ts)
+    assert g.scores_[:, 3].argmax() == 1
+    np.testing.assert_allclose(g.scores_.sum(axis=0), 1.0)  # importances per target sum to 1
+    with pytest.raises(ValueError, match="tree_method must be 'ET' or 'RF'"):
+        grn.GENIE3(tree_method="XGB").fit(ts)
+    with pytest.raises(ValueError, match="shape"):
+        grn.GENIE3().fit(ts[0])
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny models: one thread avoids oversubscribing shared cores (restored afterwards)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _easy_pairs(n=200, seed=0):
+    """Positives: the target follows the regulator exactly; negatives: unrelated courses."""
+    rng = np.random.default_rng(seed)
+    reg = rng.random((n, 2, 12))
+    tgt = np.where(np.arange(n)[:, None, None] < n // 2, reg, rng.random((n, 2, 12)))
+    X = np.stack([reg, tgt], axis=-1).astype(np.float32)
+    y = (np.arange(n) < n // 2).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "CNN", "AE+NN"])
+def test_pair_classifier_learns_an_easy_rule(kind):
+    X, y = _easy_pairs()
+    Xt, yt = _easy_pairs(seed=1)
+    clf = grn.PairClassifier(kind, epochs=20, ae_epochs=10, hidden=16, batch_size=50, seed=0,
+                             progress=False).fit(X, y)
+    p = clf.predict_proba(Xt)
+    assert p.shape == (200,) and ((p >= 0) & (p <= 1)).all()
+    assert clf.history_.train_loss[-1] < clf.history_.train_loss[0]
+    assert roc_auc_score(yt, p) > 0.7  # on new pairs; chance is 0.5
+
+
+def test_pair_classifier_is_reproducible_and_checks_input():
+    X, y = _easy_pairs(60)
+    a = grn.PairClassifier("LSTM", epochs=2, hidden=8, seed=3, progress=False).fit(X, y).predict_proba(X)
+    b = grn.PairClassifier("LSTM", epochs=2, hidden=8, seed=3, progress=False).fit(X, y).predict_proba(X)
+    np.testing.assert_allclose(a, b)
+    with pytest.raises(ValueError, match=r"shape \(n_pairs, n_series, n_times, 2\)"):
+        grn.PairClassifier("LSTM").fit(X[..., 0], y)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        grn.PairClassifier("GRU").fit(X, y)
+
+
+def test_protocols_table_and_summary():
+    nets = simulate_networks(3, 8, seed=0, n_series=3, n_times=7)
+    res = grn.run_protocols(nets, neural=("CNN",), baselines=("correlation", "GENIE3"), seeds=(0, 1), epochs=1,
+                            n_estimators=5, progress=False)
+    assert set(res["protocol"]) == {"leave_one_network_out", "random_split"}
+    assert len(res) == 2 * 3 * 3 * 2  # protocols x methods x networks x seeds
+    lono = res[res["protocol"] == "leave_one_network_out"]
+    assert (lono["n_pairs"] == 8 * 7).all()  # all directed pairs of the held-out network
+    split = res[res["protocol"] == "random_split"]
+    assert (split["n_pairs"] < 8 * 7).all()
+    summary = grn.summarize(res)
+    assert set(summary["network"]) == {n.name for n in nets} | {"mean"}
+    assert (summary.loc[summary["network"] != "mean", "n_seeds"] == 2).all()
+    metrics = grn.metrics_dict(summary, "leave_one_network_out", "aupr")
+    assert set(metrics) == {"CNN", "correlation", "GENIE3"} and "mean" in metrics["CNN"]
+    sentence = grn.ranking_sentence(summary, "leave_one_network_out", "aupr")
+    assert sentence.startswith("leave one network out:") and "wins on mean AUPR" in sentence
+    with pytest.raises(ValueError, match="at least 2 networks"):
+        grn.run_protocols(nets[:1], neural=(), baselines=("correlation",), seeds=(0,), progress=False)
+
+
+def test_feature_table_and_bad_network():
+    table = grn.pair_feature_table(TinyNet())
+    assert list(table.columns[-3:]) == ["correlation", "lagged_correlation", "mutual_information"]
+    assert len(table) == 12 and table["correlation"].between(-1, 1).all()
+
+    class Broken(TinyNet):
+        def __init__(self):
+            super().__init__()
+            self.timeseries = self.timeseries[..., :3]
+
+    with pytest.raises(ValueError, match=r"tiny: timeseries must have shape \(n_series, n_times, n_genes=4\)"):
+        grn.pair_feature_table(Broken())
+    assert isinstance(table, pd.DataFrame)
