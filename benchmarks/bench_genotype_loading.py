@@ -15,6 +15,7 @@ Ratios are against ``whole_int8`` of the same size. bed-reader runs with one thr
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -94,4 +95,6 @@ def run() -> pd.DataFrame:
                          "memory_vs_whole_int8": round((r["peak_rss_mb"] - base) / max(ref["peak_rss_mb"] - base, 1e-9), 3),
                          "same_checksum": bool(abs(r["checksum"] - ref["checksum"]) < 1e-6 * max(1.0, ref["checksum"])),
                          "baseline_rss_mb": round(base, 1)})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["load_avg_1min"] = round(os.getloadavg()[0], 1)  # other jobs on the machine slow every row
+    return table

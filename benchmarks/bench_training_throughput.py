@@ -1,5 +1,8 @@
 """GeneDAE training throughput (samples/s) at MHC size: CPU threads 1 and 2, in-memory vs streamed from PLINK, GPU if present.
 
+Also GeneDAE's ``SparseMaskedLinear`` (gather + ``index_add_``) against the CSR-product layer used at
+genome-wide size (``genenets.tools.scale.CSRMaskedLinear``, same weights and outputs).
+
 MHC size as in the paper: 8,817 variants (17,634 two-bit inputs) and 239 genes. The graph is synthetic
 (genes as runs of consecutive variants, ~15% of variants also in the neighbouring gene, like overlapping
 MHC genes), the genotypes random; neither changes the cost, which depends on the number of edges and the
@@ -9,6 +12,7 @@ in-memory loader on one CPU thread. On CUDA: float32 and mixed precision (``amp=
 """
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -21,8 +25,9 @@ import torch
 N_VARIANTS, N_GENES, N_SAMPLES, BATCH, REPEATS = 8_817, 239, 2_048, 64, 2
 
 
-def mhc_size_graph(n_variants: int = N_VARIANTS, n_genes: int = N_GENES, overlap: float = 0.15, seed: int = 0):
+def mhc_size_graph(n_variants: int | None = None, n_genes: int | None = None, overlap: float = 0.15, seed: int = 0):
     """Synthetic (n_variants, n_genes) 0/1 adjacency: consecutive runs per gene plus overlaps, CSR."""
+    n_variants, n_genes = n_variants or N_VARIANTS, n_genes or N_GENES
     rng = np.random.default_rng(seed)
     sizes = 1 + rng.multinomial(n_variants - n_genes, rng.dirichlet(np.ones(n_genes)))
     gene = np.repeat(np.arange(n_genes), sizes)
@@ -36,14 +41,15 @@ def mhc_size_graph(n_variants: int = N_VARIANTS, n_genes: int = N_GENES, overlap
     return A
 
 
-def _epoch_seconds(loader, A_prime, device: str, amp: bool) -> float:
+def _epoch_seconds(loader, A_prime, device: str, amp: bool, layer: str = "index_add") -> float:
     from genenets import train
     from genenets.models.genedae import GeneDAE, bce_loss
+    from genenets.tools.scale import GenomewideGeneDAE
 
     best = float("inf")
     for repeat in range(REPEATS + 1):  # the first epoch warms up allocators and kernels
         torch.manual_seed(repeat)
-        model = GeneDAE(A_prime)
+        model = GeneDAE(A_prime) if layer == "index_add" else GenomewideGeneDAE(A_prime)
         t0 = time.perf_counter()
         train.fit(model, loader, bce_loss, epochs=1, lr=1e-4, device=device, amp=amp, progress=False)
         if device == "cuda":
@@ -74,30 +80,35 @@ def run() -> pd.DataFrame:
     pd.DataFrame({"f": range(N_SAMPLES), "i": range(N_SAMPLES), "a": 0, "b": 0, "s": 0, "p": -9}).to_csv(
         f"{prefix}.fam", sep="\t", header=False, index=False)
 
-    configs = [("in_memory", "cpu", 1, False), ("in_memory", "cpu", 2, False), ("streamed_plink", "cpu", 1, False),
-               ("streamed_plink", "cpu", 2, False), ("in_memory_amp_bf16", "cpu", 1, True)]
+    I, C = "index_add", "csr"  # GeneDAE's SparseMaskedLinear / GenomewideGeneDAE's CSRMaskedLinear
+    configs = [("in_memory", "cpu", 1, False, I), ("in_memory", "cpu", 2, False, I),
+               ("streamed_plink", "cpu", 1, False, I), ("streamed_plink", "cpu", 2, False, I),
+               ("in_memory_amp_bf16", "cpu", 1, True, I), ("in_memory", "cpu", 1, False, C),
+               ("in_memory", "cpu", 2, False, C), ("streamed_plink", "cpu", 2, False, C)]
     if torch.cuda.is_available():
-        configs += [("in_memory", "cuda", 0, False), ("in_memory_amp_fp16", "cuda", 0, True),
-                    ("streamed_plink", "cuda", 0, False)]
+        configs += [("in_memory", "cuda", 0, False, I), ("in_memory_amp_fp16", "cuda", 0, True, I),
+                    ("streamed_plink", "cuda", 0, False, I), ("in_memory", "cuda", 0, False, C)]
     threads_before = torch.get_num_threads()
     rows = []
     try:
-        for loader_kind, device, threads, amp in configs:
+        for loader_kind, device, threads, amp, layer in configs:
             if threads:
                 torch.set_num_threads(threads)
             if loader_kind.startswith("in_memory"):
                 loader = train.make_loader(X, batch_size=BATCH, shuffle=True, seed=0)
             else:
                 loader = plink_loader(prefix, batch_size=BATCH, block_size=512, seed=0)
-            seconds = _epoch_seconds(loader, A_prime, device, amp)
-            rows.append({"loader": loader_kind, "device": device, "threads": threads or None, "amp": amp,
+            seconds = _epoch_seconds(loader, A_prime, device, amp, layer)
+            rows.append({"loader": loader_kind, "masked_layer": layer, "device": device, "threads": threads or None,
+                         "amp": amp,
                          "variants": N_VARIANTS, "genes": N_GENES, "edges_per_layer": int(A_prime.nnz),
                          "batch_size": BATCH, "epoch_s": round(seconds, 3),
                          "samples_per_s": round(N_SAMPLES / seconds, 1)})
     finally:
         torch.set_num_threads(threads_before)
     table = pd.DataFrame(rows)
-    ref = table.loc[(table["loader"] == "in_memory") & (table["device"] == "cpu") & (table["threads"] == 1),
-                    "samples_per_s"].iloc[0]
+    ref = table.loc[(table["loader"] == "in_memory") & (table["device"] == "cpu") & (table["threads"] == 1)
+                    & (table["masked_layer"] == "index_add"), "samples_per_s"].iloc[0]
     table["speedup_vs_1_thread_in_memory"] = (table["samples_per_s"] / ref).round(2)
+    table["load_avg_1min"] = round(os.getloadavg()[0], 1)  # other jobs on the machine slow every row
     return table

@@ -184,3 +184,15 @@ def test_two_gloo_processes_follow_the_one_process_loss_curve(small_genome, gtf,
     w2 = torch.load(tmp_path / "two.pt", weights_only=False)["state_dict"]
     for name in w1:
         torch.testing.assert_close(w2[name], w1[name], rtol=1e-4, atol=1e-5)
+
+
+def test_overview_figure_counts_variants_and_genes_per_chromosome(small_genome):
+    genome, graph = small_genome
+    fig = scale.overview_figure(graph, genome.prefix)
+    bars, _, hist = fig.axes[0], fig.axes[1], fig.axes[2]
+    labels = [t.get_text() for t in bars.get_xticklabels()]
+    assert labels == ["1", "2", "X", "Y"]
+    heights = [p.get_height() for p in bars.patches]
+    assert sum(heights) == graph.A.shape[0]  # variant bars add up to the graph's variants
+    assert f"{graph.A.shape[1]:,} genes" in fig._suptitle.get_text()
+    assert sum(p.get_height() for p in hist.patches) == graph.A.shape[1]
