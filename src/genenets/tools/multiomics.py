@@ -484,7 +484,8 @@ def embedding_figure(embeddings: dict, labels: pd.DataFrame):
     for i, task in enumerate(tasks):
         for j, (method, E) in enumerate(embeddings.items()):
             ax = axes[i, j]
-            sns.scatterplot(x=E[:, 0], y=E[:, 1], hue=None if task is None else labels[task].astype(str).values,
+            hue = None if task is None else labels[task].astype(str).values
+            sns.scatterplot(x=E[:, 0], y=E[:, 1], hue=hue, hue_order=None if hue is None else sorted(set(hue)),
                             ax=ax, s=45, legend=(j == len(embeddings) - 1))
             ax.set(title=f"{method}" + (f" - {task}" if task else ""), xlabel=f"{method} 1", ylabel=f"{method} 2")
             ax.set_xticks([]), ax.set_yticks([])
@@ -693,13 +694,17 @@ def rank_pipeline(data: MultiOmics, homology_hits, cfg: dict, seed: int = 0, met
                           gnn_gene_importance(gat.input_importance()[:Zg.shape[1]], prep.genes, Zg), hom, fam)
 
 
-def precision_figure(table: pd.DataFrame, k: int):
-    """Precision@k per evidence over seeds: mean bar with one dot per seed."""
+def precision_figure(table: pd.DataFrame, k: int, random: float | None = None):
+    """Precision@k per evidence over seeds: mean bar (error bar: SE) with one dot per seed, and the
+    expected precision of a random ranking (``random``) as a dotted line."""
     sub = table[table["k"] == k]
     order = sub.groupby("evidence")["precision"].mean().sort_values(ascending=False).index
     fig, ax = plt.subplots(figsize=(7, 4))
     sns.barplot(data=sub, x="evidence", y="precision", order=order, ax=ax, errorbar="se", color="tab:blue", alpha=0.6)
     sns.stripplot(data=sub, x="evidence", y="precision", order=order, ax=ax, color="black", size=4)
+    if random is not None:
+        ax.axhline(random, color="grey", ls=":", label=f"random ranking ({random:.3f})")
+        ax.legend(frameon=False, fontsize=8, loc="upper right")
     ax.set(ylabel=f"precision@{k} of planted genes", xlabel="", ylim=(0, 1.05),
            title=f"Planted-gene recovery over {sub['seed'].nunique()} simulated data sets")
     ax.tick_params(axis="x", rotation=30)
