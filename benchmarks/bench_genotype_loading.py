@@ -45,9 +45,9 @@ def measure(reader: str, prefix: str) -> dict:
     import torch  # noqa: F401  (imported by every reader's process so that the baseline is the same)
     from bed_reader import open_bed
 
-    from benchmarks import peak_rss_mb
     from genenets.data import genotypes as gt
     from genenets.data.streaming import PlinkBatchStream, stream_dosage_blocks
+    from genenets.tools.scale import peak_rss_mb  # VmHWM: ru_maxrss would include the parent's peak
 
     bed = f"{prefix}.bed"
     t0 = time.perf_counter()

@@ -4,8 +4,8 @@ A biobank-size fileset (~470,000 people) does not fit in memory as two-bit float
 bytes). :class:`PlinkBatchStream` is a torch ``IterableDataset`` that reads one *block* of samples at a
 time with bed-reader (int8 dosages, 1 byte per call), encodes each batch of it on the fly with the
 GeneDAE two-bit encoding (:func:`genenets.data.genotypes.encode_two_bit`) and yields ``(x,)`` tuples,
-the batch format of ``genenets.models.genedae.bce_loss``. Memory is ``block_size x m`` bytes for the
-block plus ``batch_size x 2m x 4`` bytes for one encoded batch, whatever the number of samples.
+the batch format of ``genenets.models.genedae.bce_loss``. Memory is about ``2 x block_size x m`` bytes
+for the block plus ``batch_size x 2m x 4`` bytes for one encoded batch, whatever the number of samples.
 
 Shuffling is by blocks: every epoch, the order of the sample blocks and the order of samples inside
 each block are permuted from ``(seed, epoch)`` only (:class:`BlockSampler`, the same contract as
@@ -25,8 +25,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from .genotypes import MISSING_INT8, bed_layout, encode_two_bit, plink_paths
+from .genotypes import MISSING_INT8, bed_layout, plink_paths
 from .registry import DataError
+
+
+#: Two-bit encoding of dosages 0, 1, 2 (as :func:`genenets.data.genotypes.encode_two_bit`).
+_TWO_BIT = np.array([[0, 0], [1, 0], [1, 1]], dtype=np.float32)
 
 
 class BlockSampler:
@@ -102,10 +106,10 @@ class PlinkBatchStream(IterableDataset):
         PLINK prefix of a SNP-major fileset (``prefix.bed/.bim/.fam``); an individual-major file must be
         converted first (:func:`genenets.data.genotypes.snp_major_prefix`).
     batch_size : int
-        Samples per yielded batch (a block's last batch may be smaller).
+        Samples per yielded batch (only the epoch's last batch may be smaller).
     block_size : int
         Samples per shuffled block and (rounded down to whole batches) per bed-reader call; memory
-        ``block_size x n_variants`` bytes.
+        about ``2 x block_size x m`` bytes (the read and its reordering).
     variant_index : int array of shape (m,), optional
         Columns of the ``.bed`` to stream, in this order (default: all). For GeneDAE, the rows of the
         variant-gene graph (``VariantGeneGraph.variant_index``).
@@ -193,6 +197,8 @@ class PlinkBatchStream(IterableDataset):
         with open_bed(self.bed, count_A1=True, num_threads=self.num_threads,
                       iid_count=self.n_samples_file, sid_count=self.n_variants_file) as reader:
             sorted_block = reader.read(index=np.s_[rows[order], self.variant_index], dtype="int8", order="C")
+        if np.all(order[:-1] < order[1:]):  # already in file order (no shuffle): no reordering copy
+            return sorted_block
         block = np.empty_like(sorted_block)
         block[order] = sorted_block
         return block
@@ -207,7 +213,8 @@ class PlinkBatchStream(IterableDataset):
                                 f"missing='zero'")
             self.missing_calls_ += int(is_missing.sum())
             dosage = np.where(is_missing, 0, dosage)
-        return torch.from_numpy(encode_two_bit(dosage)).to(self.dtype)
+        # bed-reader's int8 holds only 0, 1, 2 now: one table lookup gives encode_two_bit's pairs
+        return torch.from_numpy(_TWO_BIT[dosage].reshape(len(dosage), -1)).to(self.dtype)
 
     def segments(self) -> list[np.ndarray]:
         """Positions read per bed-reader call this epoch: this process's order cut every ``read_size`` samples.

@@ -414,7 +414,17 @@ class StreamingGeneDAE:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, MB (Linux ``ru_maxrss`` is in KB)."""
+    """Peak resident memory of this process so far, MB.
+
+    Linux ``VmHWM`` (reset by ``exec``); ``ru_maxrss`` is the fallback elsewhere, but on Linux it keeps
+    the parent's peak across ``fork`` + ``exec``, which would hide a small child under a big parent.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
