@@ -106,7 +106,7 @@ with run.timed("train_genedae"):
     E, names, history, info = gd.embeddings_for(prep, dataset_params=dataset_params, noise_std=noise_std,
                                                 nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
                                                 batch_size=batch_size, patience=patience, seed=seed,
-                                                device=device)
+                                                device=device, use_cache=False)  # train here; 02 reuses
 tr, va, te = info["split"]
 run.table(history, "fig1_loss_history")
 fig = gd.loss_figure({"GeneDAE": history}, title="Fig. 1: GeneDAE reconstruction loss")

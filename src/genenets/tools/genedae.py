@@ -334,8 +334,9 @@ def planted_recovery(tests: pd.DataFrame, planted: dict) -> pd.DataFrame:
     rows = []
     for d, t in tests.groupby("disease", sort=False):
         truth = set(planted.get(d, []))
+        t = t.assign(gene=t["gene"].astype(str).str.split("#").str[0])  # k nodes per gene: "GENE#i" -> GENE
         sig = set(t.loc[t["significant"], "gene"])
-        ranks = t.set_index("gene")["rank"]
+        ranks = t.groupby("gene")["rank"].min()
         rows.append({"disease": d, "n_planted": len(truth), "n_significant": len(sig),
                      "true_positives": len(sig & truth),
                      "precision": len(sig & truth) / len(sig) if sig else np.nan,
@@ -561,8 +562,8 @@ def embeddings_for(prep: Prepared, *, dataset_params: dict, noise_std: float = 0
                    device: str = "cpu", use_cache: bool = True, progress: bool = True):
     """Gene embeddings of every sample from GeneDAE trained on the 70% training split (70/20/10).
 
-    Cached under ``data/cache/genedae/`` keyed by the dataset and model parameters, so notebook 02 reuses
-    what notebook 01 trained. Returns ``(embeddings, names, history_frame, info)`` where ``info`` holds
+    Always written to ``data/cache/genedae/`` keyed by the dataset and model parameters; read from there
+    when ``use_cache`` (so notebook 02 reuses what notebook 01 trained). Returns ``(embeddings, names, history_frame, info)`` where ``info`` holds
     the split and, when trained in this call, the fitted estimator and its test BCE.
     """
     params = dict(dataset_params, noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
@@ -575,7 +576,9 @@ def embeddings_for(prep: Prepared, *, dataset_params: dict, noise_std: float = 0
         return E, names, hist, {"split": split, "cached": str(path), "estimator": None}
     tr, va, _ = split
     # per-epoch checkpoint beside the cache: an interrupted training resumes where it stopped
-    checkpoint = path.with_name(path.stem.replace("embeddings_", "checkpoint_") + ".pt") if use_cache else None
+    checkpoint = path.with_name(path.stem.replace("embeddings_", "checkpoint_") + ".pt")
+    if not use_cache and checkpoint.exists():
+        checkpoint.unlink()  # a fresh fit was asked for: do not resume an earlier one
     est = GeneDAEEmbedder(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
                           batch_size=batch_size, patience=patience, seed=seed, device=device, checkpoint=checkpoint,
                           progress=progress)
