@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_masked_layer.py [--variants 8817] [--genes 239] [--batch 64] [--steps 20]
 
-Each layer kind runs in its own subprocess so that its peak resident memory (``ru_maxrss``) is its own;
+Each layer kind runs in its own subprocess so that its peak resident memory (``VmHWM``) is its own;
 the reported memory is the peak minus that of the same process before the model is built. Writes
 ``benchmarks/results/masked_layer.csv`` (time per step, ratio, peak memory, parameter count). Timings on a
 shared machine are noisy: compare ratios, not absolute seconds. Not a test.
@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 WORKER = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np, scipy.sparse as sp, torch
 from genenets.models.masked import DenseMaskedLinear, SparseMaskedLinear
 kind, m, n, batch, steps, seed = sys.argv[1], *map(int, sys.argv[2:])
@@ -34,10 +34,14 @@ A.data[:] = 1
 Ap = sp.kron(A, np.ones((2, 1), np.float32), format="csr")
 x = torch.as_tensor(rng.integers(0, 2, size=(batch, 2 * m)).astype(np.float32))
 Layer = SparseMaskedLinear if kind == "sparse" else DenseMaskedLinear
+def peak_mb():  # VmHWM: this process's peak RSS (ru_maxrss can carry the parent's peak across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 # warm-up on a tiny mask: torch's one-time allocations (autograd, Adam, kernels) are not the layer's
 tiny = Layer(np.eye(4, dtype=np.float32)); o = torch.optim.Adam(tiny.parameters())
 tiny(torch.ones(2, 4)).sum().backward(); o.step()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_mb()
 enc, dec = Layer(Ap), Layer(Ap.T)
 params = list(enc.parameters()) + list(dec.parameters())
 opt = torch.optim.Adam(params, lr=1e-4)
@@ -50,10 +54,10 @@ step()
 times = []
 for _ in range(steps):
     t0 = time.perf_counter(); step(); times.append(time.perf_counter() - t0)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_mb()
 print(json.dumps({"layer": kind, "n_inputs": 2 * m, "n_genes": n, "n_edges": int(Ap.nnz), "batch": batch,
                   "parameters": sum(p.numel() for p in params), "median_step_s": float(np.median(times)),
-                  "peak_extra_MB": (peak - before) / 1024}))
+                  "peak_extra_MB": peak - before}))
 """
 
 
