@@ -121,3 +121,21 @@ def test_estimator_learns_and_subgraph_uses_same_path():
     assert list(hist) == ["g2 (4 variants)"] and summary["status"].str.startswith("skipped").tolist() == [False, True]
     with pytest.raises(ValueError, match="2m"):
         est.fit(X[:, :6], graph.A_prime())
+
+
+def test_same_seed_same_embeddings():
+    rng = np.random.default_rng(1)
+    X = gt.encode_two_bit(rng.integers(0, 3, size=(40, 6)))
+    A = sp.csr_matrix(np.kron(np.eye(2), np.ones((3, 1))).astype(np.float32))
+    Ap = ann.duplicate_rows(A)
+    runs = [gd.GeneDAEEmbedder(lr=0.01, epochs=2, batch_size=8, seed=4, progress=False).fit(X, Ap).transform(X)
+            for _ in range(2)]
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_prepare_hapmap_aligns_graph_and_encoding():
+    prep = gd.prepare("hapmap")
+    assert prep.X.shape == (prep.genotypes.shape[0], 2 * prep.graph.A.shape[0])
+    assert prep.graph.A.shape[1] == len(prep.graph.genes) and prep.phenotypes is None
+    with pytest.raises(ValueError, match="plink_prefix"):
+        gd.prepare("plink")

@@ -315,14 +315,21 @@ def overlap_table(tests: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([[len(sig[a] & sig[b]) for b in names] for a in names], index=names, columns=names)
 
 
-def pvalue_heatmap(tests: pd.DataFrame, top: int = 5, ax=None, title: str = ""):
-    """Fig. 4: -log10 p of the union of each disease's ``top`` genes across diseases."""
+def pvalue_heatmap(tests: pd.DataFrame, top: int = 5, ax=None, title: str = "", planted: dict | None = None):
+    """Fig. 4: -log10 p of the union of each disease's ``top`` genes across diseases.
+
+    ``planted`` (simulated data: disease -> genes) labels each planted gene with the diseases it was
+    planted in, so the reader sees which associations are true and which are LD neighbours.
+    """
     genes = list(dict.fromkeys(g for _, t in tests.groupby("disease", sort=False)
                                for g in t.sort_values("p")["gene"].head(top)))
     wide = tests.pivot(index="gene", columns="disease", values="p").loc[genes, list(dict.fromkeys(tests["disease"]))]
     logp = -np.log10(wide.astype(float).clip(lower=1e-300))
     if ax is None:
         _, ax = plt.subplots(figsize=(1.2 * logp.shape[1] + 3, 0.35 * len(genes) + 1.5))
+    if planted:
+        where = {g: [d for d, gs in planted.items() if g in gs] for g in logp.index}
+        logp.index = [f"{g} [planted: {','.join(where[g])}]" if where[g] else g for g in logp.index]
     plots.heatmap(logp, ax=ax, title=title or "Gene-disease associations", cbar_label="-log10 p", fmt=".1f")
     ax.set(xlabel="", ylabel="")
     return ax.figure
