@@ -196,3 +196,13 @@ def test_overview_figure_counts_variants_and_genes_per_chromosome(small_genome):
     assert sum(heights) == graph.A.shape[0]  # variant bars add up to the graph's variants
     assert f"{graph.A.shape[1]:,} genes" in fig._suptitle.get_text()
     assert sum(p.get_height() for p in hist.patches) == graph.A.shape[1]
+
+
+def test_genomewide_epoch_reports_sizes_and_memory(small_genome, gtf):
+    genome, graph = small_genome
+    out = scale.genomewide_epoch(genome.prefix, batch_size=8, block_size=16, n_threads=1, graph_cache=False, gtf=gtf)
+    assert (out["n_samples"], out["n_variants_file"]) == (40, 60)
+    assert (out["n_variants_graph"], out["n_genes"]) == graph.A.shape
+    assert out["n_edges_per_layer"] == 2 * graph.A.nnz and out["inputs_2m"] == 2 * graph.A.shape[0]
+    assert out["peak_rss_mb"] >= out["peak_rss_after_graph_mb"] > 0
+    assert np.isfinite(out["final_train_loss"])

@@ -429,7 +429,7 @@ def peak_rss_mb() -> float:
 
 
 def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: int = 0, n_threads: int | None = None,
-                     epochs: int = 1, checkpoint=None, graph_cache: bool = True, progress: bool = False) -> dict:
+                     epochs: int = 1, checkpoint=None, graph_cache: bool = True, gtf=None, progress: bool = False) -> dict:
     """Build the genome-wide graph of ``prefix`` and train GeneDAE for ``epochs`` streamed epochs.
 
     Returns
@@ -441,7 +441,7 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
     """
     layout = gt.bed_layout(prefix)
     t0 = time.perf_counter()
-    graph = graph_for_plink(prefix, cache=graph_cache, progress=progress)
+    graph = graph_for_plink(prefix, gtf=gtf, cache=graph_cache, progress=progress)
     t_graph = time.perf_counter() - t0
     rss_after_graph = peak_rss_mb()
     model = StreamingGeneDAE(epochs=epochs, batch_size=batch_size, block_size=block_size, seed=seed,
