@@ -56,6 +56,10 @@ def test_restrict_to_expression_counts_exclusions():
     assert (m.n_input, m.n_missing_gene, m.n_self_pairs, m.n_duplicates) == (5, 1, 1, 1)
     assert m.pairs[["gene_a", "gene_b"]].values.tolist() == [["A", "B"], ["A", "C"]]
     assert m.summary()["pairs"].tolist() == [5, 1, 1, 1, 2]
+    # a pair listed in both directions with labels 0 then 1 keeps label 1
+    both = pd.DataFrame({"gene_a": ["A", "B", "C"], "gene_b": ["B", "A", "A"], "label": [0, 1, 0]})
+    kept = yeast.restrict_to_expression(both, ["A", "B", "C"]).pairs
+    assert kept.values.tolist() == [["B", "A", 1], ["C", "A", 0]]
 
 
 def test_gold_standard_maps_to_tf_orfs():

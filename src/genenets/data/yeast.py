@@ -191,7 +191,8 @@ class PairMapping:
 
 
 def restrict_to_expression(pairs: pd.DataFrame, genes) -> PairMapping:
-    """Keep pairs whose two genes are both in ``genes``; drop self pairs and duplicate unordered pairs.
+    """Keep pairs whose two genes are both in ``genes``; drop self pairs and duplicate unordered pairs
+    (a pair listed with both labels keeps label 1: the genes interact in one direction).
 
     Parameters
     ----------
@@ -211,10 +212,13 @@ def restrict_to_expression(pairs: pd.DataFrame, genes) -> PairMapping:
     kept = pairs.loc[measured]
     self_pair = kept["gene_a"] == kept["gene_b"]
     kept = kept.loc[~self_pair]
-    key = np.where(kept["gene_a"] < kept["gene_b"], kept["gene_a"] + "|" + kept["gene_b"],
-                   kept["gene_b"] + "|" + kept["gene_a"])
-    dup = pd.Series(key, index=kept.index).duplicated()
-    kept = kept.loc[~dup.to_numpy()].reset_index(drop=True)
+    key = pd.Series(np.where(kept["gene_a"] < kept["gene_b"], kept["gene_a"] + "|" + kept["gene_b"],
+                             kept["gene_b"] + "|" + kept["gene_a"]), index=kept.index)
+    # an unordered pair listed twice (e.g. TF A -> B = 1 and B -> A = 0) interacts if either row says so:
+    # keep its positive row, then restore the input order
+    order = kept["label"].sort_values(ascending=False, kind="stable").index
+    dup = key.loc[order].duplicated()
+    kept = kept.loc[dup.index[~dup.to_numpy()]].sort_index().reset_index(drop=True)
     return PairMapping(kept, n_input, int((~measured).sum()), int(self_pair.sum()), int(dup.sum()))
 
 
@@ -228,8 +232,9 @@ def overview_figure(expr: pd.DataFrame, pairs: pd.DataFrame):
     axes[0].set(xlabel="array (cell-cycle time point)", ylabel="log ratio", title=f"exp.cc: 5 of {len(expr)} ORFs")
     pos = pairs[pairs["label"] == 1]
     degree = pd.concat([pos["gene_a"], pos["gene_b"]]).value_counts()
-    axes[1].hist(degree, bins=np.logspace(0, np.log10(degree.max() + 1), 30), color="tab:blue")
-    axes[1].set(xscale="log", yscale="log", xlabel="positive partners per gene", ylabel="genes",
+    counts = degree.value_counts().sort_index()
+    axes[1].loglog(counts.index, counts.to_numpy(), "o", ms=4, color="tab:blue")
+    axes[1].set(xlabel="positive partners per gene (log)", ylabel="genes (log)",
                 title=f"{len(pairs):,} labelled pairs")
     fig.tight_layout()
     return fig

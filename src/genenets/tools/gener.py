@@ -480,13 +480,19 @@ def auroc_bars(table: pd.DataFrame, metric: str = "auroc", paper: dict | None = 
     from .. import plots
 
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    plots.grouped_bars(table, x="split", y=metric, hue="method", ax=ax, baseline=0.5, title=title)
+    plots.grouped_bars(table, x="split", y=metric, hue="method", ax=ax, baseline=0.5, baseline_label="chance",
+                       title=title)
     ax.set(ylim=(0.4, 1.0), ylabel=metric.upper(), xlabel="test split")
     if paper:
-        for i, (name, value) in enumerate(paper.items()):
-            ax.axhline(value, color=f"C{i}", ls="--", lw=0.8, alpha=0.7)
-        ax.text(1.01, 0.02, "dashed: paper's AUROC\n" + "\n".join(f"{k} {v:.3f}" for k, v in paper.items()),
-                transform=ax.transAxes, fontsize=8, va="bottom")
+        # the paper's value of each method as a black diamond on that method's bar of the random split
+        hues, splits = list(dict.fromkeys(table["method"])), list(dict.fromkeys(table["split"]))
+        if "random" in splits:
+            col = splits.index("random")
+            marked = [(ax.containers[hues.index(m)][col], v) for m, v in paper.items() if m in hues]
+            for i, (bar, value) in enumerate(marked):
+                ax.plot(bar.get_x() + bar.get_width() / 2, value, "D", color="black", ms=6,
+                        label="paper (random split)" if i == 0 else None)
+        ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     fig.tight_layout()
     return fig
 
