@@ -108,6 +108,9 @@ def test_estimator_learns_and_subgraph_uses_same_path():
     X = gt.encode_two_bit(dosage)
     A = sp.csr_matrix(np.kron(np.eye(2), np.ones((4, 1))).astype(np.float32))
     graph = ann.VariantGeneGraph(A, ["g1", "g2"], np.arange(8), {})
+    k2 = gd.GeneDAEEmbedder(nodes_per_gene=2, lr=0.02, epochs=1, seed=0, progress=False).fit(X, A_prime := ann.duplicate_rows(A))
+    assert k2.transform(X).shape == (120, 4) and k2.embedding_names()[:2] == ["gene0#0", "gene0#1"]
+    assert len(k2.per_gene_reconstruction(X)) == 2 and A_prime.shape == (16, 2)
     est = gd.GeneDAEEmbedder(lr=0.02, epochs=15, batch_size=32, seed=0, progress=False)
     est.fit(X[:80], graph.A_prime(), X[80:100], graph.genes)
     h = est.history_.to_frame()
