@@ -42,3 +42,18 @@ def test_reverse_network_shape():
     rev = ReverseNetwork(3, 5, n_between=4)
     out = rev(torch.eye(3))
     assert out.shape == (3, 5) and (out > 0).all() and (out < 1).all()
+
+
+def test_glorot_init_bounds_and_zero_bias():
+    torch.manual_seed(0)
+    model = SigmoidAutoencoder(200, 16, n_hidden=3)
+    for lin in model.layers:
+        fan_out, fan_in = lin.weight.shape
+        bound = (6.0 / (fan_in + fan_out)) ** 0.5
+        assert lin.weight.abs().max() <= bound and lin.weight.abs().max() > 0.9 * bound
+        assert (lin.bias == 0).all()
+    # PyTorch's default bound 1/sqrt(fan_in) is smaller for the 200 -> 16 layer
+    torch_init = SigmoidAutoencoder(200, 16, n_hidden=3, init="torch")
+    assert torch_init.layers[0].weight.abs().max() <= 200 ** -0.5
+    with pytest.raises(ValueError, match="init must be"):
+        SigmoidAutoencoder(10, 3, init="he")

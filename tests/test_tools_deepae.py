@@ -104,3 +104,66 @@ def test_reverse_scores_and_disease_table(tiny):
     assert t_row.overlap == 3 and t_row.recall_planted == 1.0
     with pytest.raises(ValueError, match="control phenotype"):
         deepae.disease_scores(prof, control="nobody")
+
+
+def _recon_table(sae, deep, pca, widths=(16, 32, 64)):
+    rows = []
+    for model, errs in (("SAE", sae), ("deepAE", deep), ("PCA", pca)):
+        for w, e in zip(widths, errs):
+            rows += [{"model": model, "width": w, "split": "validation", "global": e, "genewise": e + 0.1},
+                     {"model": model, "width": w, "split": "train", "global": e / 2, "genewise": e}]
+    return pd.DataFrame(rows)
+
+
+def test_reconstruction_metrics_and_sentence():
+    table = _recon_table(sae=[0.5, 0.4, 0.3], deep=[0.45, 0.3, 0.2], pca=[0.6, 0.5, 0.45])
+    m = deepae.reconstruction_metrics(table)
+    assert m["r2"]["deepAE"] == {"16": 0.55, "32": 0.7, "64": 0.8}
+    assert m["one_minus_r2_genewise_val"]["PCA"]["64"] == pytest.approx(0.55)
+    assert m["deepAE_matching_width"]["deep_width_empirical"] == 32  # first deepAE width with error <= 0.3
+    text = deepae.reconstruction_sentence(table, "toy")
+    assert "deepAE's (0.200;" in text and "3 of 3 widths" in text and "with 32 nodes" in text
+    # PCA best and deepAE never reaching the SAE: both said
+    text = deepae.reconstruction_sentence(_recon_table([0.5, 0.4, 0.3], [0.6, 0.5, 0.4], [0.2, 0.1, 0.05]), "toy")
+    assert "PCA baseline beats both" in text and "never reaches" in text and "0 of 3 widths" in text
+
+
+def test_clustering_sentence_says_who_wins():
+    wins = pd.DataFrame({"method": ["layer 1", "layer 2"], "wins": [2, 9], "losses": [8, 1], "n_groups": [10, 10],
+                         "odds_ratio": [0.25, 9.0], "binom_p": [0.1, 0.02]})
+    assert "layer 2 beats PCA in 9 of 10" in deepae.clustering_sentence(wins, "x")
+    assert "significantly" in deepae.clustering_sentence(wins, "x")
+    assert "PCA of all genes separates most" in deepae.clustering_sentence(wins.iloc[:1], "x")
+
+
+def test_reference_gene_sets_excludes_empty_and_unknown():
+    table = pd.DataFrame({"gwas": [set(), {"A"}], "omim": [{"B", "C"}, set()]}, index=["aml", "all"])
+    sets, excluded = deepae.reference_gene_sets(table, {"AML": "aml", "ALL": "all", "X": "nope"})
+    assert sets == {"ALL": {"A"}} and set(excluded) == {"AML", "X"}
+    assert "no gwas genes" in excluded["AML"] and "not in the disease table" in excluded["X"]
+    sets, excluded = deepae.reference_gene_sets(table, {"AML": "aml"}, sources=("gwas", "omim"))
+    assert sets == {"AML": {"B", "C"}} and not excluded
+    with pytest.raises(ValueError, match="sources must be"):
+        deepae.reference_gene_sets(table, {"AML": "aml"}, sources=("hpo",))
+
+
+def test_interactome_coverage_counts_absent_genes():
+    import networkx as nx
+
+    g = nx.Graph([("A", "B"), ("B", "C")])
+    cov = deepae.interactome_coverage(["A", "C", "Z", "A"], g)
+    assert (cov["n_genes"], cov["n_in_interactome"], cov["n_absent"], cov["absent_examples"]) == (3, 2, 1, ["Z"])
+
+
+def test_reverse_training_with_a_non_healthy_control(tiny):
+    # real data have no healthy controls: ALL is the reference of AML in the leukemia replication
+    family = deepae.train_family(tiny, [3], epochs=2, lr=1e-2)
+    pheno = tiny.labels_all["cell_type"].to_numpy()  # "a" / "b"
+    scores = deepae.reverse_training_scores(family, 3, tiny.X_all, pheno, tiny.genes, "a", epochs=3, lr=1e-2)
+    assert set(scores) == {"deepAE layer 1", "deepAE layers 1-2", "deepAE all three layers", "SAE",
+                           "baseline t-test"}
+    assert all(list(s.index) == ["b"] and s.shape == (1, len(tiny.genes)) for s in scores.values())
+    enr = deepae.disease_gene_table(scores, tiny.genes, ["b"], {"b": {"G0", "G1"}}, 4)
+    comb = deepae.combine_enrichment(enr)
+    assert list(comb.columns) == ["method", "combined_p", "median_odds_ratio", "n_diseases"]
+    assert comb.set_index("method").loc["SAE", "combined_p"] == pytest.approx(enr.set_index("method").loc["SAE", "p"])

@@ -5,6 +5,10 @@
   the output included, is linear + sigmoid (inputs are min-max scaled to [0, 1]).
 - :class:`ReverseNetwork` maps a phenotype one-hot vector through one sigmoid hidden layer to the
   compressed representation of a given autoencoder layer ("reverse training").
+
+Weights start from Glorot (Xavier) uniform with zero biases, the usual initialisation for sigmoid
+layers (and Keras' default): PyTorch's default (uniform in +-1/sqrt(fan_in)) starts a deep sigmoid
+stack with small, nearly identical hidden activations and trains it much more slowly.
 """
 from __future__ import annotations
 
@@ -22,18 +26,26 @@ class SigmoidAutoencoder(nn.Module):
         Nodes per hidden layer.
     n_hidden : int
         1 (shallow) or more (deep, the paper uses 3).
+    init : {"glorot", "torch"}
+        Glorot-uniform weights and zero biases, or PyTorch's default ``nn.Linear`` initialisation.
 
     Layers are numbered 1..n_hidden; :meth:`hidden` returns a layer's activations and
     :meth:`decode_from` propagates activations of a layer to the output.
     """
 
-    def __init__(self, n_genes: int, width: int, n_hidden: int = 1):
+    def __init__(self, n_genes: int, width: int, n_hidden: int = 1, init: str = "glorot"):
         super().__init__()
         if n_genes < 1 or width < 1 or n_hidden < 1:
             raise ValueError(f"n_genes, width and n_hidden must be >= 1, got {n_genes}, {width}, {n_hidden}")
-        self.n_genes, self.width, self.n_hidden = n_genes, width, n_hidden
+        if init not in ("glorot", "torch"):
+            raise ValueError(f"init must be 'glorot' or 'torch', got {init!r}")
+        self.n_genes, self.width, self.n_hidden, self.init = n_genes, width, n_hidden, init
         sizes = [n_genes] + [width] * n_hidden + [n_genes]
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        if init == "glorot":
+            for lin in self.layers:
+                nn.init.xavier_uniform_(lin.weight)
+                nn.init.zeros_(lin.bias)
 
     def hidden(self, x: torch.Tensor, layer: int) -> torch.Tensor:
         """Activations of hidden layer ``layer`` (1-based), shape (n_samples, width), for inputs (n_samples, n_genes)."""

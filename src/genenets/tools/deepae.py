@@ -139,25 +139,28 @@ def _mse(model, batch):
 
 def train_autoencoder(data: PreparedData, kind: str, width: int, *, epochs: int = 50, lr: float = 1e-4,
                       batch_size: int = 256, seed: int = 0, device="cpu", patience: int | None = None,
-                      cache: bool = True, progress: bool = False) -> TrainedModel:
+                      init: str = "glorot", cache: bool = True, progress: bool = False) -> TrainedModel:
     """Train (or load from the cache) one autoencoder on ``data.X_train`` with the paper's Adam settings.
 
-    The cache key hashes the training data and every training parameter, so a changed setting trains a
-    new model and an unchanged one is loaded (notebooks 04-06 reuse what 03 trained).
+    ``patience``: early stopping on the validation loss (best weights kept); ``init``: see
+    :class:`~genenets.models.autoencoder.SigmoidAutoencoder`. The cache key hashes the training data and
+    every training parameter, so a changed setting trains a new model and an unchanged one is loaded
+    (notebooks 04-06 reuse what 03 trained).
     """
     if kind not in MODEL_KINDS:
         raise ValueError(f"kind must be one of {list(MODEL_KINDS)}, got {kind!r}")
     key = dict(data=data.fingerprint(), kind=kind, width=int(width), epochs=int(epochs), lr=float(lr),
-               batch_size=int(batch_size), seed=int(seed), patience=patience, betas=ADAM_BETAS, eps=ADAM_EPS)
+               batch_size=int(batch_size), seed=int(seed), patience=patience, betas=ADAM_BETAS, eps=ADAM_EPS,
+               init=init)
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
     path = cache_root() / f"{kind}_w{width}_{digest}.pt"
-    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind])
+    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind], init=init)
     if cache and path.exists():
         state = torch.load(path, map_location="cpu", weights_only=False)
         model.load_state_dict(state["model"])
         return TrainedModel(kind, width, model.eval(), pd.DataFrame(state["history"]), True)
     torch.manual_seed(seed)  # same initial weights for the same key, whatever ran before
-    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind])
+    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind], init=init)
     train_loader = gtrain.make_loader(data.X_train, batch_size=batch_size, shuffle=True, seed=seed)
     val_loader = gtrain.make_loader(data.X_val, batch_size=1024)
     hist = gtrain.fit(model, train_loader, _mse, val_loader=val_loader, epochs=epochs, lr=lr, optimizer="Adam",
@@ -598,3 +601,161 @@ def ttest_scores(X, phenotypes, genes, control: str = "healthy") -> pd.DataFrame
         t = gstats.ttest_columns(X[keep], phenotypes[keep] == d, columns=genes)["t"]
         rows[d] = t.reindex(genes).fillna(0.0)
     return pd.DataFrame(rows).T
+
+
+# ----------------------------------------------------------------------------------------------
+# summaries shared by the main (simulated) analysis and the real-data replication of each notebook
+
+
+def reconstruction_metrics(table: pd.DataFrame) -> dict:
+    """Headline numbers of a :func:`reconstruction_table`: validation R^2 (global) per model and width
+    (``r2``), validation gene-wise 1 - R^2, the power law of SAE and deepAE, and :func:`matching_width`."""
+    val = table[table["split"] == "validation"]
+    models = [m for m in ("SAE", "deepAE", "PCA") if m in set(val["model"])]
+    by = val.set_index(["model", "width"])
+    r2 = {m: {str(w): round(1 - float(by.loc[(m, w), "global"]), 4) for w in sorted(val[val.model == m].width)}
+          for m in models}
+    genewise = {m: {str(w): round(float(by.loc[(m, w), "genewise"]), 4) for w in sorted(val[val.model == m].width)}
+                for m in models}
+    laws = {m: {k: round(v, 4) for k, v in fit_power_law(val[val.model == m]["width"], val[val.model == m]["global"]).items()}
+            for m in ("SAE", "deepAE")}
+    return {"r2": r2, "one_minus_r2_genewise_val": genewise, "power_law": laws,
+            "deepAE_matching_width": matching_width(table)}
+
+
+def reconstruction_sentence(table: pd.DataFrame, dataset: str) -> str:
+    """Which model reconstructs held-out samples best (validation, global 1 - R^2), and how SAE and deepAE
+    compare width by width; built from the numbers, for notebooks and notes."""
+    val = table[table["split"] == "validation"]
+    best = {m: float(val[val.model == m]["global"].min()) for m in ("SAE", "deepAE", "PCA")}
+    winner = min(best, key=best.get)
+    piv = val.pivot(index="width", columns="model", values="global")
+    deep_wins = [int(w) for w in piv.index if piv.loc[w, "deepAE"] < piv.loc[w, "SAE"]]
+    match = matching_width(table)
+    out = (f"{dataset}: lowest validation 1 - R² (global) is {winner}'s ({best[winner]:.3f}; best SAE "
+           f"{best['SAE']:.3f}, deepAE {best['deepAE']:.3f}, PCA {best['PCA']:.3f}). The deepAE is below the SAE "
+           f"at {len(deep_wins)} of {len(piv)} widths" + (f" ({', '.join(map(str, deep_wins))})" if deep_wins else "")
+           + "; ")
+    if match["deep_width_empirical"] is not None:
+        out += (f"it reaches the {match['sae_width']}-node SAE's error with {match['deep_width_empirical']} "
+                "nodes per layer.")
+    else:
+        out += f"it never reaches the {match['sae_width']}-node SAE's error at the widths tried."
+    if winner == "PCA":
+        out += " The linear PCA baseline beats both autoencoders."
+    return out
+
+
+def clustering_metrics(table: pd.DataFrame, wins: pd.DataFrame) -> dict:
+    """``silhouette_wins`` per layer (wins, n_groups, odds ratio, binomial p), mean silhouette per grouping
+    and method, and the PCA baseline's mean silhouette per grouping."""
+    groupings = list(dict.fromkeys(table["grouping"]))
+    return {
+        "silhouette_wins": {r.method: {"wins": r.wins, "n_groups": r.n_groups, "odds_ratio": r.odds_ratio,
+                                       "binom_p": r.binom_p} for r in wins.itertuples()},
+        "mean_silhouette": {g: table[table.grouping == g].groupby("method").silhouette.mean().round(4).to_dict()
+                            for g in groupings},
+        "baseline_pca_mean_silhouette": {g: round(float(table[(table.grouping == g) &
+                                                              (table.method == "PCA (all genes)")].silhouette.mean()), 4)
+                                         for g in groupings}}
+
+
+def clustering_sentence(wins: pd.DataFrame, dataset: str) -> str:
+    """The layer with the most wins over PCA, its odds ratio and binomial p, and whether PCA wins."""
+    best = wins.sort_values(["wins", "binom_p"], ascending=[False, True]).iloc[0]
+    out = (f"{dataset}: {best.method} beats PCA in {best.wins} of {best.n_groups} groups (odds ratio "
+           f"{best.odds_ratio:.2f}, binomial p = {best.binom_p:.3g}); ")
+    if best.wins * 2 < best.n_groups:
+        return out + "PCA of all genes separates most groups better than every layer."
+    if best.wins * 2 == best.n_groups:
+        return out + "a tie with PCA of all genes."
+    return out + "the compressed codes separate most groups better than PCA" + (
+        ", significantly (p < 0.05)." if best.binom_p < 0.05 else ", but not significantly at 0.05.")
+
+
+def lightup_metrics(summary: pd.DataFrame, k: int) -> dict:
+    """Per layer at top-``k``: Mann-Whitney p of distance and betweenness vs random sets, the fraction of
+    nodes with empirical p < 0.05, the nodes' median distance and the random sets' median distance."""
+    ref = summary[summary.k == k].set_index("layer")
+    return {"lightup_k": int(k),
+            "lightup_distance_p": ref["distance_mwu_p"].to_dict(),
+            "lightup_betweenness_p": ref["betweenness_mwu_p"].to_dict(),
+            "lightup_frac_nodes_distance_p05": ref["frac_nodes_distance_p"].round(4).to_dict(),
+            "lightup_median_distance": ref["median_distance"].round(4).to_dict(),
+            "baseline_random_median_distance": round(float(ref["random_median_distance"].iloc[0]), 4)}
+
+
+def lightup_sentence(summary: pd.DataFrame, k: int, dataset: str) -> str:
+    """The layer whose nodes light up the most network-local gene sets at top-``k``."""
+    ref = summary[summary.k == k].set_index("layer")
+    closest = ref["median_distance"].idxmin()
+    rnd = float(ref["random_median_distance"].iloc[0])
+    below = ref[ref["median_distance"] < rnd].index.tolist()
+    return (f"{dataset}, k = {k}: {closest} lights up the most tightly connected gene sets (median harmonic "
+            f"distance {ref.loc[closest, 'median_distance']:.3f} vs {rnd:.3f} for random sets; "
+            f"{ref.loc[closest, 'frac_nodes_distance_p']:.0%} of its nodes with empirical p < 0.05). "
+            f"Layers below the random median: {', '.join(below) if below else 'none'}.")
+
+
+def interactome_coverage(genes, graph) -> dict:
+    """Counts of ``genes`` in and absent from the interactome ``graph`` (absent genes cannot be tested)."""
+    genes = list(dict.fromkeys(genes))
+    absent = [g for g in genes if g not in graph]
+    return {"n_genes": len(genes), "n_in_interactome": len(genes) - len(absent), "n_absent": len(absent),
+            "absent_examples": absent[:5]}
+
+
+def reference_gene_sets(disease_table: pd.DataFrame, mapping: dict, sources=("gwas",)) -> tuple[dict, dict]:
+    """Reference genes of each phenotype from the interactome's disease table.
+
+    Parameters
+    ----------
+    disease_table : DataFrame from :func:`genenets.data.interactome.load_disease_genes`
+    mapping : ``{phenotype: disease name}`` (the name a row of ``disease_table``)
+    sources : columns whose sets are united (``"gwas"``, ``"omim"``)
+
+    Returns
+    -------
+    ``({phenotype: set of genes}, {phenotype: reason})``: phenotypes whose set is empty (or whose disease is
+    unknown) are left out of the first and explained in the second.
+    """
+    bad = [c for c in sources if c not in ("gwas", "omim")]
+    if bad:
+        raise ValueError(f"sources must be 'gwas' and/or 'omim', got {bad}")
+    sets, excluded = {}, {}
+    for phenotype, disease in mapping.items():
+        if disease not in disease_table.index:
+            excluded[phenotype] = f"{disease!r} is not in the disease table"
+            continue
+        genes = set().union(*(disease_table.loc[disease, c] for c in sources))
+        if not genes:
+            excluded[phenotype] = f"{disease!r} has no {'/'.join(sources)} genes"
+            continue
+        sets[phenotype] = genes
+    return sets, excluded
+
+
+def combine_enrichment(enr: pd.DataFrame) -> pd.DataFrame:
+    """Per method: Fisher's combined p over diseases, median odds ratio and (if present) the mean recall of
+    planted genes."""
+    agg = dict(combined_p=("p", gstats.combine_pvalues), median_odds_ratio=("odds_ratio", "median"),
+               n_diseases=("p", "size"))
+    if "recall_planted" in enr:
+        agg["mean_recall_planted"] = ("recall_planted", "mean")
+    return enr.groupby("method", sort=False).agg(**agg).reset_index()
+
+
+def reverse_training_scores(family: dict, width: int, X, phenotypes, genes, control: str, *, epochs: int,
+                            lr: float, batch_size: int = 256, seed: int = 0, device="cpu") -> dict:
+    """Gene scores per phenotype (vs ``control``) from reverse training at each depth, plus the t-test
+    baseline: ``{"deepAE layer 1", "deepAE layers 1-2", "deepAE all three layers", "SAE",
+    "baseline t-test": DataFrame (n_phenotypes - 1, n_genes)}``."""
+    setups = {"deepAE layer 1": ("deepAE", 1), "deepAE layers 1-2": ("deepAE", 2),
+              "deepAE all three layers": ("deepAE", 3), "SAE": ("SAE", 1)}
+    scores = {}
+    for name, (kind, layer) in setups.items():
+        profiles = reverse_scores(family[(kind, width)].model, X, phenotypes, layer, genes, epochs=epochs, lr=lr,
+                                  batch_size=batch_size, seed=seed, device=device)
+        scores[name] = disease_scores(profiles, control=control)
+    scores["baseline t-test"] = ttest_scores(X, phenotypes, genes, control=control)
+    return scores
