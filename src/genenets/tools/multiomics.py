@@ -208,7 +208,7 @@ def qc_figure(prep: Prepared, meta: pd.DataFrame, colour_by: str | None = None):
     fig, axes = plt.subplots(2, 2, figsize=(12, 9))
     n = len(prep.genes)
     show_names = n <= 40
-    for ax, df, what in ((axes[0, 0], prep.gene_log, "log2 expression"),
+    for ax, df, what in ((axes[0, 0], prep.gene_log, "log expression"),
                          (axes[0, 1], prep.metabolite_log, "log2 normalized intensity")):
         ax.boxplot(df.to_numpy().T, showfliers=False)
         ax.set(title=f"{what} per sample", xlabel="sample", ylabel=what)
