@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-N_VARIANTS, N_GENES, N_SAMPLES, BATCH, REPEATS = 8_817, 239, 2_048, 64, 2
+N_VARIANTS, N_GENES, N_SAMPLES, BATCH, REPEATS = 8_817, 239, 1_024, 64, 2
 
 
 def mhc_size_graph(n_variants: int | None = None, n_genes: int | None = None, overlap: float = 0.15, seed: int = 0):
