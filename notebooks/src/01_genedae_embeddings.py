@@ -35,6 +35,7 @@ output_dir = "../figures/01_genedae_embeddings"
 plink_prefix = ""  # PLINK path without suffix, used when dataset is plink
 n_individuals = 3000
 n_variants = 8800
+missing = "mode"  # missing calls: "drop" variants with any, or "mode" (impute the most frequent genotype)
 intergenic_distance = 100000  # bp: an intergenic variant maps to the nearest gene on each side within this
 noise_std = 0.3
 nodes_per_gene = 1
@@ -62,7 +63,7 @@ run = report.start_run("01_genedae_embeddings", output_dir, profile=profile, dat
                                                   intergenic_distance=intergenic_distance,
                                                   subgraph_genes=subgraph_genes))
 dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, intergenic_distance=intergenic_distance)
+                      plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 
 # %% [markdown]
 # ## Genotypes and the variant-to-gene graph
@@ -74,7 +75,7 @@ dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n
 # %%
 with run.timed("prepare"):
     prep = gd.prepare(dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, intergenic_distance=intergenic_distance)
+                      plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 categories = ann.category_table(prep.annotation)
 run.table(categories, "table_variant_categories")
 print(f"{prep.X.shape[0]} samples, {prep.graph.A.shape[0]} variants -> {prep.X.shape[1]} input bits, "
@@ -152,7 +153,7 @@ sub_summary
 
 # %%
 with run.timed("hapmap"):
-    hap = gd.prepare("hapmap", intergenic_distance=intergenic_distance)
+    hap = gd.prepare("hapmap", missing=missing, intergenic_distance=intergenic_distance)
     hE, hnames, hhist, hinfo = gd.embeddings_for(hap, dataset_params=dict(dataset="hapmap", seed=seed,
                                                                          intergenic_distance=intergenic_distance),
                                                  noise_std=noise_std, lr=lr, epochs=hapmap_epochs,

@@ -35,6 +35,7 @@ plink_prefix = ""  # PLINK path without suffix, used when dataset is plink
 phenotype_file = ""  # CSV/TSV: sample id column (iid) and one 0/1 column per disease
 n_individuals = 3000
 n_variants = 8800
+missing = "mode"  # missing calls: "drop" variants with any, or "mode" (impute the most frequent genotype)
 intergenic_distance = 100000
 noise_std = 0.3
 nodes_per_gene = 1
@@ -61,7 +62,7 @@ run = report.start_run("02_genedae_gene_disease", output_dir, profile=profile, d
                                                   nodes_per_gene=nodes_per_gene, alpha=alpha, trials=trials,
                                                   max_iter=max_iter, phenotype_file=phenotype_file))
 dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, intergenic_distance=intergenic_distance)
+                      plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 
 # %% [markdown]
 # ## Data and embeddings
@@ -70,7 +71,7 @@ dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n
 with run.timed("prepare"):
     prep = gd.prepare(dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
                       plink_prefix=plink_prefix, phenotype_file=phenotype_file,
-                      intergenic_distance=intergenic_distance)
+                      missing=missing, intergenic_distance=intergenic_distance)
 if prep.phenotypes is None:
     raise ValueError("notebook 02 needs phenotypes: use dataset='simulated' or give phenotype_file")
 with run.timed("embeddings"):
