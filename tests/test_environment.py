@@ -81,6 +81,13 @@ def test_notebook_conventions(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_profiles_name_real_parameters(path):
+    from genenets import runner
+
+    assert runner.describe(path).problems == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_matches_its_source(path):
     source = ROOT / "notebooks" / "src" / f"{path.stem}.py"
     assert source.exists(), f"{source} missing"

@@ -44,9 +44,15 @@ def test_profiles_and_overrides_resolve(tmp_path):
         runner.resolve_parameters(info, "huge", {}, tmp_path)
 
 
-def test_profile_with_unknown_parameter_is_rejected(tmp_path):
+def test_profile_with_unknown_parameter_fails_that_notebook_only(tmp_path):
+    bad = _notebook(tmp_path / "01_a.ipynb", [WRITE], meta={"profiles": {"smoke": {"nope": 1}}})
+    _notebook(tmp_path / "02_b.ipynb", [WRITE])
+    assert bad.problems and "nope" in bad.problems[0]
+    assert [nb.name for nb in runner.discover(tmp_path)] == ["01_a", "02_b"]  # discovery is unaffected
     with pytest.raises(ValueError, match="unknown parameters"):
-        _notebook(tmp_path / "01_a.ipynb", [WRITE], meta={"profiles": {"smoke": {"nope": 1}}})
+        runner.resolve_parameters(bad, "smoke", {}, tmp_path)
+    outcome = runner.execute(bad, "smoke", {}, tmp_path / "out")
+    assert outcome.status == "failed" and "nope" in outcome.error
 
 
 def test_execute_writes_outputs_and_failure_names_the_cell(tmp_path):

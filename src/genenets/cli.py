@@ -22,6 +22,8 @@ def _cmd_list(args) -> int:
         print(f"{nb.name}")
         print(f"    paper:  {nb.paper}")
         print(f"    result: {nb.result}")
+        for problem in nb.problems:
+            print(f"    PROBLEM: {problem}")
         print("    parameters (quick default" + "".join(f" | {p}" for p in nb.profiles) + "):")
         for key, spec in nb.parameters.items():
             profile_values = "".join(f" | {nb.profiles[p].get(key, '')}" for p in nb.profiles)

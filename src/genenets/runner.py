@@ -53,6 +53,7 @@ class NotebookInfo:
     result: str
     parameters: dict  # name -> {"default": str, "type": str, "help": str}
     profiles: dict  # profile -> {param: value}
+    problems: list  # metadata errors; running the notebook reports them, other notebooks are unaffected
 
     def as_dict(self) -> dict:
         return {"name": self.name, "paper": self.paper, "result": self.result}
@@ -66,12 +67,11 @@ def describe(path: Path) -> NotebookInfo:
     parameters = {k: {"default": v["default"], "type": v.get("inferred_type_name"), "help": v.get("help", "")}
                   for k, v in params.items()}
     profiles = meta.get("profiles", {})
-    for profile, overrides in profiles.items():
-        unknown = set(overrides) - set(parameters)
-        if unknown:
-            raise ValueError(f"{path.name}: profile {profile!r} sets unknown parameters {sorted(unknown)}")
+    problems = [f"{path.name}: profile {profile!r} sets unknown parameters {sorted(set(o) - set(parameters))}"
+                for profile, o in profiles.items() if set(o) - set(parameters)]
+    problems += [f"{path.name}: unknown profile {p!r} in its metadata" for p in profiles if p not in PROFILES]
     return NotebookInfo(name=path.stem, path=path, paper=meta.get("paper", ""), result=meta.get("result", ""),
-                        parameters=parameters, profiles=profiles)
+                        parameters=parameters, profiles=profiles, problems=problems)
 
 
 def discover(directory: Path | None = None) -> list[NotebookInfo]:
@@ -94,6 +94,8 @@ def parse_overrides(pairs: list[str] | None) -> dict:
 def resolve_parameters(info: NotebookInfo, profile: str, overrides: dict, output_dir: Path) -> dict:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+    if info.problems:
+        raise ValueError("; ".join(info.problems))
     params = dict(info.profiles.get(profile, {}))
     params.update(overrides)
     unknown = set(params) - set(info.parameters)
