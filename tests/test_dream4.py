@@ -118,3 +118,14 @@ def test_bad_arguments():
         dream4.load_network(6)
     with pytest.raises(ValueError, match="size 10 or 100"):
         dream4.load_network(1, size=50)
+
+
+@pytest.mark.skipif(not have_mirror_or_cache(dream4.GOLD_ZIP), reason="DREAM4 gold standards not available")
+def test_real_size10_gold_standard_with_local_data(tmp_path):
+    times, values = _series(n_series=5, n_times=21)
+    data_zip = dream4.write_zip(tmp_path / "size10.zip", {
+        "insilico_size10_1/insilico_size10_1_timeseries.tsv": dream4.format_timeseries(GENES, times, values)})
+    net = dream4.load_network(1, size=10, data_zip=data_zip)  # gold standard from the registry
+    assert net.timeseries.shape == (5, 21, 10) and len(net.gold) == 90
+    assert 0 < net.adjacency().sum() < 90 and np.trace(net.adjacency()) == 0
+    assert net.knockouts is None and net.multifactorial is None
