@@ -1,10 +1,13 @@
-"""Sparse vs dense masked layer at MHC size (GeneDAE encoder + decoder, one Adam step per batch).
+"""Sparse vs dense masked layer, at MHC size and growing sizes (GeneDAE encoder + decoder, one Adam step).
 
-    .venv/bin/python benchmarks/bench_masked_layer.py [--variants 8817] [--genes 239] [--batch 64] [--steps 20]
+    .venv/bin/python -m benchmarks masked_layer     (or: python benchmarks/bench_masked_layer.py --scales 1 2 4)
+
+Sizes are multiples of the MHC (8,817 variants, 239 genes, about 1.5 genes per variant); the dense layer is
+measured while its estimated footprint fits ``DENSE_BUDGET_GB``, and marked as not fitting beyond.
 
 Each layer kind runs in its own subprocess so that its peak resident memory (``VmHWM``) is its own;
 the reported memory is the peak minus that of the same process before the model is built. Writes
-``benchmarks/results/masked_layer.csv`` (time per step, ratio, peak memory, parameter count). Timings on a
+``benchmarks/results/masked_layer.csv`` (time per step, ratios, peak memory). Timings on a
 shared machine are noisy: compare ratios, not absolute seconds. Not a test.
 """
 from __future__ import annotations
@@ -61,28 +64,55 @@ print(json.dumps({"layer": kind, "n_inputs": 2 * m, "n_genes": n, "n_edges": int
 """
 
 
+SCALES = (1, 2, 4, 8, 16, 64)  # multiples of the MHC size (8,817 variants, 239 genes)
+DENSE_BUDGET_GB = 6.0  # beyond this estimated footprint the dense layer "does not fit" on these 24 GB machines
+
+
+def dense_footprint_gb(variants: int, genes: int) -> float:
+    """Weights, mask, gradient and two Adam moments of the dense encoder and decoder (float32)."""
+    return 2 * (2 * variants * genes) * 4 * 5 / 1e9
+
+
+def measure(kind: str, variants: int, genes: int, batch: int, steps: int, seed: int = 0) -> dict:
+    out = subprocess.run([sys.executable, "-c", WORKER, kind, str(variants), str(genes), str(batch), str(steps),
+                          str(seed)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(scales=SCALES, batch: int = 64, seed: int = 0) -> pd.DataFrame:
+    """Sparse and dense masked layers side by side at growing sizes, up to where dense no longer fits."""
+    rows = []
+    for scale in scales:
+        variants, genes = 8817 * scale, 239 * scale
+        steps = max(3, 20 // scale)
+        sparse = measure("sparse", variants, genes, batch, steps, seed)
+        row = {"scale_vs_mhc": scale, "variants": variants, "genes": genes, "edges": sparse["n_edges"],
+               "sparse_step_s": sparse["median_step_s"], "sparse_peak_MB": sparse["peak_extra_MB"],
+               "dense_estimated_GB": round(dense_footprint_gb(variants, genes), 2)}
+        if row["dense_estimated_GB"] <= DENSE_BUDGET_GB:
+            dense = measure("dense", variants, genes, batch, steps, seed)
+            row.update(dense_step_s=dense["median_step_s"], dense_peak_MB=dense["peak_extra_MB"],
+                       time_ratio_dense_over_sparse=dense["median_step_s"] / sparse["median_step_s"],
+                       memory_ratio_dense_over_sparse=dense["peak_extra_MB"] / max(sparse["peak_extra_MB"], 1e-9),
+                       dense_fits=True)
+        else:
+            row.update(dense_fits=False)
+        rows.append(row)
+        print(row, flush=True)
+    return pd.DataFrame(rows)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--variants", type=int, default=8817)
-    ap.add_argument("--genes", type=int, default=239)
+    ap.add_argument("--scales", type=int, nargs="+", default=list(SCALES))
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "masked_layer.csv"))
     args = ap.parse_args(argv)
-    rows = []
-    for kind in ("sparse", "dense"):
-        out = subprocess.run([sys.executable, "-c", WORKER, kind, str(args.variants), str(args.genes), str(args.batch),
-                              str(args.steps), str(args.seed)], capture_output=True, text=True, check=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    df = pd.DataFrame(rows)
-    sparse, dense = df.set_index("layer").loc["sparse"], df.set_index("layer").loc["dense"]
-    df["time_ratio_dense_over_sparse"] = dense["median_step_s"] / sparse["median_step_s"]
-    df["memory_ratio_dense_over_sparse"] = dense["peak_extra_MB"] / max(sparse["peak_extra_MB"], 1e-9)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(args.out, index=False)
+    df = run(args.scales, args.batch)
+    out = Path(__file__).parent / "results" / "masked_layer.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(out, index=False)
     print(df.to_string(index=False))
-    print(f"wrote {args.out}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 # paper: "All five papers (the compendium's data)"
 # result: "Every registry dataset and simulator: shapes and one figure each"
 # profiles:
-#   smoke: {sim_scale: 0.25}
-#   paper: {sim_scale: 4.0}
+#   smoke: {sim_scale: 0.25, genomewide_variants: 0}
+#   paper: {sim_scale: 4.0, genomewide_variants: 500000}
 # ---
 # %% [markdown]
 # # 00 Data overview
@@ -29,6 +29,7 @@ profile = "quick"  # smoke | quick | paper
 seed = 0
 device = "auto"
 sim_scale = 1.0  # size of the simulated examples relative to the quick profile
+genomewide_variants = 25_000  # genome-wide simulated PLINK example (0: skip)
 output_dir = "../figures/00_data_overview"
 
 # %%
@@ -39,7 +40,7 @@ import genenets
 from genenets import data, report
 
 run = report.start_run("00_data_overview", output_dir, profile=profile, dataset="registry + simulators", seed=seed,
-                       device=device, params=dict(sim_scale=sim_scale))
+                       device=device, params=dict(sim_scale=sim_scale, genomewide_variants=genomewide_variants))
 shapes = {}  # dataset -> shape, collected for the summary table at the end
 print(f"genenets {genenets.__version__}; cache {data.cache_dir()}; mirror {data.mirror_dir()}")
 
@@ -81,6 +82,23 @@ genedae_shapes, fig = genedae.overview(n_individuals=size(400), seed=seed)
 shapes.update(genedae_shapes)
 run.savefig(fig, "genotypes_snps_per_gene")
 genedae_shapes
+
+# %% [markdown]
+# ### Genome-wide scale
+# For biobank-size and genome-wide use (see `docs/scaling.md`): a simulated genome-wide PLINK file, written chunk
+# by chunk, and its variant-to-gene graph over all RefSeq GRCh37 protein-coding genes, with the same annotation rules.
+
+# %%
+if genomewide_variants:
+    from genenets.simulate.genomewide import simulate_genomewide
+    from genenets.tools import scale
+
+    genome = simulate_genomewide(n_samples=size(200), n_variants=genomewide_variants, seed=seed, progress=False)
+    gw_graph = scale.graph_for_plink(genome.prefix)
+    shapes["genome-wide simulated PLINK (samples x variants)"] = (genome.n_samples, genome.n_variants)
+    shapes["genome-wide variant-gene graph A (variants x genes)"] = gw_graph.A.shape
+    run.savefig(scale.overview_figure(gw_graph, genome.prefix), "genomewide_graph")
+    plt.show()
 
 # %% [markdown]
 # ## Interactome, disease genes and expression (deep autoencoder, notebooks 03-06)
