@@ -57,7 +57,7 @@ torch_threads = 1  # small models: one thread avoids oversubscribing shared core
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import display
+from IPython.display import Image, display
 
 from genenets import report
 from genenets.simulate import grn as grn_sim
@@ -97,8 +97,7 @@ overview
 
 # %%
 fig = grn.overview_figure(networks[0])
-run.savefig(fig, "timecourses")
-fig
+Image(run.savefig(fig, "timecourses"), width=600)
 
 # %% [markdown]
 # ## Fig. 2: do simple pair features separate regulatory from other pairs?
@@ -109,8 +108,7 @@ fig
 # %%
 features = pd.concat([grn.pair_feature_table(net) for net in networks], ignore_index=True)
 fig = grn.feature_distribution_figure(features)
-run.savefig(fig, "fig2_feature_distributions")
-display(fig)
+display(Image(run.savefig(fig, "fig2_feature_distributions"), width=900))
 feature_summary = (features.groupby("label")[["correlation", "lagged_correlation", "mutual_information"]]
                    .agg(["mean", "std"]).round(3))
 feature_summary
@@ -134,13 +132,11 @@ summary[summary["network"] == "mean"].drop(columns=["network"]).round(3)
 
 # %%
 fig = grn.metric_per_network_figure(summary[summary["network"] != "mean"], "aupr")
-run.savefig(fig, "fig11_aupr_per_network")
-fig
+Image(run.savefig(fig, "fig11_aupr_per_network"), width=900)
 
 # %%
 fig = grn.metric_per_network_figure(summary[summary["network"] != "mean"], "auroc")
-run.savefig(fig, "fig12_auroc_per_network")
-fig
+Image(run.savefig(fig, "fig12_auroc_per_network"), width=900)
 
 # %% [markdown]
 # ## Which method wins?
