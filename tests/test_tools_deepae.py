@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
-from sklearn.metrics import silhouette_samples
+from sklearn.metrics import r2_score, silhouette_samples
 
 from genenets.data.expression import ExpressionSet
 from genenets.tools import deepae
@@ -167,3 +167,30 @@ def test_reverse_training_with_a_non_healthy_control(tiny):
     comb = deepae.combine_enrichment(enr)
     assert list(comb.columns) == ["method", "combined_p", "median_odds_ratio", "n_diseases"]
     assert comb.set_index("method").loc["SAE", "combined_p"] == pytest.approx(enr.set_index("method").loc["SAE", "p"])
+
+
+def test_mean_predictor_error_and_stuck_models(tiny):
+    err = deepae.mean_predictor_error(tiny)
+    X_hat = np.broadcast_to(tiny.X_train.mean(0), tiny.X_val.shape)
+    assert err["global"] == pytest.approx(1 - r2_score(tiny.X_val.ravel(), X_hat.ravel()))
+    assert err["global"] > 0  # validation samples differ from the training means
+    table = _recon_table(sae=[0.9, 0.4, 0.3], deep=[0.45, 0.3, 0.2], pca=[0.6, 0.5, 0.45])
+    text = deepae.reconstruction_sentence(table, "toy", mean_error={"global": 0.9, "genewise": 1.0})
+    assert "SAE w=16 (stuck" in text and "deepAE w=" not in text and "2 of 2 widths where neither is stuck" in text
+
+
+def test_lightup_distinct_genes_counts_the_union_of_top_k():
+    genes = ["A", "B", "C", "D", "E"]
+    lit = {"same": np.array([[5, 4, 0, 0, 9], [5, 4, 0, 0, 9]], float),  # E is outside the universe
+           "different": np.array([[5, 4, 0, 0, 0], [0, 0, 4, 5, 0]], float)}
+    out = deepae.lightup_distinct_genes(lit, genes, {"A", "B", "C", "D"}, k=2)
+    assert out == {"same": 2, "different": 4}
+
+
+def test_lightup_sentence_warns_about_shared_gene_sets():
+    summary = pd.DataFrame({"layer": ["deep 1", "SAE"], "k": 8, "n_nodes": 10, "median_distance": [2.0, 2.9],
+                            "random_median_distance": 3.0, "frac_nodes_distance_p": [1.0, 0.2]})
+    text = deepae.lightup_sentence(summary, 8, "toy", {"deep 1": 9, "SAE": 70})
+    assert text.startswith("toy, k = 8: deep 1 lights up") and "at most 80" in text
+    assert "one shared gene set" in text
+    assert "shared" not in deepae.lightup_sentence(summary, 8, "toy", {"deep 1": 60, "SAE": 70})

@@ -248,9 +248,16 @@ def matching_width(table: pd.DataFrame, split: str = "validation", measure: str 
             "deep_width_power_law": float((law["a"] / target) ** (1 / law["b"])) if law["b"] > 0 else None}
 
 
-def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None):
+def mean_predictor_error(data: PreparedData) -> dict:
+    """1 - R^2 on the validation samples of predicting every sample by the training samples' gene means:
+    the error of a model that has learned nothing sample-specific (the plateau a stuck autoencoder sits on)."""
+    return one_minus_r2(data.X_val, np.broadcast_to(data.X_train.mean(axis=0), data.X_val.shape))
+
+
+def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None, mean_error: dict | None = None):
     """Fig. 1-style panels: 1 - R^2 vs width (log2) for global and gene-wise error, train (dashed) and
-    validation (solid), per model; optional power-law curves ``{model: {"a", "b"}}`` (validation)."""
+    validation (solid), per model; optional power-law curves ``{model: {"a", "b"}}`` (validation) and the
+    validation error of the gene-mean predictor ``mean_error`` (from :func:`mean_predictor_error`)."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
     colours = {"SAE": "tab:blue", "deepAE": "tab:red", "PCA": "tab:grey"}
     for ax, measure in zip(axes, ("global", "genewise")):
@@ -262,6 +269,9 @@ def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None):
             w = np.geomspace(table["width"].min(), table["width"].max(), 50)
             ax.plot(w, law["a"] * w ** (-law["b"]), color=colours.get(model), ls=":", lw=1,
                     label=f"{model} power law (b={law['b']:.2f})" if measure == "global" else None)
+        if mean_error is not None:
+            ax.axhline(mean_error[measure], color="black", lw=0.8, ls="-.",
+                       label="gene means (learned nothing)" if measure == "global" else None)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set(xlabel="hidden nodes per layer", ylabel=f"1 - R² ({measure})",
@@ -408,6 +418,17 @@ def lightup_topology(lit: dict, genes, topology, ks, n_random: int = 200, seed: 
                 rows.append({"layer": layer, "node": node, "k": k,
                              **topology.test(names[order[node, :k]], nulls[k])})
     return pd.DataFrame(rows), pd.concat(nulls.values(), ignore_index=True)
+
+
+def lightup_distinct_genes(lit: dict, genes, universe, k: int) -> dict:
+    """How different the nodes of each layer are: the number of distinct genes in the union of all nodes'
+    top-``k`` lit genes (ranked among ``universe``, as in :func:`lightup_topology`), out of at most
+    ``width * k``. A small number means the nodes light up the same genes, so their p-values are not
+    independent evidence."""
+    keep = np.isin(np.asarray(genes), list(universe))
+    names = np.asarray(genes)[keep]
+    return {layer: int(len(np.unique(names[np.argsort(-out[:, keep], axis=1, kind="stable")[:, :k]])))
+            for layer, out in lit.items()}
 
 
 def lightup_summary(per_node: pd.DataFrame, null: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -623,19 +644,23 @@ def reconstruction_metrics(table: pd.DataFrame) -> dict:
             "deepAE_matching_width": matching_width(table)}
 
 
-def reconstruction_sentence(table: pd.DataFrame, dataset: str) -> str:
+def reconstruction_sentence(table: pd.DataFrame, dataset: str, mean_error: dict | None = None) -> str:
     """Which model reconstructs held-out samples best (validation, global 1 - R^2), and how SAE and deepAE
-    compare width by width; built from the numbers, for notebooks and notes."""
+    compare width by width; built from the numbers, for notebooks and notes. With ``mean_error`` (from
+    :func:`mean_predictor_error`), autoencoders within 1 % of the gene-mean predictor are named as stuck."""
     val = table[table["split"] == "validation"]
     best = {m: float(val[val.model == m]["global"].min()) for m in ("SAE", "deepAE", "PCA")}
     winner = min(best, key=best.get)
     piv = val.pivot(index="width", columns="model", values="global")
-    deep_wins = [int(w) for w in piv.index if piv.loc[w, "deepAE"] < piv.loc[w, "SAE"]]
+    stuck = (val[val.model.isin(["SAE", "deepAE"]) & (val["global"] >= 0.99 * mean_error["global"])]
+             if mean_error is not None else val.iloc[:0])
+    compared = [w for w in piv.index if w not in set(stuck["width"])]  # both stuck: no real difference
+    deep_wins = [int(w) for w in compared if piv.loc[w, "deepAE"] < piv.loc[w, "SAE"]]
     match = matching_width(table)
     out = (f"{dataset}: lowest validation 1 - R² (global) is {winner}'s ({best[winner]:.3f}; best SAE "
            f"{best['SAE']:.3f}, deepAE {best['deepAE']:.3f}, PCA {best['PCA']:.3f}). The deepAE is below the SAE "
-           f"at {len(deep_wins)} of {len(piv)} widths" + (f" ({', '.join(map(str, deep_wins))})" if deep_wins else "")
-           + "; ")
+           f"at {len(deep_wins)} of {len(compared)} widths" + (" where neither is stuck" if len(stuck) else "")
+           + (f" ({', '.join(map(str, deep_wins))})" if deep_wins else "") + "; ")
     if match["deep_width_empirical"] is not None:
         out += (f"it reaches the {match['sae_width']}-node SAE's error with {match['deep_width_empirical']} "
                 "nodes per layer.")
@@ -643,6 +668,10 @@ def reconstruction_sentence(table: pd.DataFrame, dataset: str) -> str:
         out += f"it never reaches the {match['sae_width']}-node SAE's error at the widths tried."
     if winner == "PCA":
         out += " The linear PCA baseline beats both autoencoders."
+    if mean_error is not None:
+        if len(stuck):
+            out += (" No better than the training gene means (1 - R² " + f"{mean_error['global']:.3f}): "
+                    + ", ".join(f"{r.model} w={r.width}" for r in stuck.itertuples()) + " (stuck on a plateau).")
     return out
 
 
@@ -685,8 +714,9 @@ def lightup_metrics(summary: pd.DataFrame, k: int) -> dict:
             "baseline_random_median_distance": round(float(ref["random_median_distance"].iloc[0]), 4)}
 
 
-def lightup_sentence(summary: pd.DataFrame, k: int, dataset: str) -> str:
-    """The layer whose nodes light up the most network-local gene sets at top-``k``."""
+def lightup_sentence(summary: pd.DataFrame, k: int, dataset: str, distinct: dict | None = None) -> str:
+    """The layer whose nodes light up the most network-local gene sets at top-``k``; with ``distinct`` (from
+    :func:`lightup_distinct_genes`), how many different genes each layer's nodes light up together."""
     ref = summary[summary.k == k].set_index("layer")
     closest = ref["median_distance"].idxmin()
     rnd = float(ref["random_median_distance"].iloc[0])
@@ -694,7 +724,12 @@ def lightup_sentence(summary: pd.DataFrame, k: int, dataset: str) -> str:
     return (f"{dataset}, k = {k}: {closest} lights up the most tightly connected gene sets (median harmonic "
             f"distance {ref.loc[closest, 'median_distance']:.3f} vs {rnd:.3f} for random sets; "
             f"{ref.loc[closest, 'frac_nodes_distance_p']:.0%} of its nodes with empirical p < 0.05). "
-            f"Layers below the random median: {', '.join(below) if below else 'none'}.")
+            f"Layers below the random median: {', '.join(below) if below else 'none'}."
+            + ("" if distinct is None else
+               f" Distinct genes in the union of all nodes' top {k} (at most {ref.loc[closest, 'n_nodes'] * k}): "
+               + ", ".join(f"{layer} {n}" for layer, n in distinct.items())
+               + (f"; {closest}'s nodes mostly light up one shared gene set, so its fraction of significant nodes "
+                  "is not independent evidence." if distinct[closest] < 4 * k else ".")))
 
 
 def interactome_coverage(genes, graph) -> dict:
