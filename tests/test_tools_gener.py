@@ -60,6 +60,10 @@ def test_metrics_match_scikit_learn():
     assert mcc[1] == pytest.approx(skm.matthews_corrcoef(y, (p1 > 0.5).astype(int)))
     assert mcc[0] == pytest.approx(mcc[1])
     assert G.micro_auroc(y, onehot) == 1.0
+    # a constant predictor: ordinary AUROC 0.5, micro-AUROC = share of the favoured class (here class 0)
+    const = np.tile([0.6, 0.4], (200, 1))
+    assert G.evaluate(y, const)["auroc_class1"] == 0.5
+    assert G.micro_auroc(y, const) == pytest.approx((y == 0).mean())
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         G.micro_auroc(y, np.zeros((200, 3)))
 

@@ -106,7 +106,10 @@ sizes
 # with a logistic regression on the product of embeddings, and a GNE-style model (learned topology embedding of
 # each training gene + expression encoder). Scalar baselines are turned into probabilities by a logistic
 # regression on the training pairs, so all methods are scored with the paper's metrics: micro-averaged AUROC and
-# AUPR over the two classes, and MCC per class.
+# AUPR over the two classes, and MCC per class (equal for the two classes). Caution with the micro-average: a
+# predictor that gives every pair the same probability scores the share of the class it favours, not 0.5, when
+# a test set is not exactly balanced (gene-disjoint C2/C3 sets are not: held-out genes are rarer hubs). The column
+# `auroc_class1` is the ordinary AUROC of the interaction class, for which chance is always 0.5.
 
 # %%
 methods = lambda: gener.default_methods(data.expression, epochs=epochs, patience=patience,  # noqa: E731
