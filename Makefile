@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PROFILE ?= quick
-JOBS ?= 1
+JOBS ?= 2  # notebooks of different papers in parallel; one paper's notebooks run in order
 # offline: serve the registry from the shared mirror when it is beside the checkout
 MIRROR := $(firstword $(wildcard ../shared/data))
 export GENENETS_DATA_MIRROR ?= $(if $(MIRROR),$(abspath $(MIRROR)),)

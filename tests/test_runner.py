@@ -141,3 +141,12 @@ def test_dask_local_cluster_runs_a_grid_like_the_local_runner(tmp_path):
         res = json.loads((tmp_path / root / "01_a__x=4" / "results.json").read_text())
         assert res["metrics"] == {"x": 4}
         assert "01_a__x=3" in (tmp_path / root / "REPORT.md").read_text()
+
+
+def test_notebooks_of_one_paper_run_in_order_in_one_chain(tmp_path):
+    for name, paper in [("01_a", "P1"), ("02_b", "P1"), ("03_c", "P2"), ("04_d", "")]:
+        _notebook(tmp_path / f"{name}.ipynb", [WRITE], meta={"paper": paper, "result": "r", "profiles": {}})
+    grouped = runner.chains(runner.plan(None, None, None, tmp_path))
+    assert [[t.label for t in c] for c in grouped] == [["01_a", "02_b"], ["03_c"], ["04_d"]]
+    grid = runner.chains(runner.plan(None, None, {"0": {"x": [1, 2]}}, tmp_path))
+    assert [t.label for t in grid[0]] == ["01_a__x=1", "02_b__x=1"]  # same paper, same overrides

@@ -211,6 +211,21 @@ def _execute_task(task: Task, profile: str, output_root: Path, progress: bool) -
     return execute(task.info, profile, task.overrides, output_root, progress, label=task.label)
 
 
+def _execute_chain(chain: list[Task], profile: str, output_root: Path, progress: bool) -> list[Outcome]:
+    return [_execute_task(t, profile, output_root, progress) for t in chain]
+
+
+def chains(tasks: list[Task]) -> list[list[Task]]:
+    """Group tasks into chains that run one after another: notebooks of the same paper with the same
+    overrides share cached models (01 -> 02, 03 -> 04 -> 05 -> 06), so they run in order in one worker;
+    different chains run in parallel."""
+    groups: dict[tuple, list[Task]] = {}
+    for t in tasks:
+        key = (t.info.paper or t.info.name, json.dumps(t.overrides, sort_keys=True, default=str))
+        groups.setdefault(key, []).append(t)
+    return list(groups.values())
+
+
 def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
         jobs: int = 1, output_root: Path | None = None, report: bool = True, grid: dict | None = None,
         executor: str = "local", scheduler: str | None = None, directory: Path | None = None) -> list[Outcome]:
@@ -228,10 +243,11 @@ def run(names: list[str] | None = None, profile: str = "quick", overrides: dict 
     outcomes: list[Outcome] = []
     bar = tqdm(total=len(tasks), desc=f"notebooks ({profile}, {executor})", unit="nb")
 
-    def collect(outcome: Outcome):
-        outcomes.append(outcome)
-        bar.set_postfix_str(f"{outcome.name}: {outcome.status}")
-        bar.update(1)
+    def collect(chain_outcomes: list[Outcome]):
+        for outcome in chain_outcomes:
+            outcomes.append(outcome)
+            bar.set_postfix_str(f"{outcome.name}: {outcome.status}")
+            bar.update(1)
 
     if executor == "dask":
         from dask.distributed import Client, LocalCluster, as_completed as dask_completed
@@ -239,14 +255,15 @@ def run(names: list[str] | None = None, profile: str = "quick", overrides: dict 
         cluster = None if scheduler else LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
                                                       processes=True, dashboard_address=None)
         with Client(scheduler or cluster) as client:
-            futures = [client.submit(_execute_task, t, profile, output_root, False, pure=False) for t in tasks]
+            futures = [client.submit(_execute_chain, c, profile, output_root, False, pure=False)
+                       for c in chains(tasks)]
             for fut in dask_completed(futures):
                 collect(fut.result())
         if cluster is not None:
             cluster.close()
     else:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_execute_task, t, profile, output_root, single) for t in tasks]
+            futures = [pool.submit(_execute_chain, c, profile, output_root, single) for c in chains(tasks)]
             for fut in as_completed(futures):
                 collect(fut.result())
     bar.close()
