@@ -194,3 +194,15 @@ def test_lightup_sentence_warns_about_shared_gene_sets():
     assert text.startswith("toy, k = 8: deep 1 lights up") and "at most 80" in text
     assert "one shared gene set" in text
     assert "shared" not in deepae.lightup_sentence(summary, 8, "toy", {"deep 1": 60, "SAE": 70})
+
+
+def test_convergence_table_flags_models_still_improving():
+    falling = pd.DataFrame({"epoch": range(1, 21), "train_loss": 1.0, "val_loss": np.linspace(2.0, 1.0, 20)})
+    flat = falling.assign(val_loss=np.r_[np.linspace(2.0, 1.0, 10), np.full(10, 1.0)])
+    family = {("SAE", 4): deepae.TrainedModel("SAE", 4, None, falling, False),
+              ("deepAE", 4): deepae.TrainedModel("deepAE", 4, None, flat, True)}
+    t = deepae.convergence_table(family, window=5).set_index("model")
+    assert t.loc["SAE", "val_loss_drop_last_5"] == pytest.approx(round((falling.val_loss.iloc[-6] - 1.0)
+                                                                        / falling.val_loss.iloc[-6], 4))
+    assert t.loc["SAE", "still_improving"] and not t.loc["deepAE", "still_improving"]
+    assert t.loc["deepAE", "best_epoch"] == 10 and t.loc["SAE", "epochs_run"] == 20

@@ -101,6 +101,24 @@ ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
 run.savefig(fig, "loss_curves")
 
 # %% [markdown]
+# Converged or under-trained? For every model: epochs run, best epoch, and the relative drop of the validation
+# loss over the last 10 epochs. A model still improving (drop > 1 %) was stopped by the epoch limit of this
+# profile, not by early stopping, and would gain from more epochs.
+
+# %%
+convergence = deepae.convergence_table(family)
+run.table(convergence, "convergence")
+run.metrics["n_models_still_improving"] = int(convergence["still_improving"].sum())
+improving = convergence[convergence.still_improving]
+conv_sentence = (f"{len(improving)} of {len(convergence)} simulated-compendium models were still improving when the "
+                 f"epoch limit ({epochs}) stopped them"
+                 + (": " + ", ".join(f"{r.model} w={r.width}" for r in improving.itertuples())
+                    + "; these are under-trained, and more epochs would lower their error." if len(improving) else "."))
+print(conv_sentence)
+run.note(conv_sentence)
+convergence
+
+# %% [markdown]
 # ## Reconstruction error vs width (Fig. 1A-C)
 # 1 - R² for every model, width and split. PCA with as many components as hidden nodes is the linear anchor.
 # Look at: whether the error falls as a power law of the width, whether the deepAE is below the SAE at the
@@ -158,6 +176,7 @@ if replication_dataset:
            for (k, w), tm in rep_family.items()})
     rep_table = deepae.reconstruction_table(rep_family, rep)
     run.table(rep_table, f"replication_{replication_dataset}_reconstruction_1-R2")
+    run.table(deepae.convergence_table(rep_family), f"replication_{replication_dataset}_convergence")
     rep_mean_error = deepae.mean_predictor_error(rep)
     run.metrics["replication"] = {"dataset": replication_dataset, "data": rep.info,
                                   **deepae.reconstruction_metrics(rep_table),
@@ -175,6 +194,9 @@ if replication_dataset:
 # The sentences printed above (computed from this run) say which model reconstructs held-out samples best on
 # the simulated compendium and on the real cells, at how many widths the deepAE beats the SAE, and whether it
 # reaches the widest SAE's error. The power-law exponents `b` say how fast each model gains from more nodes.
+# The convergence sentence says which models the epoch limit stopped while they were still improving: a deepAE
+# losing to the SAE while still improving is under-trained, which is a statement about this profile's budget,
+# not about the architecture.
 # On the simulated compendium the expression is, by construction, a low-rank signal (module activities) plus
 # count noise, so a linear PCA is close to the best possible reconstruction; the autoencoders can at most match
 # it. The paper's claim concerns a real compendium and fully trained models (lr 1e-4, many more steps).

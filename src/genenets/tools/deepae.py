@@ -181,6 +181,22 @@ def train_family(data: PreparedData, widths, kinds=("SAE", "deepAE"), **kwargs) 
     return {(kind, int(w)): train_autoencoder(data, kind, int(w), **kwargs) for kind in kinds for w in widths}
 
 
+def convergence_table(family: dict, window: int = 10) -> pd.DataFrame:
+    """Per trained model: epochs run, best epoch, final validation loss and its relative drop over the last
+    ``window`` epochs (``(loss[-window-1] - loss[-1]) / loss[-window-1]``; > 0.01 means still improving, i.e.
+    stopped by the epoch limit, not converged), and whether early stopping ended the training."""
+    rows = []
+    for (kind, width), tm in family.items():
+        h = tm.history
+        v = h["val_loss"].to_numpy() if "val_loss" in h else h["train_loss"].to_numpy()
+        w = min(window, len(v) - 1)
+        drop = float((v[-w - 1] - v[-1]) / v[-w - 1]) if w > 0 else float("nan")
+        rows.append({"model": kind, "width": width, "epochs_run": len(v), "best_epoch": int(np.argmin(v)) + 1,
+                     "final_val_loss": float(v[-1]), f"val_loss_drop_last_{window}": round(drop, 4),
+                     "still_improving": bool(drop > 0.01)})
+    return pd.DataFrame(rows)
+
+
 def _np(model, X, fn=None) -> np.ndarray:
     with torch.no_grad():
         t = torch.as_tensor(X, dtype=torch.float32)
@@ -455,7 +471,8 @@ def plot_lightup(per_node: pd.DataFrame, null: pd.DataFrame):
     """Fig. 4-style: distance (left) and betweenness (right) of lit gene sets vs k, per layer, with the
     random sets' median and 5-95 % band."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, col, better in zip(axes, ("distance", "betweenness"), ("lower", "higher")):
+    for ax, col, better in zip(axes, ("distance", "betweenness"),
+                               ("lower = closer in the interactome", "higher = more central")):
         q = null.groupby("k")[col].quantile([0.05, 0.5, 0.95]).unstack()
         ax.fill_between(q.index, q[0.05], q[0.95], color="grey", alpha=0.25, label="random sets 5-95 %")
         ax.plot(q.index, q[0.5], color="grey", ls="--", label="random sets median")
@@ -465,7 +482,7 @@ def plot_lightup(per_node: pd.DataFrame, null: pd.DataFrame):
         ax.set_xscale("log", base=2)
         ax.set(xlabel="top-k lit genes", ylabel=("harmonic-mean shortest path" if col == "distance"
                                                  else "mean betweenness centrality"),
-               title=f"Lit gene sets: {col}\n({better} = closer / more central)")
+               title=f"Lit gene sets: {col}\n({better})")
     axes[1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
     fig.tight_layout()
     return fig
@@ -594,7 +611,8 @@ def cached_betweenness(graph, n_pivots: int | None, seed: int = 0) -> pd.Series:
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False, mode="w") as tmp:
         btw.rename_axis("gene").to_csv(tmp)
     os.replace(tmp.name, path)
-    return btw
+    # read back: a fresh and a cached run then use the same (CSV-rounded) values and give the same p-values
+    return pd.read_csv(path, index_col=0)["betweenness"]
 
 
 def prepare_dataset(dataset: str = "simulated", *, n_genes: int = 2000, n_samples: int = 2000, seed: int = 0,
