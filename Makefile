@@ -26,6 +26,7 @@ setup: $(BIN)/.installed
 
 reproduce: setup
 	$(BIN)/genenets run --profile $(PROFILE) --jobs $(JOBS)
+	$(BIN)/genenets run --profile $(PROFILE) --jobs $(JOBS) --grid notebooks/real_data.yaml
 
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests

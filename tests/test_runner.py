@@ -93,6 +93,9 @@ def test_report_puts_paper_next_to_run(tmp_path):
     assert "| auroc.gener | 0.834 | 0.71 |" in report and "| n |  | 5 |" in report
     assert "[roc.png](07_x/roc.png)" in report and "data differ" in report
     assert "## 08_y" in report and "No results yet" in report
+    assert "| 07_x | quick | sim | ok | 3 |" in report and "| 08_y |  |  | not run |" in report
+    flagged = write_report(tmp_path, None, [{"name": "07_x", "status": "failed", "error": "cell 3: boom"}]).read_text()
+    assert "failed in the latest run" in flagged and "07_x failed: cell 3: boom" in flagged
     assert flatten({"a": {"b": {"c": 1}}}) == {"a.b.c": 1}
 
 
