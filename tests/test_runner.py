@@ -86,11 +86,12 @@ def test_report_puts_paper_next_to_run(tmp_path):
     d.mkdir()
     (d / "results.json").write_text(json.dumps({
         "notebook": "07_x", "profile": "quick", "dataset": "sim", "seed": 0, "runtime_s": 3,
-        "metrics": {"auroc": {"gener": 0.71}, "n": 5}, "paper": {"auroc": {"gener": 0.834}},
+        "metrics": {"auroc": {"gener": 0.71, "|Pearson|": 0.52}, "n": 5}, "paper": {"auroc": {"gener": 0.834}},
         "notes": ["data differ"], "figures": ["roc.png"], "tables": ["t.csv"]}))
     report = write_report(tmp_path, [{"name": "07_x", "paper": "GENER", "result": "Table 4"},
                                      {"name": "08_y", "paper": "GRN", "result": "Fig. 11"}]).read_text()
     assert "| auroc.gener | 0.834 | 0.71 |" in report and "| n |  | 5 |" in report
+    assert "| auroc.\\|Pearson\\| |  | 0.52 |" in report  # pipes in names do not break the table
     assert "[roc.png](07_x/roc.png)" in report and "data differ" in report
     assert "## 08_y" in report and "No results yet" in report
     assert "| 07_x | quick | sim | ok | 3 |" in report and "| 08_y |  |  | not run |" in report

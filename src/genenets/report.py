@@ -201,13 +201,14 @@ def flatten(d: dict, prefix: str = "") -> dict[str, object]:
 
 
 def _fmt(v) -> str:
+    """A value as a Markdown table cell (pipes escaped, floats to 4 significant digits)."""
     if v is None:
         return ""
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, list):
         return ", ".join(_fmt(x) for x in v)
-    return str(v)
+    return str(v).replace("|", "\\|")
 
 
 def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list[dict] | None = None) -> Path:
@@ -261,7 +262,7 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
         keys = list(theirs) + [k for k in ours if k not in theirs]
         if keys:
             lines += ["| quantity | paper | this run |", "|---|---|---|"]
-            lines += [f"| {k} | {_fmt(theirs.get(k))} | {_fmt(ours.get(k))} |" for k in keys]
+            lines += [f"| {_fmt(k)} | {_fmt(theirs.get(k))} | {_fmt(ours.get(k))} |" for k in keys]
             lines.append("")
         for note in res.get("notes", []):
             lines.append(f"- {note}")
