@@ -1,9 +1,10 @@
 """Benchmarks: speed and memory measured side by side in one run and reported as ratios.
 
-    python -m benchmarks [NAME ...]      (or `make benchmark`)
+    python -m benchmarks [NAME ...]      (or `make benchmark`: every benchmark but the heavy ones)
 
 Each ``bench_<name>.py`` module has ``run() -> pandas.DataFrame``; the driver prints the table with the
 machine and package versions and writes ``benchmarks/results/<name>.csv``. Not part of the test suite.
+A module with ``HEAVY = True`` (the genome-wide epoch, about half an hour) runs only when named.
 """
 from __future__ import annotations
 

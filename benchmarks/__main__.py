@@ -10,7 +10,10 @@ from benchmarks import RESULTS, machine
 def main(names):
     modules = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(RESULTS.parent)])
                      if m.name.startswith("bench_"))
-    selected = names or modules
+    heavy = [m for m in modules if getattr(importlib.import_module(f"benchmarks.bench_{m}"), "HEAVY", False)]
+    selected = names or [m for m in modules if m not in heavy]
+    if not names and heavy:
+        print(f"skipping heavy benchmarks {heavy}: name them to run them (python -m benchmarks {' '.join(heavy)})")
     unknown = set(selected) - set(modules)
     if unknown:
         print(f"unknown benchmarks {sorted(unknown)}; have {modules}", file=sys.stderr)

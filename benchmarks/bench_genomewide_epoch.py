@@ -22,6 +22,7 @@ import time
 
 import pandas as pd
 
+HEAVY = True  # about half an hour on 2 cores: `make benchmark` skips it; run `python -m benchmarks genomewide_epoch`
 BOUND_MB = 4096
 N_SAMPLES, N_VARIANTS = 3_000, 570_000  # ~512,000 variants keep a gene within 100 kb
 BATCH, BLOCK, THREADS = 32, 512, 2
