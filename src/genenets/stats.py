@@ -23,8 +23,10 @@ def adjust_pvalues(p, method: str = "fdr_bh", alpha: float = 0.05) -> tuple[np.n
     return reject, adjusted
 
 
-def ttest_columns(X, is_case, columns=None, method: str = "bonferroni", alpha: float = 0.01) -> pd.DataFrame:
-    """Welch t-test of every column of ``X`` between cases and controls, with correction.
+def ttest_columns(X, is_case, columns=None, method: str = "bonferroni", alpha: float = 0.01,
+                  equal_var: bool = False) -> pd.DataFrame:
+    """t-test of every column of ``X`` between cases and controls (Welch's, or Student's pooled-variance
+    test with ``equal_var=True``), with multiple-testing correction.
 
     Parameters
     ----------
@@ -43,7 +45,7 @@ def ttest_columns(X, is_case, columns=None, method: str = "bonferroni", alpha: f
     if is_case.all() or not is_case.any():
         raise ValueError("t-test needs both cases and controls; one group is empty")
     with np.errstate(invalid="ignore", divide="ignore"):
-        t, p = sps.ttest_ind(X[is_case], X[~is_case], axis=0, equal_var=False)
+        t, p = sps.ttest_ind(X[is_case], X[~is_case], axis=0, equal_var=equal_var)
     reject, p_adj = adjust_pvalues(p, method=method, alpha=alpha)
     df = pd.DataFrame({"t": t, "p": p, "p_adj": p_adj, "significant": reject},
                       index=pd.Index(columns if columns is not None else np.arange(X.shape[1]), name="feature"))

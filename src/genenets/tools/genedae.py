@@ -272,25 +272,20 @@ def gene_disease_tests(features, phenotypes: pd.DataFrame, names, diseases=None,
     Returns a long table: ``disease, gene, t, p, p_adj, significant, rank`` (rank 1 = smallest p;
     untested features take the last ranks).
     """
-    import warnings
-
-    from scipy import stats as sps
-
     diseases = diseases or [c for c in phenotypes.columns if c != "iid"]
     F = np.asarray(features, dtype=float)
     tested = informative_features(F, min_fraction)
+    names = list(names)
     out = []
     for d in diseases:
         case = phenotypes[d].to_numpy().astype(bool)
         if case.all() or not case.any():
             raise ValueError(f"{d}: t-test needs both cases and controls; one group is empty")
-        t, p = np.full(F.shape[1], np.nan), np.full(F.shape[1], np.nan)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            t[tested], p[tested] = sps.ttest_ind(F[case][:, tested], F[~case][:, tested], axis=0, equal_var=equal_var)
-        reject, p_adj = stats.adjust_pvalues(p, method=method, alpha=alpha)
-        res = pd.DataFrame({"gene": list(names), "t": t, "p": p, "p_adj": p_adj, "significant": reject})
-        res = res.sort_values("p", na_position="last").reset_index(drop=True)
+        res = stats.ttest_columns(F[:, tested], case, columns=np.asarray(names)[tested], method=method, alpha=alpha,
+                                  equal_var=equal_var)
+        res = res.reindex(names).rename_axis("gene").reset_index()  # untested features: NaN, not counted
+        res["significant"] = res["significant"].fillna(False).astype(bool)
+        res = res.sort_values("p", na_position="last", kind="stable").reset_index(drop=True)
         res.insert(0, "disease", d)
         res["rank"] = np.arange(1, len(res) + 1)
         out.append(res)
