@@ -24,9 +24,13 @@ def _cmd_list(args) -> int:
         print(f"    result: {nb.result}")
         for problem in nb.problems:
             print(f"    PROBLEM: {problem}")
-        print("    parameters (quick default" + "".join(f" | {p}" for p in nb.profiles) + "):")
+        others = [p for p in ("smoke", "paper") if p in nb.profiles]
+        print("    parameters (quick default" + "".join(f" | {p}" for p in others) + "; - = as quick):")
         for key, spec in nb.parameters.items():
-            profile_values = "".join(f" | {nb.profiles[p].get(key, '')}" for p in nb.profiles)
+            if key in ("profile", "output_dir"):
+                print(f"      {key}: set by the runner (--profile, --output)")
+                continue
+            profile_values = "".join(f" | {nb.profiles[p].get(key, '-')}" for p in others)
             help_text = f"  # {spec['help']}" if spec["help"] else ""
             print(f"      {key} = {spec['default']}{profile_values}{help_text}")
     print(f"{len(notebooks)} notebooks in {runner.notebooks_dir()}")
