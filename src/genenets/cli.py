@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import runner
 from .data import registry
+from .report import write_report
 
 
 def _cmd_list(args) -> int:
@@ -53,7 +54,7 @@ def _cmd_run(args) -> int:
 
 def _cmd_report(args) -> int:
     out_root = Path(args.output) if args.output else runner.figures_dir()
-    path = runner.write_report(out_root, [nb.as_dict() for nb in runner.discover()])
+    path = write_report(out_root, [nb.as_dict() for nb in runner.discover()])
     print(path)
     return 0
 

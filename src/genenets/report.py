@@ -275,7 +275,7 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
         if res.get("tables"):
             lines.append("Tables: " + ", ".join(f"[{t}]({name}/{t})" for t in res["tables"]))
             lines.append("")
-    bench = sorted((figures_dir.parent / "benchmarks" / "results").glob("*.csv")) if figures_dir.parent else []
+    bench = sorted((figures_dir.parent / "benchmarks" / "results").glob("*.csv"))
     if bench:
         lines += ["## Benchmarks", ""] + [f"- [{b.name}](../benchmarks/results/{b.name})" for b in bench] + [""]
     out = figures_dir / "REPORT.md"

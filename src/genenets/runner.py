@@ -25,7 +25,7 @@ import papermill as pm
 import yaml
 from tqdm.auto import tqdm
 
-from .report import write_report  # noqa: F401  (re-exported for the CLI)
+from .report import write_report
 
 PROFILES = ("smoke", "quick", "paper")
 
