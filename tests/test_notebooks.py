@@ -27,6 +27,10 @@ def test_notebook_runs_in_smoke_profile(nb, tmp_path):
     assert res["metrics"], "no metrics recorded"
     for fig in res["figures"]:
         assert (out / fig).stat().st_size > 1000 and (out / fig.replace(".png", ".pdf")).exists()
+    if res["figures"]:  # a reader of the executed notebook sees the figures inline, not only as files
+        executed = json.loads((out / f"{nb.name}.ipynb").read_text())
+        images = [o for c in executed["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert images, "figures were saved but none is shown in the executed notebook"
     for table in res["tables"]:
         assert not pd.read_csv(out / table).empty, table
     prov = json.loads((out / "run.json").read_text())

@@ -57,7 +57,6 @@ torch_threads = 1  # small models: one thread avoids oversubscribing shared core
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Image, display
 
 from genenets import report
 from genenets.simulate import grn as grn_sim
@@ -97,7 +96,7 @@ overview
 
 # %%
 fig = grn.overview_figure(networks[0])
-Image(run.savefig(fig, "timecourses"), width=600)
+run.savefig(fig, "timecourses");
 
 # %% [markdown]
 # ## Fig. 2: do simple pair features separate regulatory from other pairs?
@@ -108,7 +107,7 @@ Image(run.savefig(fig, "timecourses"), width=600)
 # %%
 features = pd.concat([grn.pair_feature_table(net) for net in networks], ignore_index=True)
 fig = grn.feature_distribution_figure(features)
-display(Image(run.savefig(fig, "fig2_feature_distributions"), width=900))
+run.savefig(fig, "fig2_feature_distributions")
 feature_summary = (features.groupby("label")[["correlation", "lagged_correlation", "mutual_information"]]
                    .agg(["mean", "std"]).round(3))
 feature_summary
@@ -132,11 +131,11 @@ summary[summary["network"] == "mean"].drop(columns=["network"]).round(3)
 
 # %%
 fig = grn.metric_per_network_figure(summary[summary["network"] != "mean"], "aupr")
-Image(run.savefig(fig, "fig11_aupr_per_network"), width=900)
+run.savefig(fig, "fig11_aupr_per_network");
 
 # %%
 fig = grn.metric_per_network_figure(summary[summary["network"] != "mean"], "auroc")
-Image(run.savefig(fig, "fig12_auroc_per_network"), width=900)
+run.savefig(fig, "fig12_auroc_per_network");
 
 # %% [markdown]
 # ## Which method wins?

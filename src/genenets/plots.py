@@ -2,15 +2,13 @@
 ``genenets.tools.<paper>``; everything here takes an ``ax`` or returns a ``(fig, ax)``."""
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # notebooks run headless under papermill; inline display still works in Jupyter
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from sklearn import metrics as skm  # noqa: E402
+# No backend is forced here: in a notebook (Jupyter or papermill) the inline backend embeds every figure in
+# the executed notebook; scripts and tests without a display fall back to Agg (the tests set MPLBACKEND).
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from sklearn import metrics as skm
 
 
 def set_style():

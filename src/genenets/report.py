@@ -170,6 +170,18 @@ class Run:
         return results
 
 
+def _inline_figures():
+    """In a Jupyter kernel (interactive or papermill) show figures inline, whatever MPLBACKEND the kernel
+    inherited (e.g. Agg from a test runner or a headless shell), so executed notebooks contain them."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def start_run(notebook: str, output_dir, *, profile: str = "quick", dataset: str = "simulated", seed: int = 0,
               device: str = "auto", params: dict | None = None) -> Run:
     """Open a run: seed everything, choose the device, create ``output_dir``, apply the plot style."""
@@ -178,6 +190,7 @@ def start_run(notebook: str, output_dir, *, profile: str = "quick", dataset: str
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     rng = seed_everything(seed)
+    _inline_figures()
     plots.set_style()
     ACCESS_LOG.clear()
     return Run(notebook=notebook, output_dir=output_dir, profile=profile, dataset=dataset, seed=seed,
