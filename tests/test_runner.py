@@ -9,14 +9,19 @@ from genenets import cli, runner
 from genenets.report import flatten, write_report
 
 
-def _notebook(path, body, params="profile = 'quick'\noutput_dir = 'out'\nx = 1", meta=None):
+def _notebook(path, body, params="profile = 'quick'\noutput_dir = 'out'\nx = 1", meta=None, smoke=None):
+    """A notebook at ``path`` with a parameters cell and, beside it, ``params/<name>.smoke.yaml``."""
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell(params)
     p.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell("# test"), p] + [nbformat.v4.new_code_cell(b) for b in body]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["genenets"] = meta or {"paper": "P", "result": "R", "profiles": {"smoke": {"x": 2}}}
+    nb.metadata["genenets"] = meta or {"paper": "P", "result": "R"}
     nbformat.write(nb, path)
+    (path.parent / "params").mkdir(exist_ok=True)
+    smoke = {"x": 2} if smoke is None else smoke
+    (path.parent / "params" / f"{path.stem}.smoke.yaml").write_text(
+        "profile: smoke\n" + "".join(f"{k}: {v}\n" for k, v in smoke.items()))
     return runner.describe(path)
 
 
@@ -36,7 +41,7 @@ def test_profiles_and_overrides_resolve(tmp_path):
     info = _notebook(tmp_path / "01_a.ipynb", [WRITE])
     assert info.parameters["x"]["default"] == "1" and info.profiles == {"smoke": {"x": 2}}
     params = runner.resolve_parameters(info, "smoke", {}, tmp_path / "o")
-    assert params == {"x": 2, "profile": "smoke", "output_dir": str(tmp_path / "o")}
+    assert params == {"x": 2, "profile": "smoke", "output_dir": "o"}  # relative to the notebook's folder
     assert runner.resolve_parameters(info, "smoke", {"x": 5}, tmp_path)["x"] == 5
     with pytest.raises(ValueError, match="unknown parameters"):
         runner.resolve_parameters(info, "quick", {"y": 1}, tmp_path)
@@ -45,7 +50,7 @@ def test_profiles_and_overrides_resolve(tmp_path):
 
 
 def test_profile_with_unknown_parameter_fails_that_notebook_only(tmp_path):
-    bad = _notebook(tmp_path / "01_a.ipynb", [WRITE], meta={"profiles": {"smoke": {"nope": 1}}})
+    bad = _notebook(tmp_path / "01_a.ipynb", [WRITE], smoke={"nope": 1})
     _notebook(tmp_path / "02_b.ipynb", [WRITE])
     assert bad.problems and "nope" in bad.problems[0]
     assert [nb.name for nb in runner.discover(tmp_path)] == ["01_a", "02_b"]  # discovery is unaffected
@@ -63,7 +68,7 @@ def test_execute_writes_outputs_and_failure_names_the_cell(tmp_path):
     failed = runner.execute(bad, "smoke", {}, out)
     assert ok.status == "ok", ok.error
     res = json.loads((out / "01_good" / "results.json").read_text())
-    assert res["metrics"] == {"x": 2} and res["profile"] == "smoke" and res["params"] == {"x": 2}
+    assert res["metrics"] == {"x": 2} and res["params"] == {"x": 2}
     assert set(res) >= {"notebook", "profile", "dataset", "params", "seed", "metrics", "paper", "runtime_s"}
     prov = json.loads((out / "01_good" / "run.json").read_text())
     assert set(prov) >= {"git_commit", "packages", "data_files", "params", "seed", "device", "timings_s"}
@@ -147,10 +152,10 @@ def test_dask_local_cluster_runs_a_grid_like_the_local_runner(tmp_path):
         assert "01_a__x=3" in (tmp_path / root / "REPORT.md").read_text()
 
 
-def test_notebooks_of_one_paper_run_in_order_in_one_chain(tmp_path):
-    for name, paper in [("01_a", "P1"), ("02_b", "P1"), ("03_c", "P2"), ("04_d", "")]:
-        _notebook(tmp_path / f"{name}.ipynb", [WRITE], meta={"paper": paper, "result": "r", "profiles": {}})
+def test_notebooks_that_need_others_run_after_them_in_one_chain(tmp_path):
+    for name, needs in [("01_a", []), ("02_b", ["01_a"]), ("03_c", []), ("04_d", [])]:
+        _notebook(tmp_path / f"{name}.ipynb", [WRITE], meta={"paper": "P", "result": "r", "needs": needs})
     grouped = runner.chains(runner.plan(None, None, None, tmp_path))
     assert [[t.label for t in c] for c in grouped] == [["01_a", "02_b"], ["03_c"], ["04_d"]]
     grid = runner.chains(runner.plan(None, None, {"0": {"x": [1, 2]}}, tmp_path))
-    assert [t.label for t in grid[0]] == ["01_a__x=1", "02_b__x=1"]  # same paper, same overrides
+    assert [t.label for t in grid[0]] == ["01_a__x=1", "02_b__x=1"]  # a dependency, same overrides

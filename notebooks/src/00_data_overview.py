@@ -1,9 +1,18 @@
 # ---
-# paper: "All five papers (the compendium's data)"
-# result: "Every registry dataset and simulator: shapes and one figure each"
-# profiles:
-#   smoke: {sim_scale: 0.25, genomewide_variants: 0}
-#   paper: {sim_scale: 4.0, genomewide_variants: 500000}
+# jupyter:
+#   genenets:
+#     paper: All five papers (the compendium's data)
+#     result: 'Every registry dataset and simulator: shapes and one figure each'
+#     params: 00_data_overview
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 00 Data overview
@@ -24,7 +33,7 @@
 # **How to read it.** Each section names the loader call and what the arrays hold. The provenance of this run
 # (sha256 of every file read, package versions, git commit) is in `run.json` beside the executed copy.
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 seed = 0
 device = "auto"
@@ -39,8 +48,7 @@ import pandas as pd
 import genenets
 from genenets import data, report
 
-run = report.start_run("00_data_overview", output_dir, profile=profile, dataset="registry + simulators", seed=seed,
-                       device=device, params=dict(sim_scale=sim_scale, genomewide_variants=genomewide_variants))
+run = report.start_run("00_data_overview", globals())
 shapes = {}  # dataset -> shape, collected for the summary table at the end
 print(f"genenets {genenets.__version__}; cache {data.cache_dir()}; mirror {data.mirror_dir()}")
 

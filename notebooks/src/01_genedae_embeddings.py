@@ -1,9 +1,18 @@
 # ---
-# paper: "GeneDAE: a sparse denoising autoencoder for deriving interpretable gene embeddings (UK Biobank MHC)"
-# result: "Fig. 1 loss curves, Fig. 2 variants per gene, Fig. 3 per-gene/gene-set training; real HapMap embeddings"
-# profiles:
-#   smoke: {n_individuals: 300, n_variants: 2500, epochs: 2, batch_size: 64, subgraph_epochs: 3, hapmap_epochs: 5}
-#   paper: {n_individuals: 50000, n_variants: 8817, epochs: 60, lr: 0.0001, batch_size: 64, subgraph_epochs: 60, hapmap_epochs: 200}
+# jupyter:
+#   genenets:
+#     paper: 'GeneDAE: a sparse denoising autoencoder for deriving interpretable gene embeddings (UK Biobank MHC)'
+#     result: Fig. 1 loss curves, Fig. 2 variants per gene, Fig. 3 per-gene/gene-set training; real HapMap embeddings
+#     params: genedae
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 01 GeneDAE: variant-to-gene graph and gene embeddings
@@ -26,11 +35,11 @@
 # The quick profile trains fewer epochs with a larger learning rate than the paper (the paper profile uses
 # the paper's 60 epochs at 1e-4 and 50,000 people).
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated | plink | hapmap
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/01_genedae_embeddings"
 plink_prefix = ""  # PLINK path without suffix, used when dataset is plink
 n_individuals = 3000
@@ -56,12 +65,7 @@ from genenets import report
 from genenets.data import annotation as ann
 from genenets.tools import genedae as gd
 
-run = report.start_run("01_genedae_embeddings", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(n_individuals=n_individuals, n_variants=n_variants,
-                                                  noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr,
-                                                  epochs=epochs, batch_size=batch_size, patience=patience,
-                                                  intergenic_distance=intergenic_distance,
-                                                  subgraph_genes=subgraph_genes))
+run = report.start_run("01_genedae_embeddings", globals())
 dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
                       plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 
@@ -107,7 +111,7 @@ with run.timed("train_genedae"):
     E, names, history, info = gd.embeddings_for(prep, dataset_params=dataset_params, noise_std=noise_std,
                                                 nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
                                                 batch_size=batch_size, patience=patience, seed=seed,
-                                                device=device, use_cache=False)  # train here; 02 reuses
+                                                device=str(run.device), use_cache=False)  # train here; 02 reuses
 tr, va, te = info["split"]
 run.table(history, "fig1_loss_history")
 fig = gd.loss_figure({"GeneDAE": history}, title="Fig. 1: GeneDAE reconstruction loss")
@@ -136,7 +140,7 @@ run.metrics["dead_gene_units"] = dead
 with run.timed("train_subgraphs"):
     sub_hist, sub_summary = gd.train_subgraphs(prep, subgraph_genes, info["split"], noise_std=noise_std,
                                                lr=lr, epochs=subgraph_epochs, batch_size=batch_size, seed=seed,
-                                               device=device)
+                                               device=str(run.device))
 run.table(sub_summary, "fig3_subgraph_summary")
 if sub_hist:
     fig = gd.subgraph_loss_figure(sub_hist)
@@ -157,7 +161,7 @@ with run.timed("hapmap"):
     hE, hnames, hhist, hinfo = gd.embeddings_for(hap, dataset_params=dict(dataset="hapmap", seed=seed,
                                                                          intergenic_distance=intergenic_distance),
                                                  noise_std=noise_std, lr=lr, epochs=hapmap_epochs,
-                                                 batch_size=16, seed=seed, device=device, use_cache=False,
+                                                 batch_size=16, seed=seed, device=str(run.device), use_cache=False,
                                                  progress=False)
 hest = hinfo["estimator"]
 recon = hest.per_gene_reconstruction(hap.X)

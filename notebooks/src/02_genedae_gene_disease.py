@@ -1,9 +1,20 @@
 # ---
-# paper: "GeneDAE: a sparse denoising autoencoder for deriving interpretable gene embeddings (UK Biobank MHC)"
-# result: "Table 1 + Fig. 4 significant gene-disease associations, Table 2 disease prediction AUCs, with baselines"
-# profiles:
-#   smoke: {n_individuals: 300, n_variants: 2500, epochs: 2, trials: 2, max_iter: 100}
-#   paper: {n_individuals: 50000, n_variants: 8817, epochs: 60, lr: 0.0001, trials: 10, max_iter: 500}
+# jupyter:
+#   genenets:
+#     paper: 'GeneDAE: a sparse denoising autoencoder for deriving interpretable gene embeddings (UK Biobank MHC)'
+#     result: Table 1 + Fig. 4 significant gene-disease associations, Table 2 disease prediction AUCs, with baselines
+#     params: genedae
+#     needs:
+#     - 01_genedae_embeddings
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 02 GeneDAE: gene-disease associations and disease prediction
@@ -25,11 +36,11 @@
 # A user's PLINK files and phenotype table plug in through `dataset="plink"`, `plink_prefix`, `phenotype_file`.
 # The embeddings are the ones notebook 01 trained with the same parameters (cached), else trained here.
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated | plink
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/02_genedae_gene_disease"
 plink_prefix = ""  # PLINK path without suffix, used when dataset is plink
 phenotype_file = ""  # CSV/TSV: sample id column (iid) and one 0/1 column per disease
@@ -56,11 +67,7 @@ import pandas as pd
 from genenets import report
 from genenets.tools import genedae as gd
 
-run = report.start_run("02_genedae_gene_disease", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(n_individuals=n_individuals, n_variants=n_variants, lr=lr,
-                                                  epochs=epochs, batch_size=batch_size, noise_std=noise_std,
-                                                  nodes_per_gene=nodes_per_gene, alpha=alpha, trials=trials,
-                                                  max_iter=max_iter, phenotype_file=phenotype_file))
+run = report.start_run("02_genedae_gene_disease", globals())
 dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
                       plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 
@@ -78,7 +85,7 @@ with run.timed("embeddings"):
     E, names, history, info = gd.embeddings_for(prep, dataset_params=dataset_params, noise_std=noise_std,
                                                 nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
                                                 batch_size=batch_size, patience=patience, seed=seed,
-                                                device=device)
+                                                device=str(run.device))
 print("embeddings", E.shape, "reused from notebook 01's cache" if info["cached"] else "trained here")
 print(prep.phenotypes.drop(columns="iid").agg(["sum", "mean"]).rename(index={"sum": "cases", "mean": "prevalence"}))
 diseases, too_few = gd.diseases_with_cases(prep.phenotypes, min_cases)

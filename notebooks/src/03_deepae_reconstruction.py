@@ -1,9 +1,19 @@
 # ---
-# paper: "Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional space embedded in a deep autoencoder. Nat Commun 11:856"
-# result: "Fig. 1A-C: reconstruction error (1 - R²) of shallow vs deep autoencoders by hidden-layer width"
-# profiles:
-#   smoke: {n_genes: 300, n_samples: 400, widths: [8, 16], epochs: 4, replication_widths: [8, 16], replication_epochs: 4}
-#   paper: {n_genes: 20000, n_samples: 25000, widths: [64, 128, 256, 512, 1024], epochs: 300, lr: 0.0001, patience: 30, replication_widths: [64, 128, 256, 512, 1024], replication_epochs: 2000}
+# jupyter:
+#   genenets:
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
+#       space embedded in a deep autoencoder. Nat Commun 11:856
+#     result: 'Fig. 1A-C: reconstruction error (1 - R²) of shallow vs deep autoencoders by hidden-layer width'
+#     params: deepae
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 03 Deep autoencoder: reconstruction vs hidden nodes (Fig. 1)
@@ -30,11 +40,11 @@
 # scanpy's pbmc68k_reduced (700 single cells x 765 genes, 10 cell types; `replication_dataset`, `None` to skip),
 # a far smaller dataset than the paper's RNA-seq compendium.
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated | pbmc68k | leukemia
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/03_deepae_reconstruction"
 n_genes = 2000  # simulated compendium size (ignored for real data)
 n_samples = 2000
@@ -57,12 +67,7 @@ from genenets import plots, report
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
-run = report.start_run("03_deepae_reconstruction", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(n_genes=n_genes, n_samples=n_samples, val_fraction=val_fraction,
-                                                  widths=widths, epochs=epochs, lr=lr, batch_size=batch_size,
-                                                  patience=patience, replication_dataset=replication_dataset,
-                                                  replication_widths=replication_widths,
-                                                  replication_epochs=replication_epochs))
+run = report.start_run("03_deepae_reconstruction", globals())
 
 # %% [markdown]
 # ## Data

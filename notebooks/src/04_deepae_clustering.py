@@ -1,9 +1,21 @@
 # ---
-# paper: "Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional space embedded in a deep autoencoder. Nat Commun 11:856"
-# result: "Fig. 3: silhouette of cell-type and disease groups in each hidden layer's codes vs PCA of all genes"
-# profiles:
-#   smoke: {n_genes: 300, n_samples: 400, widths: [8, 16], epochs: 4, width: 16, replication_epochs: 4, replication_width: 16}
-#   paper: {n_genes: 20000, n_samples: 25000, widths: [64, 128, 256, 512, 1024], epochs: 300, lr: 0.0001, patience: 30, width: 512, replication_epochs: 2000, replication_width: 512}
+# jupyter:
+#   genenets:
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
+#       space embedded in a deep autoencoder. Nat Commun 11:856
+#     result: 'Fig. 3: silhouette of cell-type and disease groups in each hidden layer''s codes vs PCA of all genes'
+#     params: deepae
+#     needs:
+#     - 03_deepae_reconstruction
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 04 Deep autoencoder: sample clustering in the hidden layers (Fig. 3)
@@ -24,11 +36,11 @@
 # (10 cell types; the deepAE trained in notebook 03) and the Golub leukemia arrays (48 samples, ALL vs AML as
 # the disease grouping; a deepAE trained here on 38 samples, so heavily over-parameterised).
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated | pbmc68k | leukemia
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/04_deepae_clustering"
 n_genes = 2000
 n_samples = 2000
@@ -53,13 +65,7 @@ from genenets import report
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
-run = report.start_run("04_deepae_clustering", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(n_genes=n_genes, n_samples=n_samples, widths=widths, epochs=epochs,
-                                                  lr=lr, batch_size=batch_size, patience=patience, width=width,
-                                                  replication_dataset=replication_dataset,
-                                                  replication_disease_dataset=replication_disease_dataset,
-                                                  replication_epochs=replication_epochs,
-                                                  replication_width=replication_width))
+run = report.start_run("04_deepae_clustering", globals())
 data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
 model = deepae.train_autoencoder(data, "deepAE", width, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                                  patience=patience, device=run.device)

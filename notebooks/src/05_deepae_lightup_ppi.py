@@ -1,9 +1,21 @@
 # ---
-# paper: "Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional space embedded in a deep autoencoder. Nat Commun 11:856"
-# result: "Fig. 4: genes lit up by single hidden nodes are close and central in the protein interactome"
-# profiles:
-#   smoke: {n_genes: 300, n_samples: 400, widths: [8, 16], epochs: 4, width: 16, n_random: 50, n_pivots: 16, replication_epochs: 4, replication_width: 16}
-#   paper: {n_genes: 20000, n_samples: 25000, widths: [64, 128, 256, 512, 1024], epochs: 300, lr: 0.0001, patience: 30, width: 512, n_random: 1000, n_pivots: 2000, replication_epochs: 2000, replication_width: 512}
+# jupyter:
+#   genenets:
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
+#       space embedded in a deep autoencoder. Nat Commun 11:856
+#     result: 'Fig. 4: genes lit up by single hidden nodes are close and central in the protein interactome'
+#     params: deepae
+#     needs:
+#     - 03_deepae_reconstruction
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 05 Deep autoencoder: light-up of hidden nodes in the interactome (Fig. 4)
@@ -26,11 +38,11 @@
 # **Replication on real data:** the same test for the pbmc68k single-cell models of notebook 03, whose
 # co-expression is real (765 genes, of which those absent from the interactome are counted and left out).
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated | pbmc68k | leukemia
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/05_deepae_lightup_ppi"
 n_genes = 2000
 n_samples = 2000
@@ -58,13 +70,7 @@ from genenets.data import interactome
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
-run = report.start_run("05_deepae_lightup_ppi", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(n_genes=n_genes, n_samples=n_samples, widths=widths, epochs=epochs,
-                                                  lr=lr, patience=patience, width=width, k_min=k_min,
-                                                  n_random=n_random, n_pivots=n_pivots,
-                                                  replication_dataset=replication_dataset,
-                                                  replication_epochs=replication_epochs,
-                                                  replication_width=replication_width))
+run = report.start_run("05_deepae_lightup_ppi", globals())
 data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
 family = deepae.train_family(data, [width], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                              patience=patience, device=run.device)

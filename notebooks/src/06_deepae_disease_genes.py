@@ -1,9 +1,21 @@
 # ---
-# paper: "Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional space embedded in a deep autoencoder. Nat Commun 11:856"
-# result: "Fig. 2: disease genes by reverse training, enriched for GWAS genes, per layer"
-# profiles:
-#   smoke: {n_genes: 300, n_samples: 400, widths: [8, 16], epochs: 4, width: 16, reverse_epochs: 20, top_n: 20, replication_epochs: 4, replication_width: 16, replication_reverse_epochs: 20}
-#   paper: {n_genes: 20000, n_samples: 25000, widths: [64, 128, 256, 512, 1024], epochs: 300, lr: 0.0001, patience: 30, width: 512, reverse_epochs: 200, top_n: 500, replication_epochs: 2000, replication_width: 512}
+# jupyter:
+#   genenets:
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
+#       space embedded in a deep autoencoder. Nat Commun 11:856
+#     result: 'Fig. 2: disease genes by reverse training, enriched for GWAS genes, per layer'
+#     params: deepae
+#     needs:
+#     - 03_deepae_reconstruction
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 06 Deep autoencoder: disease genes by reverse training (Fig. 2)
@@ -27,11 +39,11 @@
 # "leukemia, myeloid, acute" in the disease table (which lists no GWAS genes for it, so its OMIM genes are used,
 # as printed below).
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated (needs a 'disease' label with 'healthy' controls)
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/06_deepae_disease_genes"
 n_genes = 2000
 n_samples = 2000
@@ -59,15 +71,7 @@ from genenets import report
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
-run = report.start_run("06_deepae_disease_genes", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(n_genes=n_genes, n_samples=n_samples, widths=widths, epochs=epochs,
-                                                  lr=lr, width=width, reverse_epochs=reverse_epochs,
-                                                  reverse_lr=reverse_lr, top_n=top_n, patience=patience,
-                                                  replication_dataset=replication_dataset,
-                                                  replication_disease=replication_disease,
-                                                  replication_epochs=replication_epochs,
-                                                  replication_width=replication_width,
-                                                  replication_reverse_epochs=replication_reverse_epochs))
+run = report.start_run("06_deepae_disease_genes", globals())
 data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
 if "disease" not in data.labels_all or "healthy" not in set(data.labels_all["disease"]):
     raise ValueError(f"dataset {dataset!r} has no 'disease' label with 'healthy' controls; use dataset='simulated'")

@@ -1,9 +1,19 @@
 # ---
-# paper: "Fakhry et al. GENER: a parallel layer deep learning network to detect gene-gene interactions from gene expression data"
-# result: "Table 3 (GENER vs CNN-only), Table 4 (GENER vs baselines), Figs. 2-5 (ROC/PR), with gene-disjoint splits"
-# profiles:
-#   smoke: {max_pairs: 2500, epochs: 2, node2vec_walks: 2, label_sets: [gener], skip_methods: [node2vec], sim_genes: 300, sim_arrays: 30, sim_positive: 1500}
-#   paper: {max_pairs: null, torch_threads: 2, epochs: 30, patience: 5, node2vec_walks: 10, sim_genes: 5950, sim_arrays: 536, sim_positive: 25000}
+# jupyter:
+#   genenets:
+#     paper: 'Fakhry et al. GENER: a parallel layer deep learning network to detect gene-gene interactions from gene
+#       expression data'
+#     result: Table 3 (GENER vs CNN-only), Table 4 (GENER vs baselines), Figs. 2-5 (ROC/PR), with gene-disjoint splits
+#     params: 07_gener_interactions
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 07 GENER: gene-gene interactions from expression, honestly split
@@ -30,11 +40,11 @@
 # measured, each vector is ~10x shorter, and numbers differ from the paper's for that reason. A simulator at
 # paper scale (5,950 genes x 536 arrays) with a known signal strength stands in when the registry is unreachable.
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "yeast"  # yeast is real data from the registry, or simulated
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/07_gener_interactions"
 label_sets = ["gener", "dream5"]  # GENER BioGRID and DREAM5 pairs, and the DREAM5 network-4 gold standard
 preprocessing = "standardize"  # standardize or quantile, both in the paper
@@ -59,12 +69,7 @@ import torch
 from genenets import report
 from genenets.tools import gener
 
-run = report.start_run("07_gener_interactions", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(label_sets=label_sets, preprocessing=preprocessing,
-                                                  max_pairs=max_pairs, epochs=epochs, patience=patience,
-                                                  batch_size=batch_size, node2vec_walks=node2vec_walks,
-                                                  heldout_gene_fraction=heldout_gene_fraction,
-                                                  skip_methods=skip_methods))
+run = report.start_run("07_gener_interactions", globals())
 torch.set_num_threads(torch_threads)
 
 # %% [markdown]

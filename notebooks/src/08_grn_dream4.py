@@ -1,9 +1,19 @@
 # ---
-# paper: "Using Neural Networks to Identify Gene Regulatory Relationships (RNN, CNN and autoencoder + NN on DREAM4 regulator/target pairs)"
-# result: "Fig. 2 feature distributions; Fig. 11-12 AUPR and AUROC per DREAM4 network, with baselines and two protocols"
-# profiles:
-#   smoke: {dataset: simulated, n_networks: 2, n_genes: 20, n_seeds: 1, epochs: 1, ae_epochs: 1, n_estimators: 5, sim_genes: 20}
-#   paper: {epochs: 75, ae_epochs: 75, hidden: 32, series_per_pair: null, n_estimators: 500, sim_genes: 1000}
+# jupyter:
+#   genenets:
+#     paper: Using Neural Networks to Identify Gene Regulatory Relationships (RNN, CNN and autoencoder + NN on DREAM4
+#       regulator/target pairs)
+#     result: Fig. 2 feature distributions; Fig. 11-12 AUPR and AUROC per DREAM4 network, with baselines and two protocols
+#     params: 08_grn_dream4
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 08 Gene regulatory relationships on DREAM4 time series: neural networks and honest baselines
@@ -33,11 +43,11 @@
 # baselines use the raw values. The `simulated` dataset (a GeneNetWeaver-like simulator with known ground truth) replaces
 # DREAM4 in the smoke test and when the files are absent.
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "dream4"  # dream4 | simulated | auto (dream4 if its files can be had, else simulated)
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/08_grn_dream4"
 n_networks = 5  # DREAM4 has 5 networks per size
 n_genes = 100  # genes per simulated network (simulated dataset only)
@@ -64,12 +74,7 @@ from genenets.tools import grn
 
 torch.set_num_threads(torch_threads)
 seeds = [seed + k for k in range(n_seeds)]
-run = report.start_run("08_grn_dream4", output_dir, profile=profile, dataset=dataset, seed=seed, device=device,
-                       params=dict(n_networks=n_networks, n_genes=n_genes, seeds=seeds, epochs=epochs,
-                                   ae_epochs=ae_epochs, hidden=hidden, series_per_pair=series_per_pair,
-                                   batch_size=batch_size, standardize=standardize, test_fraction=test_fraction,
-                                   n_estimators=n_estimators,
-                                   sim_genes=sim_genes))
+run = report.start_run("08_grn_dream4", globals())
 
 # %% [markdown]
 # ## The data

@@ -1,9 +1,20 @@
 # ---
-# paper: "Multi-omics integration with autoencoders and graph neural networks (biosynthetic pathway gene discovery from a transcriptome and a metabolome)"
-# result: "Five-stage pipeline: omics autoencoders, sample-graph GAT, gene-metabolite correlation, importance and multi-evidence gene ranking; precision@k of planted pathway genes"
-# profiles:
-#   smoke: {n_genes: 300, n_metabolites: 40, n_seeds: 1, embeddings: ["pca"], precision_k: 10, n_pathway_genes: 10}
-#   paper: {n_seeds: 10, n_genes: 5000, n_metabolites: 500}
+# jupyter:
+#   genenets:
+#     paper: Multi-omics integration with autoencoders and graph neural networks (biosynthetic pathway gene discovery
+#       from a transcriptome and a metabolome)
+#     result: 'Five-stage pipeline: omics autoencoders, sample-graph GAT, gene-metabolite correlation, importance
+#       and multi-evidence gene ranking; precision@k of planted pathway genes'
+#     params: 09_multiomics_ranking
+#   jupytext:
+#     formats: ipynb,src//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
 # ---
 # %% [markdown]
 # # 09 Multi-omics gene ranking: autoencoders, a graph attention network and evidence fusion
@@ -34,11 +45,11 @@
 # fatty acids, diet and genotype) runs through the same five stages with `dataset="nutrimouse"`; any
 # genes x samples CSV pair plugs in with `dataset="csv"`.
 
-# %% parameters
+# %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "simulated"  # simulated | nutrimouse | csv
 seed = 0
-device = "cpu"
+device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/09_multiomics_ranking"
 config = "config/09_multiomics.yaml"  # evidence weights and model sizes per profile
 stages = [1, 2, 3, 4, 5]  # stages to compute; the others are read from their checkpoints
@@ -76,11 +87,7 @@ from genenets.tools import multiomics as mo
 torch.set_num_threads(n_threads)
 cfg = mo.load_config(config, profile, dataset)
 sim_params = dict(n_samples=n_samples, n_genes=n_genes, n_metabolites=n_metabolites, n_pathway_genes=n_pathway_genes)
-run = report.start_run("09_multiomics_ranking", output_dir, profile=profile, dataset=dataset, seed=seed,
-                       device=device, params=dict(config=config, stages=stages, **sim_params, n_seeds=n_seeds,
-                                                  precision_k=precision_k, metabolite_norm=metabolite_norm,
-                                                  graph_method=graph_method, k_neighbors=k_neighbors,
-                                                  cosine_threshold=cosine_threshold, model_config=cfg))
+run = report.start_run("09_multiomics_ranking", globals())
 data, hits, truth = mo.load_dataset(dataset, seed, sim_params, gene_csv, metabolite_csv, labels_csv, gene_scale,
                                     homology_table)
 cache = mo.StageCache(cache_dir, f"{dataset}-{data.name}_{profile}_seed{seed}")
@@ -116,13 +123,13 @@ meta.head()
 
 # %%
 def stage2():
-    ae_g = mo.OmicsAE(cfg["gene_hidden"], **mo.ae_params(cfg, seed, device)).fit(prep.genes.to_numpy(), "genes")
-    ae_m = mo.OmicsAE(cfg["metabolite_hidden"], **mo.ae_params(cfg, seed, device)).fit(prep.metabolites.to_numpy(),
+    ae_g = mo.OmicsAE(cfg["gene_hidden"], **mo.ae_params(cfg, seed, str(run.device))).fit(prep.genes.to_numpy(), "genes")
+    ae_m = mo.OmicsAE(cfg["metabolite_hidden"], **mo.ae_params(cfg, seed, str(run.device))).fit(prep.metabolites.to_numpy(),
                                                                                        "metabolites")
     Z = np.hstack([ae_g.transform(prep.genes), ae_m.transform(prep.metabolites)])
     edges = mo.sample_graph(Z, graph_method, k_neighbors, cosine_threshold)
     acc, preds = mo.evaluate_classifiers(Z, edges, prep.labels, cfg["gat"], cfg["ae"]["n_folds"], seed)
-    gat = mo.GATClassifier(**cfg["gat"], seed=seed, device=device).fit(Z, edges, mo.encode_labels(prep.labels)[0])
+    gat = mo.GATClassifier(**cfg["gat"], seed=seed, device=str(run.device)).fit(Z, edges, mo.encode_labels(prep.labels)[0])
     return dict(ae_g=ae_g, ae_m=ae_m, Z=Z, edges=edges, acc=acc, preds=preds, gat=gat)
 
 
@@ -240,7 +247,7 @@ if truth is not None:
     prec = ranking.precision_table(ranked[cols], truth.pathway_genes, [precision_k]).assign(seed=seed)
     with run.timed("replicates"):
         more = mo.replicate_precision(range(seed + 1, seed + n_seeds), sim_params, cfg, [precision_k], metabolite_norm,
-                                      graph_method, k_neighbors, cosine_threshold, device)
+                                      graph_method, k_neighbors, cosine_threshold, str(run.device))
     prec = pd.concat([prec, more], ignore_index=True)[["seed", "evidence", "k", "precision"]]
     run.table(prec, "precision_at_k")
     run.metrics["precision_random"] = len(truth.pathway_genes) / prep.genes.shape[1]

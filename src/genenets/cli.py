@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import runner
 from .data import registry
+from .errors import GenenetsError
 from .report import write_report
 
 
@@ -39,13 +40,16 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_run(args) -> int:
+    if args.jobs < 1:
+        print(f"genenets run: --jobs must be at least 1, got {args.jobs}", file=sys.stderr)
+        return 2
     try:
         overrides = runner.parse_overrides(args.param)
         grid = runner.load_grid(args.grid) if args.grid else None
         outcomes = runner.run(args.names, profile=args.profile, overrides=overrides, jobs=args.jobs,
                               output_root=Path(args.output) if args.output else None, grid=grid,
                               executor=args.executor, scheduler=args.scheduler)
-    except ValueError as err:
+    except (ValueError, GenenetsError) as err:
         print(f"genenets run: {err}", file=sys.stderr)
         return 2
     print(runner.summary_table(outcomes))

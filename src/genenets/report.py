@@ -8,10 +8,17 @@ Inside a notebook::
     run.table(df, "aupr_per_network")     # CSV
     run.metrics["aupr"] = {...}           # headline numbers of this run
     run.paper["aupr"] = {...}             # the paper's reported numbers, same keys where comparable
+    run.claim("R2", "...", "Fig. 11", rule="...")   # declared before results are seen
+    run.decide("R2", verdict, evidence={...}, seeds=3, budgets=[...], figure="fig11_aupr.png")
+    run.convergence_table(table)          # how every trained model's training ended (CSV + claims)
+    run.headline["mean AUPR, AE+NN"] = 0.12   # at most 15 rows in REPORT.md
     run.finish()                          # results.json + run.json (provenance)
 
+``start_run(name, globals())`` reads the notebook's parameters from its namespace (the names of its
+parameters cell), so they are never typed twice; see :mod:`genenets.params` for profiles.
+
 After a run, :func:`write_report` collects every ``figures/*/results.json`` into
-``figures/REPORT.md``: one section per notebook with a table "paper vs this run".
+``figures/REPORT.md``: the claims ledger first, then one short headline table per notebook.
 """
 from __future__ import annotations
 
@@ -27,8 +34,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import claims as claims_mod
 from . import get_device, seed_everything
 from .data.registry import ACCESS_LOG
+from .errors import ConfigError
+
+#: Rows of a notebook's headline table in REPORT.md at most.
+HEADLINE_ROWS = 15
 
 #: Packages whose versions go into every run.json.
 PROVENANCE_PACKAGES = ["genenets", "torch", "numpy", "pandas", "scipy", "scikit-learn", "statsmodels",
@@ -96,6 +108,45 @@ class Run:
     tables: list = field(default_factory=list)
     started: float = field(default_factory=time.time)
     timings: dict = field(default_factory=dict)
+    claims: dict = field(default_factory=dict)  # id -> claims.Claim, in declaration order
+    headline: dict = field(default_factory=dict)  # label -> number: the notebook's rows in REPORT.md
+    convergence: list = field(default_factory=list)  # rows of train.convergence_table
+    fallback: str = ""  # a sentence when dataset="auto" fell back to a simulator
+    profile_requested: str = ""
+    overrides: dict = field(default_factory=dict)  # parameters that differ from the requested profile
+    data_files: dict = field(default_factory=dict)  # user-supplied files read: path -> sha256
+
+    def claim(self, id: str, claim: str, paper_ref: str, *, rule: str, paper_value: str = "") -> claims_mod.Claim:
+        """Declare a claim of the paper and the rule that will decide it (before looking at results)."""
+        if id in self.claims:
+            raise ConfigError(f"claim {id} declared twice in {self.notebook}")
+        self.claims[id] = claims_mod.Claim(id=id, claim=claim, paper_ref=paper_ref, rule=rule,
+                                           paper_value=paper_value)
+        return self.claims[id]
+
+    def decide(self, id: str, verdict: str, **kwargs) -> claims_mod.Claim:
+        """Record the verdict of a declared claim; keywords as :func:`genenets.claims.decide`."""
+        if id not in self.claims:
+            raise ConfigError(f"claim {id} was not declared in {self.notebook}; declare it with run.claim first")
+        if kwargs.get("convergence") is None and self.convergence:
+            kwargs["convergence"] = self.convergence
+        return claims_mod.decide(self.claims[id], verdict, **kwargs)
+
+    def convergence_table(self, table: pd.DataFrame, name: str = "convergence") -> pd.DataFrame:
+        """Record how trained models' training ended (:func:`genenets.train.convergence_table`):
+        written as ``<name>.csv``, read by :meth:`decide` to flag claims resting on models that did
+        not learn or were budget-limited."""
+        self.convergence += table.to_dict("records")
+        self.table(table, name)
+        return table
+
+    def read_file(self, path) -> Path:
+        """Record a user-supplied data file (PLINK, CSV...) with its sha256 in run.json; return it."""
+        from .cache import file_digest
+
+        path = Path(path)
+        self.data_files[str(path)] = file_digest(path)
+        return path
 
     def path(self, name: str) -> Path:
         """Path of an output file ``name`` in this run's folder."""
@@ -136,14 +187,29 @@ class Run:
         return _Timer()
 
     def finish(self) -> dict:
-        """Write ``results.json`` and ``run.json``; return the results dict."""
+        """Write ``results.json`` and ``run.json``; return the results dict.
+
+        Every declared claim must have a verdict by now (a claim left undecided is an error, not a
+        silent gap in the ledger).
+        """
+        undecided = [c.id for c in self.claims.values() if c.verdict is None]
+        if undecided:
+            raise ConfigError(f"{self.notebook}: claims {undecided} were declared but never decided")
         runtime = time.time() - self.started
+        if self.fallback and self.fallback not in self.notes:
+            self.notes.insert(0, self.fallback)
         results = {
             "notebook": self.notebook,
             "profile": self.profile,
+            "profile_requested": self.profile_requested or self.profile,
+            "overrides": self.overrides,
             "dataset": self.dataset,
+            "fallback": self.fallback,
             "params": self.params,
             "seed": self.seed,
+            "claims": [c.as_dict() for c in self.claims.values()],
+            "headline": self.headline,
+            "convergence": self.convergence,
             "metrics": self.metrics,
             "paper": self.paper,
             "notes": self.notes,
@@ -160,6 +226,7 @@ class Run:
             "platform": platform.platform(),
             "packages": package_versions(),
             "data_files": {name: {"sha256": sha} for name, sha in sorted(ACCESS_LOG.items())},
+            "user_files": {name: {"sha256": sha} for name, sha in sorted(self.data_files.items())},
             "params": self.params,
             "profile": self.profile,
             "seed": self.seed,
@@ -182,19 +249,63 @@ def _inline_figures():
         shell.run_line_magic("matplotlib", "inline")
 
 
-def start_run(notebook: str, output_dir, *, profile: str = "quick", dataset: str = "simulated", seed: int = 0,
-              device: str = "auto", params: dict | None = None) -> Run:
-    """Open a run: seed everything, choose the device, create ``output_dir``, apply the plot style."""
+def _namespace_parameters(notebook: str, namespace: dict) -> tuple[dict, str, dict]:
+    """The parameters in force in a notebook's ``namespace``: ``(values, label, overrides)``.
+
+    Reads the names and quick defaults of the notebook's parameters cell; a requested profile whose
+    file values were not passed (``papermill -p profile smoke`` without ``-f``) is applied here, in
+    the namespace, for every parameter still at its quick default; the label is derived from the
+    values (:func:`genenets.params.label`).
+    """
+    from .params import label, notebook_defaults, profile_values, repo_root
+
+    path = repo_root() / "notebooks" / f"{notebook}.ipynb"
+    if not path.exists():  # a notebook outside the compendium: take the namespace's simple values
+        return {k: v for k, v in namespace.items() if not k.startswith("_") and isinstance(
+            v, (int, float, str, bool, list, dict, type(None)))}, namespace.get("profile", "quick"), {}
+    defaults, meta = notebook_defaults(path)
+    group = meta.get("params", notebook)
+    requested = namespace.get("profile", "quick")
+    for k, v in profile_values(group, requested).items():
+        if k in defaults and k in namespace and namespace[k] == defaults[k] and v != defaults[k]:
+            namespace[k] = v
+    values = {k: namespace[k] for k in defaults if k in namespace}
+    tag, diffs = label(values, defaults, group, requested)
+    return values, tag, diffs
+
+
+def start_run(notebook: str, output_dir=None, *, profile: str = "quick", dataset: str | None = None,
+              seed: int | None = None, device: str | None = None, params: dict | None = None) -> Run:
+    """Open a run: seed everything, choose the device, create the output folder, apply the plot style.
+
+    ``start_run(name, globals())`` (the usual call in a notebook) takes every parameter of the
+    notebook's parameters cell from its namespace: ``output_dir``, ``profile``, ``dataset``, ``seed``
+    and ``device`` among them; the resolved values go to results.json and run.json. The keyword form
+    (``start_run(name, output_dir, profile=..., params=...)``) is for code outside the notebooks.
+    """
     from . import plots
 
+    requested, overrides = profile, {}
+    if isinstance(output_dir, dict):
+        namespace = output_dir
+        params, profile, overrides = _namespace_parameters(notebook, namespace)
+        requested = namespace.get("profile", "quick")
+        output_dir = namespace.get("output_dir", f"../figures/{notebook}")
+        dataset = namespace.get("dataset", dataset or "")
+        seed = namespace.get("seed", 0) if seed is None else seed
+        device = namespace.get("device", "auto") if device is None else device
+    if output_dir is None:
+        raise ConfigError(f"{notebook}: start_run needs an output folder or the notebook's globals()")
     output_dir = Path(output_dir).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
+    seed = 0 if seed is None else seed
     rng = seed_everything(seed)
     _inline_figures()
     plots.set_style()
     ACCESS_LOG.clear()
-    return Run(notebook=notebook, output_dir=output_dir, profile=profile, dataset=dataset, seed=seed,
-               params=dict(params or {}), device=get_device(device), rng=rng)
+    return Run(notebook=notebook, output_dir=output_dir, profile=profile, dataset=dataset or "", seed=seed,
+               params=dict(params or {}), device=get_device(device or "auto"), rng=rng,
+               profile_requested=requested, overrides=overrides)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,8 +335,57 @@ def _fmt(v) -> str:
     return str(v).replace("|", "\\|")
 
 
+def robustness_verdicts(figures_dir) -> dict[str, dict]:
+    """``{claim id: {"robust": bool, "n": rows, "verdicts": {verdict: count}, "file": relative path}}`` from
+    the robustness grid's ``figures/robustness/<claim id>.csv`` (columns ``claim``, ``seed``, ``budget``,
+    ``verdict`` and evidence columns)."""
+    out = {}
+    for path in sorted((Path(figures_dir) / "robustness").glob("*.csv")):
+        try:
+            df = pd.read_csv(path)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError):
+            continue
+        if "verdict" not in df or df.empty:
+            continue
+        for cid, rows in df.groupby(df["claim"] if "claim" in df else pd.Series(path.stem, index=df.index)):
+            out[str(cid)] = {"robust": claims_mod.robust_across(rows["verdict"]), "n": len(rows),
+                             "verdicts": rows["verdict"].value_counts().to_dict(),
+                             "file": f"robustness/{path.name}"}
+    return out
+
+
+def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
+    """One row per claim over the notebooks' results.json, with the robustness grid's say where it has one."""
+    figures_dir = Path(figures_dir)
+    grid = robustness_verdicts(figures_dir)
+    rows = []
+    for name in names:
+        path = figures_dir / name / "results.json"
+        if not path.exists():
+            continue
+        res = json.loads(path.read_text())
+        for c in res.get("claims", []):
+            row = {**c, "notebook": name}
+            g = grid.get(c["id"])
+            if g is not None:
+                agrees = g["verdicts"].get(c.get("verdict"), 0) == g["n"]
+                # the grid covers seeds and budgets; a model that did not learn still vetoes
+                row["robust"] = bool(g["robust"] and agrees and "resting on models" not in c.get("why", ""))
+                row["grid"] = g
+                if not agrees:
+                    row["why"] = "; ".join(x for x in [c.get("why", ""), "the robustness grid's verdicts: " + ", ".join(
+                        f"{v} x{n}" for v, n in g["verdicts"].items())] if x)
+            rows.append(row)
+    return rows
+
+
 def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list[dict] | None = None) -> Path:
     """Write ``figures_dir/REPORT.md`` from every ``*/results.json`` found there.
+
+    The first screen is the claims ledger (one row per claim: paper, claim, paper's number, ours,
+    verdict, robust, figure and notebook), with the verdicts counted; then the runs, then per
+    notebook a headline table of at most :data:`HEADLINE_ROWS` rows; full metrics stay in each
+    folder's ``results.json`` and CSVs, linked.
 
     Parameters
     ----------
@@ -239,11 +399,29 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
     figures_dir = Path(figures_dir)
     described = {nb["name"]: nb for nb in (notebooks or [])}
     names = sorted(set(described) | {p.parent.name for p in figures_dir.glob("*/results.json")})
-    lines = ["# genenets report: the papers' numbers next to ours", "",
-             "Generated by `genenets run` from each notebook's `results.json`; every number below comes from "
-             "the executed notebook in the same folder. Rows with a paper value and a value of this run are "
-             "comparable; the notes under each table say where our data differ from the paper's.", ""]
     failed = {r["name"]: r for r in (summary or []) if r["status"] != "ok"}
+    ledger = ledger_rows(figures_dir, names)
+    counts = claims_mod.summary_counts(ledger)
+    n_robust = sum(bool(r.get("robust")) for r in ledger)
+    lines = ["# genenets report: the papers' claims and our verdicts", "",
+             f"**{counts['reproduced']} reproduced, {counts['not reproduced']} not reproduced, {counts['mixed']} mixed, "
+             f"{counts['not testable here']} not testable here** ({len(ledger)} claims; {n_robust} robust across "
+             "seeds and budgets). Every verdict is decided in its notebook by a rule written before the results "
+             "are read; 'robust' means the same verdict at every seed and training budget tried and no model "
+             "under it that did not learn or hit its budget.", ""]
+    if ledger:
+        lines += ["| paper | id | claim | paper's number | ours | verdict | robust | evidence |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in ledger:
+            nb = r["notebook"]
+            fig = f" [figure]({nb}/{r['figure']})" if r.get("figure") else ""
+            robust = "yes" if r.get("robust") else ("no: " + r["why"] if r.get("why") else "no")
+            lines.append(f"| {_fmt(described.get(nb, {}).get('paper', nb).split(':')[0][:40])} | {_fmt(r['id'])} | "
+                         f"{_fmt(r['claim'])} | {_fmt(r.get('paper_value', ''))} | {_fmt(r.get('ours', ''))} | "
+                         f"**{_fmt(r.get('verdict'))}** | {_fmt(robust)} | [{nb}]({nb}/{nb}.ipynb){fig} |")
+        lines.append("")
+    else:
+        lines += ["No notebook has recorded claims yet.", ""]
     lines += ["## Runs", "", "| notebook | profile | dataset | status | wall time (s) |", "|---|---|---|---|---|"]
     for name in names:
         res_path, prov_path = figures_dir / name / "results.json", figures_dir / name / "run.json"
@@ -251,7 +429,8 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
         prov = json.loads(prov_path.read_text()) if prov_path.exists() else {}
         wall = prov.get("timings_s", {}).get("runner_wall", res.get("runtime_s"))
         status = "failed in the latest run" if name in failed else ("ok" if res else "not run")
-        lines.append(f"| {name} | {res.get('profile', '')} | {res.get('dataset', '')} | {status} | {_fmt(wall)} |")
+        lines.append(f"| {name} | {_fmt(res.get('profile', ''))} | {_fmt(res.get('dataset', ''))} | {status} | "
+                     f"{_fmt(wall)} |")
     lines.append("")
     for name, r in failed.items():
         lines.append(f"- {name} failed: {r.get('error', '').splitlines()[0] if r.get('error') else ''}")
@@ -269,14 +448,25 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
             continue
         res = json.loads(res_path.read_text())
         lines.append(f"Profile `{res.get('profile')}`, dataset `{res.get('dataset')}`, seed {res.get('seed')}, "
-                     f"runtime {res.get('runtime_s', 0):.0f} s. Executed notebook: [{name}.ipynb]({name}/{name}.ipynb).")
+                     f"runtime {res.get('runtime_s', 0):.0f} s. Executed notebook: [{name}.ipynb]({name}/{name}.ipynb); "
+                     f"all metrics: [results.json]({name}/results.json).")
         lines.append("")
-        ours, theirs = flatten(res.get("metrics", {})), flatten(res.get("paper", {}))
-        keys = list(theirs) + [k for k in ours if k not in theirs]
-        if keys:
-            lines += ["| quantity | paper | this run |", "|---|---|---|"]
-            lines += [f"| {_fmt(k)} | {_fmt(theirs.get(k))} | {_fmt(ours.get(k))} |" for k in keys]
-            lines.append("")
+        if res.get("fallback"):
+            lines += [f"**Fallback:** {res['fallback']}", ""]
+        head = res.get("headline") or {}
+        if head:
+            rows = list(head.items())[:HEADLINE_ROWS]
+            lines += ["| headline | this run |", "|---|---|"] + [f"| {_fmt(k)} | {_fmt(v)} |" for k, v in rows]
+        else:  # no headline chosen: the paper's comparable numbers first, then ours, cut to HEADLINE_ROWS
+            ours, theirs = flatten(res.get("metrics", {})), flatten(res.get("paper", {}))
+            keys = (list(theirs) + [k for k in ours if k not in theirs])
+            shown = keys[:HEADLINE_ROWS]
+            if shown:
+                lines += ["| quantity | paper | this run |", "|---|---|---|"]
+                lines += [f"| {_fmt(k)} | {_fmt(theirs.get(k))} | {_fmt(ours.get(k))} |" for k in shown]
+            if len(keys) > len(shown):
+                lines.append(f"| ... {len(keys) - len(shown)} more in [results.json]({name}/results.json) | | |")
+        lines.append("")
         for note in res.get("notes", []):
             lines.append(f"- {note}")
         if res.get("notes"):
@@ -288,6 +478,9 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
         if res.get("tables"):
             lines.append("Tables: " + ", ".join(f"[{t}]({name}/{t})" for t in res["tables"]))
             lines.append("")
+    rob = sorted((figures_dir / "robustness").glob("*.csv"))
+    if rob:
+        lines += ["## Robustness grid", ""] + [f"- [{b.name}](robustness/{b.name})" for b in rob] + [""]
     bench = sorted((figures_dir.parent / "benchmarks" / "results").glob("*.csv"))
     if bench:
         lines += ["## Benchmarks", ""] + [f"- [{b.name}](../benchmarks/results/{b.name})" for b in bench] + [""]

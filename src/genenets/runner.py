@@ -3,10 +3,12 @@
 Each notebook in ``notebooks/`` describes itself in its metadata under ``genenets``::
 
     {"paper": "...", "result": "Fig. 11-12: AUPR/AUROC per network",
-     "profiles": {"smoke": {"n_epochs": 2, ...}, "paper": {...}}}
+     "params": "08_grn_dream4",           # its parameters files: notebooks/params/<params>.<profile>.yaml
+     "needs": ["03_deepae_reconstruction"]}  # notebooks whose cached results it reuses (run first)
 
 Its cell tagged ``parameters`` holds the ``quick`` profile (the default); the ``smoke`` and
-``paper`` profiles override some of those values. Parameters given with ``-p`` override both.
+``paper`` profiles are papermill parameters files (see :mod:`genenets.params`). Parameters given with
+``-p`` override both and are type-checked against the parameters cell before any kernel starts.
 Every run writes ``figures/<name>/``: the executed notebook, figures, tables, ``results.json``
 and ``run.json``; then ``figures/REPORT.md`` is rewritten.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,16 +28,9 @@ import papermill as pm
 import yaml
 from tqdm.auto import tqdm
 
+from .errors import ConfigError
+from .params import PROFILES, check_type, profile_values, repo_root
 from .report import write_report
-
-PROFILES = ("smoke", "quick", "paper")
-
-
-def repo_root() -> Path:
-    here = Path(__file__).resolve().parents[2]
-    if (here / "notebooks").is_dir():
-        return here
-    return Path.cwd()
 
 
 def notebooks_dir() -> Path:
@@ -51,27 +47,49 @@ class NotebookInfo:
     path: Path
     paper: str
     result: str
-    parameters: dict  # name -> {"default": str, "type": str, "help": str}
+    parameters: dict  # name -> {"default": str, "type": str, "help": str, "value": python default}
     profiles: dict  # profile -> {param: value}
     problems: list  # metadata errors; running the notebook reports them, other notebooks are unaffected
+    group: str = ""  # its parameters files: notebooks/params/<group>.<profile>.yaml
+    needs: tuple = ()  # notebooks whose cached results it reuses; they run first, in one chain
 
     def as_dict(self) -> dict:
         return {"name": self.name, "paper": self.paper, "result": self.result}
 
 
 def describe(path: Path) -> NotebookInfo:
-    """Read a notebook's metadata and its parameters cell (papermill's inspection)."""
+    """Read a notebook's metadata, its parameters cell (papermill's inspection) and its profile files."""
+    from .params import cell_defaults
+
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("genenets", {})
     params = pm.inspect_notebook(str(path))
-    parameters = {k: {"default": v["default"], "type": v.get("inferred_type_name"), "help": v.get("help", "")}
-                  for k, v in params.items()}
-    profiles = meta.get("profiles", {})
-    problems = [f"{path.name}: profile {profile!r} sets unknown parameters {sorted(set(o) - set(parameters))}"
-                for profile, o in profiles.items() if set(o) - set(parameters)]
-    problems += [f"{path.name}: unknown profile {p!r} in its metadata" for p in profiles if p not in PROFILES]
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    values = cell_defaults(cell.source) if cell is not None else {}
+    parameters = {k: {"default": v["default"], "type": v.get("inferred_type_name"), "help": v.get("help", ""),
+                      "value": values.get(k)} for k, v in params.items()}
+    group = meta.get("params", path.stem)
+    problems, profiles = [], {}
+    for profile in PROFILES:
+        try:
+            vals = profile_values(group, profile, path.parent / "params")
+        except ConfigError as err:
+            problems.append(str(err))
+            continue
+        own = {k: v for k, v in vals.items() if k in parameters and k not in ("profile", "output_dir")}
+        if group == path.stem and set(vals) - set(parameters):  # a notebook's own file: no stray keys
+            problems.append(f"params/{group}.{profile}.yaml sets unknown parameters "
+                            f"{sorted(set(vals) - set(parameters))} of {path.name}")
+        for k, v in own.items():
+            try:
+                check_type(k, v, parameters[k]["value"], f" in params/{group}.{profile}.yaml")
+            except ConfigError as err:
+                problems.append(str(err))
+        if own:
+            profiles[profile] = own
     return NotebookInfo(name=path.stem, path=path, paper=meta.get("paper", ""), result=meta.get("result", ""),
-                        parameters=parameters, profiles=profiles, problems=problems)
+                        parameters=parameters, profiles=profiles, problems=problems, group=group,
+                        needs=tuple(meta.get("needs", ())))
 
 
 def discover(directory: Path | None = None) -> list[NotebookInfo]:
@@ -85,27 +103,46 @@ def parse_overrides(pairs: list[str] | None) -> dict:
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise ValueError(f"parameter {pair!r} is not of the form key=value")
+            raise ConfigError(f"parameter {pair!r} is not of the form key=value")
         key, value = pair.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"parameter {key.strip()}: value {value!r} is not valid YAML "
+                              f"({getattr(err, 'problem', err)}); quote strings, close brackets") from err
     return out
+
+
+def check_overrides(info: NotebookInfo, overrides: dict) -> None:
+    """Raise :class:`ConfigError` for an unknown parameter or a value of the wrong type."""
+    unknown = set(overrides) - set(info.parameters)
+    if unknown:
+        raise ConfigError(f"{info.name}: unknown parameters {sorted(unknown)}; it has {sorted(info.parameters)}")
+    for k, v in overrides.items():
+        check_type(k, v, info.parameters[k].get("value"), f" of {info.name}")
+
+
+def output_dir_parameter(out_dir: Path, info: NotebookInfo) -> str:
+    """The ``output_dir`` handed to the notebook: relative to the notebook's folder (its working
+    directory) when inside the checkout, so executed notebooks never carry a machine's absolute path."""
+    try:
+        return os.path.relpath(out_dir, info.path.parent)
+    except ValueError:  # another drive (Windows)
+        return str(out_dir)
 
 
 def resolve_parameters(info: NotebookInfo, profile: str, overrides: dict, output_dir: Path) -> dict:
     if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {PROFILES}")
     if info.problems:
-        raise ValueError("; ".join(info.problems))
+        raise ConfigError("; ".join(info.problems))
+    check_overrides(info, overrides)
     params = dict(info.profiles.get(profile, {}))
     params.update(overrides)
-    unknown = set(params) - set(info.parameters)
-    if unknown:
-        raise ValueError(f"{info.name}: unknown parameters {sorted(unknown)}; "
-                         f"it has {sorted(info.parameters)}")
     if "profile" in info.parameters:
         params["profile"] = profile
     if "output_dir" in info.parameters:
-        params["output_dir"] = str(output_dir)
+        params["output_dir"] = output_dir_parameter(output_dir, info)
     return params
 
 
@@ -147,6 +184,7 @@ def execute(info: NotebookInfo, profile: str = "quick", overrides: dict | None =
                             kernel_name=kernel, cwd=str(info.path.parent), progress_bar=progress,
                             log_output=False, report_mode=False)
         status, error = "ok", ""
+        strip_machine_paths(out_dir / f"{info.name}.ipynb")
         if not (out_dir / "results.json").exists():
             status, error = "failed", "the notebook finished without writing results.json (run.finish() missing)"
     except Exception as err:  # a failing notebook must not stop the others
@@ -162,6 +200,31 @@ def execute(info: NotebookInfo, profile: str = "quick", overrides: dict | None =
     return Outcome(label, status, round(wall, 2), out_dir, error)
 
 
+def strip_machine_paths(path: Path, root: Path | None = None) -> None:
+    """Rewrite an executed notebook so it carries paths relative to the checkout, never this machine's
+    absolute ones (papermill's input/output paths, and any output text naming files of the checkout)."""
+    root = str((root or repo_root()).resolve())
+    nb = nbformat.read(str(path), as_version=4)
+
+    def rel(text):
+        return text.replace(root + "/", "").replace(root, ".") if isinstance(text, str) else text
+
+    pm_meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if key in pm_meta:
+            pm_meta[key] = rel(pm_meta[key])
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = rel(out["text"])
+            for mime, value in out.get("data", {}).items():
+                if mime.startswith("text/"):
+                    out["data"][mime] = rel(value)
+            if "traceback" in out:
+                out["traceback"] = [rel(t) for t in out["traceback"]]
+    nbformat.write(nb, str(path))
+
+
 @dataclass
 class Task:
     """One notebook with one set of parameter overrides, executed into ``output_root/<label>``."""
@@ -173,10 +236,18 @@ class Task:
 
 def load_grid(path) -> dict:
     """Read a parameter grid: ``{notebook name or prefix: {parameter: [values, ...]}}`` (YAML)."""
-    grid = yaml.safe_load(Path(path).read_text()) or {}
+    from .params import read_yaml
+
+    grid = read_yaml(path, "grid file") or {}
     if not isinstance(grid, dict) or not all(isinstance(v, dict) for v in grid.values()):
-        raise ValueError(f"{path}: a grid maps notebook names to {{parameter: [values]}}")
-    return grid
+        raise ConfigError(f"grid file {path}: a grid maps notebook names to {{parameter: [values]}}")
+    out = {}
+    for name, axes in grid.items():
+        for k, v in axes.items():
+            if isinstance(v, list) and not v:
+                raise ConfigError(f"grid file {path}: {name}: parameter {k} has an empty list of values")
+        out[str(name)] = axes  # a key like 07 is read by YAML as an int
+    return out
 
 
 def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | None = None,
@@ -188,7 +259,7 @@ def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | No
     def select(name):
         matches = [n for n in available if n == name or n.startswith(name)]
         if not matches:
-            raise ValueError(f"no notebook named {name!r}; have {', '.join(available)}")
+            raise ConfigError(f"no notebook named {name!r}; have {', '.join(available)}")
         return matches
 
     tasks: list[Task] = []
@@ -216,14 +287,31 @@ def _execute_chain(chain: list[Task], profile: str, output_root: Path, progress:
 
 
 def chains(tasks: list[Task]) -> list[list[Task]]:
-    """Group tasks into chains that run one after another: notebooks of the same paper with the same
-    overrides share cached models (01 -> 02, 03 -> 04 -> 05 -> 06), so they run in order in one worker;
-    different chains run in parallel."""
+    """Group tasks into chains that run one after another: a notebook that ``needs`` another (its
+    metadata; e.g. 04 reuses 03's cached models) runs after it in the same worker when both are in
+    this run with the same overrides; different chains run in parallel."""
     groups: dict[tuple, list[Task]] = {}
     for t in tasks:
-        key = (t.info.paper or t.info.name, json.dumps(t.overrides, sort_keys=True, default=str))
-        groups.setdefault(key, []).append(t)
-    return list(groups.values())
+        groups.setdefault((json.dumps(t.overrides, sort_keys=True, default=str),), []).append(t)
+    out = []
+    for same in groups.values():
+        by_name = {t.info.name: t for t in same}
+        parent = {n: n for n in by_name}
+
+        def find(n):
+            while parent[n] != n:
+                n = parent[n]
+            return n
+
+        for t in same:
+            for need in t.info.needs:
+                if need in by_name:
+                    parent[find(t.info.name)] = find(need)
+        comps: dict[str, list[Task]] = {}
+        for t in same:  # tasks come in name order, and a notebook needs only earlier-numbered ones
+            comps.setdefault(find(t.info.name), []).append(t)
+        out += list(comps.values())
+    return out
 
 
 def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
@@ -236,8 +324,10 @@ def run(names: list[str] | None = None, profile: str = "quick", overrides: dict 
     LocalCluster of ``jobs`` workers), each worker executing notebooks with papermill.
     """
     if executor not in ("local", "dask"):
-        raise ValueError(f"unknown executor {executor!r}; choose local or dask")
+        raise ConfigError(f"unknown executor {executor!r}; choose local or dask")
     tasks = plan(names, overrides, grid, directory)
+    for t in tasks:  # unknown or ill-typed parameters stop the run before any kernel starts
+        check_overrides(t.info, t.overrides)
     output_root = Path(output_root or figures_dir()).resolve()
     single = jobs == 1 and len(tasks) == 1 and executor == "local"
     outcomes: list[Outcome] = []

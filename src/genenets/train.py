@@ -89,20 +89,99 @@ def to_device(batch, device):
     return batch
 
 
+#: A model whose best monitored loss is within this fraction of its no-learning loss "did not learn".
+DID_NOT_LEARN_TOLERANCE = 0.05
+
+
 @dataclass
 class History:
-    """Per-epoch losses of one :func:`fit` call."""
+    """Per-epoch losses of one :func:`fit` call, and how training ended.
+
+    ``stop_reason`` is ``"patience"`` (early stopping ended it), ``"cap"`` (the epoch limit ended it
+    while the monitored loss was still improving within the patience window, or without early
+    stopping) or ``"not trained"``. ``no_learning_loss`` is the loss of a model that learned nothing
+    (ln 2 for balanced binary cross-entropy, the training mean's error for a reconstruction); see
+    :meth:`status`.
+    """
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
+    epochs_cap: int | None = None
+    no_learning_loss: float | None = None
 
     def to_frame(self) -> pd.DataFrame:
         df = pd.DataFrame({"epoch": np.arange(1, len(self.train_loss) + 1), "train_loss": self.train_loss})
         if self.val_loss:
             df["val_loss"] = self.val_loss
         return df
+
+    @property
+    def monitored(self) -> list[float]:
+        return self.val_loss if self.val_loss else self.train_loss
+
+    @property
+    def best_loss(self) -> float | None:
+        """Best monitored loss (validation if there is one): the weights ``fit`` restored."""
+        if not self.monitored:
+            return None
+        if self.best_epoch is not None:
+            return float(self.monitored[self.best_epoch - 1])
+        return float(self.monitored[-1])
+
+    @property
+    def stop_reason(self) -> str:
+        if not self.train_loss:
+            return "not trained"
+        return "patience" if self.stopped_early else "cap"
+
+    def status(self, tolerance: float = DID_NOT_LEARN_TOLERANCE) -> str:
+        """``"did not learn"`` (never trained, or best loss within ``tolerance`` of the no-learning
+        loss), ``"budget-limited"`` (stopped by the epoch cap) or ``"converged"`` (early stopping)."""
+        best = self.best_loss
+        if best is None or not np.isfinite(best):
+            return "did not learn"
+        if self.no_learning_loss is not None and best >= (1 - tolerance) * self.no_learning_loss:
+            return "did not learn"
+        return "budget-limited" if self.stop_reason == "cap" else "converged"
+
+    def convergence(self, model: str) -> dict:
+        """One row of :func:`convergence_table`."""
+        best = self.best_loss
+        ref = self.no_learning_loss
+        return {"model": model, "epochs_run": len(self.train_loss), "epochs_cap": self.epochs_cap,
+                "best_epoch": self.best_epoch, "stop_reason": self.stop_reason, "best_loss": best,
+                "no_learning_loss": ref,
+                "loss_ratio": (best / ref) if (best is not None and ref) else None,
+                "status": self.status()}
+
+
+def convergence_table(histories) -> pd.DataFrame:
+    """Table of how each model's training ended: ``histories`` is ``{name: History}``.
+
+    Columns: model, epochs_run, epochs_cap, best_epoch, stop_reason, best_loss, no_learning_loss,
+    loss_ratio (best / no-learning), status ("converged", "budget-limited", "did not learn").
+    """
+    return pd.DataFrame([h.convergence(str(name)) for name, h in dict(histories).items()],
+                        columns=["model", "epochs_run", "epochs_cap", "best_epoch", "stop_reason", "best_loss",
+                                 "no_learning_loss", "loss_ratio", "status"])
+
+
+def no_learning_bce(y) -> float:
+    """Binary cross-entropy of predicting the class share of ``y`` (0/1 labels): ln 2 when balanced."""
+    p = float(np.clip(np.mean(np.asarray(y, dtype=float)), 1e-12, 1 - 1e-12))
+    return float(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
+
+
+def no_learning_mse(train, evaluate=None) -> float:
+    """Mean squared error on ``evaluate`` (default ``train``) of predicting ``train``'s column means.
+
+    ``train``, ``evaluate`` : arrays (n_samples, n_features).
+    """
+    train = np.asarray(train, dtype=float)
+    evaluate = train if evaluate is None else np.asarray(evaluate, dtype=float)
+    return float(np.mean((evaluate - train.mean(axis=0)) ** 2))
 
 
 def _mean_loss(model, loader, loss_fn, device) -> float:
@@ -127,7 +206,8 @@ def _batch_size(batch) -> int:
 def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_loader: Iterable | None = None,
         epochs: int = 10, lr: float = 1e-3, optimizer: str = "Adam", optimizer_kwargs: dict | None = None,
         patience: int | None = None, device="cpu", checkpoint: str | Path | None = None,
-        progress: bool = True, desc: str = "training", amp: bool = False) -> History:
+        progress: bool = True, desc: str = "training", amp: bool = False,
+        no_learning_loss: float | None = None) -> History:
     """Train ``model`` in place and return its loss history.
 
     Parameters
@@ -153,6 +233,10 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
     amp : bool
         Mixed precision: autocast to float16 on CUDA (with gradient scaling) or bfloat16 on CPU.
         Parameters and optimizer state stay float32; ``tests/test_train.py`` states the tolerance.
+    no_learning_loss : float, optional
+        The monitored loss of a model that learned nothing (:func:`no_learning_bce`,
+        :func:`no_learning_mse`); stored in the history so :meth:`History.status` can say
+        "did not learn". An epoch is always one full pass over ``train_loader``.
     """
     device = torch.device(device)
     model.to(device)
@@ -166,7 +250,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
     step_model = ddp if distributed else model
     amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
     scaler = torch.amp.GradScaler(device.type, enabled=amp and device.type == "cuda")
-    history = History()
+    history = History(epochs_cap=epochs, no_learning_loss=no_learning_loss)
     best_state, best_loss, since_best, start = None, float("inf"), 0, 0
 
     if checkpoint is not None and Path(checkpoint).exists():
@@ -174,6 +258,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history = state["history"]
+        history.epochs_cap, history.no_learning_loss = epochs, no_learning_loss
         best_state, best_loss, since_best = state["best_state"], state["best_loss"], state["since_best"]
         start = len(history.train_loss)
         torch.set_rng_state(state["torch_rng"])

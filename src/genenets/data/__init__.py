@@ -3,6 +3,6 @@
 Loader modules: ``dream4``, ``yeast``, ``genotypes``, ``annotation``, ``interactome``,
 ``expression``, ``multiomics``. Import them as ``from genenets.data import dream4``.
 """
-from .registry import ACCESS_LOG, DataError, cache_dir, entries, fetch, mirror_dir, verify
+from .registry import ACCESS_LOG, DataError, DataUnavailable, cache_dir, entries, fetch, mirror_dir, verify
 
-__all__ = ["ACCESS_LOG", "DataError", "cache_dir", "entries", "fetch", "mirror_dir", "verify"]
+__all__ = ["ACCESS_LOG", "DataError", "DataUnavailable", "cache_dir", "entries", "fetch", "mirror_dir", "verify"]

@@ -12,6 +12,8 @@ Every file handed out is recorded in :data:`ACCESS_LOG`, so a notebook's provena
 """
 from __future__ import annotations
 
+from ..errors import DataError, DataUnavailable  # noqa: F401  (re-exported from genenets.data)
+
 import csv
 import os
 import shutil
@@ -24,10 +26,6 @@ REGISTRY_TSV = Path(__file__).with_name("registry.tsv")
 
 #: ``{registry name: sha256}`` of every file handed out in this process.
 ACCESS_LOG: dict[str, str] = {}
-
-
-class DataError(RuntimeError):
-    """A data file could not be obtained or is not what it should be."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def _mirror_downloader(mirror: Path, name: str):
     def download(url, output_file, pooch_obj):  # signature required by pooch
         source = mirror / name
         if not source.exists():
-            raise DataError(
+            raise DataUnavailable(
                 f"{name}: not found in the mirror {mirror} (GENENETS_DATA_MIRROR). "
                 f"Copy it there from {url}, or unset GENENETS_DATA_MIRROR to download it."
             )
@@ -127,7 +125,7 @@ def fetch(name: str, *, progress: bool = False) -> Path:
             f"changed; nothing was kept in {cache}. Restore the original from {entry.url}."
         ) from err
     except Exception as err:  # network errors, permissions, ...
-        raise DataError(
+        raise DataUnavailable(
             f"{name}: could not be obtained from {entry.url} ({type(err).__name__}: {err}). "
             f"Check the network, or set GENENETS_DATA_MIRROR to a folder holding a copy of the data."
         ) from err

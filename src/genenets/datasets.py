@@ -1,0 +1,141 @@
+"""Every dataset of the compendium by name: ``load(name, **params) -> Dataset``.
+
+A :class:`Dataset` holds the data, the ground truth (simulators only; ``None`` for real data) and a
+short provenance dict: the registry files read with their sha256, or the simulator and its seed.
+This module is the one place that maps dataset names to loaders; each loader lives in
+``genenets.data.<source>`` (real files) or ``genenets.simulate.<module>`` (simulators) and is
+registered here with :func:`register`.
+
+One fallback policy: a name registered with ``fallback=<simulator name>`` may be loaded as
+``"auto"`` (``load(name, auto=True)``): the real files are used when they can be had; only when they
+*cannot be had* (:class:`~genenets.errors.DataUnavailable`: not downloadable, not in the mirror) does
+it fall back to the simulator, and ``Dataset.fallback`` then says so in words for results.json, the
+report and the notebook. A corrupt or wrong file is an error, never a silent fallback.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .errors import ConfigError, DataUnavailable
+
+__all__ = ["Dataset", "register", "load", "names", "describe"]
+
+
+@dataclass
+class Dataset:
+    """A named dataset.
+
+    Attributes
+    ----------
+    name : str
+        The name it was loaded under (after any fallback: the simulator's name).
+    data : object
+        What the paper's analyses read (an expression set, networks, a cohort...).
+    truth : object or None
+        Ground truth of a simulator; None for real data.
+    provenance : dict
+        ``{"kind": "real" | "simulated" | "user", "files": {name: sha256}, "simulator": ...,
+        "seed": ..., "params": {...}}``.
+    fallback : str
+        Empty, or a sentence saying that the real data could not be had and a simulator was used.
+    """
+
+    name: str
+    data: Any
+    truth: Any = None
+    provenance: dict = field(default_factory=dict)
+    fallback: str = ""
+
+    @property
+    def is_simulated(self) -> bool:
+        return self.provenance.get("kind") == "simulated"
+
+
+@dataclass
+class _Entry:
+    name: str
+    loader: str | Callable  # "module:function" (imported on first use) or a callable
+    kind: str  # real | simulated | user
+    description: str
+    fallback: str | None = None
+
+    def resolve(self) -> Callable:
+        if callable(self.loader):
+            return self.loader
+        module, func = self.loader.split(":")
+        return getattr(importlib.import_module(module, __package__), func)
+
+
+_REGISTRY: dict[str, _Entry] = {}
+
+
+def register(name: str, loader: str | Callable, *, kind: str, description: str, fallback: str | None = None):
+    """Register a loader ``(**params) -> Dataset`` (or ``-> (data, truth)``) under ``name``."""
+    if kind not in ("real", "simulated", "user"):
+        raise ConfigError(f"dataset {name!r}: kind must be real, simulated or user, got {kind!r}")
+    _REGISTRY[name] = _Entry(name, loader, kind, description, fallback)
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def describe() -> list[dict]:
+    """One row per dataset: name, kind, description, fallback simulator."""
+    return [{"name": e.name, "kind": e.kind, "description": e.description, "fallback": e.fallback or ""}
+            for e in sorted(_REGISTRY.values(), key=lambda e: e.name)]
+
+
+def _call(entry: _Entry, params: dict) -> Dataset:
+    from .data.registry import ACCESS_LOG
+
+    before = dict(ACCESS_LOG)
+    out = entry.resolve()(**params)
+    if not isinstance(out, Dataset):
+        data, truth = out if isinstance(out, tuple) and len(out) == 2 else (out, None)
+        out = Dataset(entry.name, data, truth)
+    prov = {"kind": entry.kind, "params": {k: v for k, v in params.items() if _plain(v)}}
+    files = {k: v for k, v in ACCESS_LOG.items() if before.get(k) != v or k not in before}
+    if files:
+        prov["files"] = files
+    if entry.kind == "simulated":
+        prov["simulator"] = entry.name
+        prov.setdefault("seed", params.get("seed"))
+    out.provenance = {**prov, **out.provenance}
+    out.name = entry.name
+    return out
+
+
+def _plain(v) -> bool:
+    return isinstance(v, (str, int, float, bool, type(None))) or (
+        isinstance(v, (list, tuple)) and all(isinstance(x, (str, int, float, bool)) for x in v))
+
+
+def load(name: str, *, auto: bool = False, fallback_params: dict | None = None, **params) -> Dataset:
+    """Load dataset ``name`` with ``params`` (passed to its loader).
+
+    ``auto=True`` (what a notebook's ``dataset="auto"`` means): if the real files cannot be had
+    (:class:`DataUnavailable`), load the registered fallback simulator with ``fallback_params``
+    (default: ``params``) instead and say so in ``Dataset.fallback``.
+    """
+    if name not in _REGISTRY:
+        raise ConfigError(f"unknown dataset {name!r}; known datasets: {', '.join(names())}")
+    entry = _REGISTRY[name]
+    try:
+        return _call(entry, params)
+    except DataUnavailable as err:
+        if not (auto and entry.fallback):
+            raise
+        sim = _REGISTRY[entry.fallback]
+        ds = _call(sim, dict(fallback_params if fallback_params is not None else params))
+        ds.fallback = (f"The real dataset {name!r} could not be had here ({str(err).splitlines()[0]}), so this "
+                       f"run used the simulator {sim.name!r} instead: its numbers are not the real data's.")
+        ds.provenance["fallback_from"] = name
+        return ds
+
+
+# ------------------------------------------------------------------------------------------------
+# The registry. Each paper's datasets; loaders return a Dataset or ``(data, truth)``.
+# (Paper modules register their loaders here, one block per paper.)

@@ -1,0 +1,1 @@
+"""Headline metrics, verdict rules and sentences of each paper, built from result tables (one module per paper)."""
