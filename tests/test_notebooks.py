@@ -1,5 +1,7 @@
 """Every notebook executes end to end in the smoke profile through the runner, and writes what it promises."""
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -8,12 +10,11 @@ import pytest
 from genenets import runner
 
 NOTEBOOKS = runner.discover()
-# notebooks of one paper share cached models: run them in order on one worker
-GROUPS = {"01": "genedae", "02": "genedae", "03": "deepae", "04": "deepae", "05": "deepae", "06": "deepae"}
 
 
 def _param(nb):
-    group = GROUPS.get(nb.name[:2], nb.name)
+    # a notebook that needs another (its metadata) reuses its cached results: same worker, in order
+    group = nb.needs[0] if nb.needs else nb.name
     return pytest.param(nb, id=nb.name, marks=[pytest.mark.notebook, pytest.mark.xdist_group(group)])
 
 
@@ -46,10 +47,23 @@ DETERMINISM = next((nb for nb in NOTEBOOKS if nb.name.startswith("08")), NOTEBOO
 
 @pytest.mark.notebook
 @pytest.mark.xdist_group(DETERMINISM.name)
-def test_same_parameters_same_tables(tmp_path):
-    """The same parameters and seed give identical tables on CPU."""
+def test_plain_papermill_with_the_profile_file_equals_the_runner(tmp_path):
+    """`papermill NB out.ipynb -f notebooks/params/<group>.smoke.yaml` gives the same results.json and the same
+    tables as `genenets run NB --profile smoke` (and so the same parameters give the same tables on CPU)."""
     first = runner.execute(DETERMINISM, "smoke", {"device": "cpu"}, tmp_path / "a")
-    second = runner.execute(DETERMINISM, "smoke", {"device": "cpu"}, tmp_path / "b")
-    assert first.status == second.status == "ok", first.error + second.error
-    a, b = _tables(tmp_path / "a" / DETERMINISM.name), _tables(tmp_path / "b" / DETERMINISM.name)
+    assert first.status == "ok", first.error
+    out = tmp_path / "b" / DETERMINISM.name
+    out.mkdir(parents=True)
+    params_file = DETERMINISM.path.parent / "params" / f"{DETERMINISM.group}.smoke.yaml"
+    cmd = [sys.executable, "-m", "papermill", str(DETERMINISM.path), str(out / "executed.ipynb"),
+           "-f", str(params_file), "-p", "output_dir", str(out), "-p", "device", "cpu",
+           "--cwd", str(DETERMINISM.path.parent), "--no-progress-bar"]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    a, b = _tables(tmp_path / "a" / DETERMINISM.name), _tables(out)
     assert a and a == b
+    ra = json.loads((tmp_path / "a" / DETERMINISM.name / "results.json").read_text())
+    rb = json.loads((out / "results.json").read_text())
+    assert ra["metrics"] == rb["metrics"] and ra["claims"] == rb["claims"]
+    ra["params"].pop("output_dir"), rb["params"].pop("output_dir")
+    assert ra["profile"] == rb["profile"] == "smoke" and ra["params"] == rb["params"]

@@ -91,3 +91,43 @@ def test_mixed_precision_stays_within_stated_tolerance():
     assert results[True][0] == pytest.approx(results[False][0], rel=0.05, abs=2e-3)
     assert torch.allclose(results[True][1], results[False][1], atol=0.05)
     assert not torch.equal(results[True][1], results[False][1])  # autocast really changed the arithmetic
+
+
+def test_convergence_flags_a_model_trained_for_zero_epochs_as_did_not_learn():
+    import numpy as np
+    import torch
+
+    from genenets import train
+
+    torch.manual_seed(0)
+    X = torch.randn(256, 3)
+    y = (X[:, 0] + 0.5 * torch.randn(256) > 0).float()  # noisy labels: the loss plateaus
+    model = torch.nn.Linear(3, 1)
+    loader = train.make_loader(X.numpy(), y.numpy(), batch_size=16)
+
+    def loss(m, batch):
+        return torch.nn.functional.binary_cross_entropy_with_logits(m(batch[0]).squeeze(1), batch[1])
+
+    ref = train.no_learning_bce(y.numpy())
+    assert abs(ref - np.log(2)) < 0.01
+    h0 = train.fit(model, loader, loss, epochs=0, progress=False, no_learning_loss=ref)
+    assert h0.status() == "did not learn" and h0.stop_reason == "not trained"
+    h = train.fit(model, loader, loss, val_loader=loader, epochs=200, lr=0.05, patience=5, progress=False,
+                  no_learning_loss=ref)
+    assert h.status() == "converged" and h.stop_reason == "patience" and h.best_loss < 0.7 * ref
+    capped = train.fit(torch.nn.Linear(3, 1), loader, loss, val_loader=loader, epochs=2, lr=0.05, patience=50,
+                       progress=False, no_learning_loss=ref)
+    assert capped.status() == "budget-limited"
+    table = train.convergence_table({"capped": capped, "untrained": h0})
+    assert list(table["status"]) == ["budget-limited", "did not learn"]
+
+
+def test_no_learning_mse_is_the_training_mean_error():
+    import numpy as np
+
+    from genenets import train
+
+    tr = np.array([[0.0, 1.0], [2.0, 3.0]])
+    ev = np.array([[1.0, 2.0]])
+    assert train.no_learning_mse(tr, ev) == 0.0
+    assert train.no_learning_mse(tr) == 1.0

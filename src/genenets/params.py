@@ -122,13 +122,14 @@ def notebook_defaults(path) -> tuple[dict, dict]:
     return cell_defaults(cell.source), dict(nb.metadata.get("genenets", {}))
 
 
-def label(values: dict, defaults: dict, group: str, profile: str) -> tuple[str, dict]:
+def label(values: dict, defaults: dict, group: str, profile: str,
+          directory: Path | None = None) -> tuple[str, dict]:
     """The profile label these ``values`` earn, and the parameters that differ from the profile.
 
     ``profile`` is what was asked for; the label is ``profile`` when every compared value equals the
     profile's (its file over the quick defaults), else ``profile+key=value,...``.
     """
-    expected = {**defaults, **{k: v for k, v in profile_values(group, profile).items() if k in defaults}}
+    expected = {**defaults, **{k: v for k, v in profile_values(group, profile, directory).items() if k in defaults}}
     diffs = {k: values[k] for k in values
              if k not in NOT_COMPARED and k in expected and values[k] != expected[k]}
     if not diffs:

@@ -259,18 +259,21 @@ def _namespace_parameters(notebook: str, namespace: dict) -> tuple[dict, str, di
     """
     from .params import label, notebook_defaults, profile_values, repo_root
 
-    path = repo_root() / "notebooks" / f"{notebook}.ipynb"
+    # the kernel's working folder is the notebook's (papermill --cwd, JupyterLab); else the checkout's
+    candidates = [Path.cwd() / f"{notebook}.ipynb", repo_root() / "notebooks" / f"{notebook}.ipynb"]
+    path = next((c for c in candidates if c.exists()), candidates[-1])
     if not path.exists():  # a notebook outside the compendium: take the namespace's simple values
         return {k: v for k, v in namespace.items() if not k.startswith("_") and isinstance(
             v, (int, float, str, bool, list, dict, type(None)))}, namespace.get("profile", "quick"), {}
     defaults, meta = notebook_defaults(path)
     group = meta.get("params", notebook)
     requested = namespace.get("profile", "quick")
-    for k, v in profile_values(group, requested).items():
+    directory = path.parent / "params"
+    for k, v in profile_values(group, requested, directory).items():
         if k in defaults and k in namespace and namespace[k] == defaults[k] and v != defaults[k]:
             namespace[k] = v
     values = {k: namespace[k] for k in defaults if k in namespace}
-    tag, diffs = label(values, defaults, group, requested)
+    tag, diffs = label(values, defaults, group, requested, directory)
     return values, tag, diffs
 
 
