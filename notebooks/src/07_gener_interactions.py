@@ -42,7 +42,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "yeast"  # yeast is real data from the registry, or simulated
+dataset = "auto"  # auto (yeast, the simulator only if the files cannot be had), yeast, or gener-simulated
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/07_gener_interactions"
@@ -50,6 +50,7 @@ label_sets = ["gener", "dream5"]  # GENER BioGRID and DREAM5 pairs, and the DREA
 preprocessing = "standardize"  # standardize or quantile, both in the paper
 max_pairs = 8000  # pairs kept per label set, drawn at random; None keeps all
 epochs = 10
+budget_scale = 1.0  # multiplies every training cap (epochs) for the robustness grid
 patience = 3
 batch_size = 256
 node2vec_walks = 6
@@ -66,7 +67,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 
-from genenets import report
+from genenets import datasets, report
+from genenets.plotting import gener as gplot
+from genenets.summaries import gener as gsum
 from genenets.tools import gener
 
 run = report.start_run("07_gener_interactions", globals())
@@ -79,17 +82,22 @@ torch.set_num_threads(torch_threads)
 # undersampling of the majority class.
 
 # %%
-data = gener.load_dataset(dataset, label_sets, preprocessing=preprocessing, max_pairs=max_pairs, seed=seed,
-                          sim=dict(n_genes=sim_genes, n_arrays=sim_arrays, n_positive=sim_positive,
-                                   signal=sim_signal))
-for note in data.notes:
+sim = dict(n_genes=sim_genes, n_arrays=sim_arrays, n_positive=sim_positive, signal=sim_signal, seed=seed)
+if dataset == "gener-simulated":
+    ds = datasets.load(dataset, **sim)
+else:
+    ds = datasets.load("yeast", auto=dataset == "auto", label_sets=label_sets, fallback_params=sim)
+run.fallback = ds.fallback
+data = gener.prepare(ds.data, preprocessing=preprocessing, max_pairs=max_pairs, seed=seed)
+for note in ([ds.fallback] if ds.fallback else []) + data.notes:
     run.note(note)
     print(note)
 run.table(data.exclusions, "pair_exclusions")
 data.exclusions
 
 # %%
-fig = gener.overview(data)
+first = next(iter(data.pairs))
+fig = gplot.overview(data.expression, data.pairs[first], title=f"{first}: {len(data.pairs[first]):,} balanced pairs")
 run.savefig(fig, "data_overview")
 
 # %% [markdown]
@@ -117,7 +125,7 @@ sizes
 # `auroc_class1` is the ordinary AUROC of the interaction class, for which chance is always 0.5.
 
 # %%
-methods = lambda: gener.default_methods(data.expression, epochs=epochs, patience=patience,  # noqa: E731
+methods = lambda: gener.default_methods(data.expression, epochs=round(epochs * budget_scale), patience=patience,  # noqa: E731
                                         batch_size=batch_size, node2vec_walks=node2vec_walks, seed=seed,
                                         device=run.device, skip=skip_methods)
 results = {ls: {scheme: gener.benchmark(split, methods(), timer=lambda label, ls=ls: run.timed(f"{ls}:{label}"))
@@ -157,13 +165,14 @@ table4.round(3)
 # %%
 main = label_sets[0]
 for scheme, res in results[main].items():
-    fig = gener.roc_pr_figure(res, title_prefix=f"{main}, ")
+    fig = gplot.roc_pr(res.scores, res.labels, title_prefix=f"{main}, ")
     run.savefig(fig, f"roc_pr_{main}_{scheme.replace('-', '_')}")
     plt.show()
 
 # %%
-fig = gener.auroc_bars(table[table["label_set"] == main], paper=gener.PAPER_AUROC,
-                       title=f"AUROC by test split ({main} pairs)")
+ax = gplot.metric_bars(table[table["label_set"] == main], paper=gsum.PAPER_AUROC,
+                      title=f"AUROC by test split ({main} pairs)")
+fig = ax.figure
 run.savefig(fig, f"auroc_by_split_{main}")
 
 # %% [markdown]
@@ -172,7 +181,7 @@ run.savefig(fig, f"auroc_by_split_{main}")
 # Table 4 AUROCs sit beside them under the `random` split, which is the paper's protocol.
 
 # %%
-summary = gener.record_metrics(run, table, label_set=main)
+summary = gsum.record_metrics(run, table, label_set=main)
 for line in summary:
     print(line)
     run.note(line)

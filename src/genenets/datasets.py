@@ -139,3 +139,11 @@ def load(name: str, *, auto: bool = False, fallback_params: dict | None = None, 
 # ------------------------------------------------------------------------------------------------
 # The registry. Each paper's datasets; loaders return a Dataset or ``(data, truth)``.
 # (Paper modules register their loaders here, one block per paper.)
+
+# --- GENER (notebook 07) ---
+register("yeast", "genenets.data.yeast:load_gener_dataset", kind="real",
+         description="Yeast cell-cycle expression (netZooR exp.cc, 50 arrays) with GENER's BioGRID&DREAM5 pairs "
+                     "and the DREAM5 network-4 gold standard", fallback="gener-simulated")
+register("gener-simulated", "genenets.simulate.interactions:load_simulated", kind="simulated",
+         description="Simulated expression programs with a hub-structured interaction network of known signal")
+# --- end GENER ---

@@ -222,19 +222,57 @@ def restrict_to_expression(pairs: pd.DataFrame, genes) -> PairMapping:
     return PairMapping(kept, n_input, int((~measured).sum()), int(self_pair.sum()), int(dup.sum()))
 
 
-def overview_figure(expr: pd.DataFrame, pairs: pd.DataFrame):
-    """Two panels: expression of the first genes over the arrays, and the gene-degree distribution
-    of positive pairs (hubs are why random pair splits are easy)."""
-    import matplotlib.pyplot as plt
+@dataclass
+class InteractionData:
+    """Expression and labelled gene pairs of one interaction dataset, before any preprocessing.
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    axes[0].plot(expr.to_numpy()[:5].T, lw=1)
-    axes[0].set(xlabel="array (cell-cycle time point)", ylabel="log ratio", title=f"exp.cc: 5 of {len(expr)} ORFs")
-    pos = pairs[pairs["label"] == 1]
-    degree = pd.concat([pos["gene_a"], pos["gene_b"]]).value_counts()
-    counts = degree.value_counts().sort_index()
-    axes[1].loglog(counts.index, counts.to_numpy(), "o", ms=4, color="tab:blue")
-    axes[1].set(xlabel="positive partners per gene (log)", ylabel="genes (log)",
-                title=f"{len(pairs):,} labelled pairs")
-    fig.tight_layout()
-    return fig
+    Attributes
+    ----------
+    expression : DataFrame (n_genes, n_arrays)
+        Raw expression, genes as index.
+    pairs : dict of str -> DataFrame
+        Labelled pair sets by name, each with ``gene_a``, ``gene_b``, ``label`` (not yet restricted
+        to measured genes nor balanced).
+    notes : list of str
+        Sentences on where the data come from and how they differ from the paper's.
+    """
+
+    expression: pd.DataFrame
+    pairs: dict
+    notes: list = field(default_factory=list)
+
+
+LABEL_SETS = ("gener", "dream5")
+
+
+def load_gener_dataset(label_sets=LABEL_SETS) -> InteractionData:
+    """The real yeast data of the GENER notebook (registered as dataset ``"yeast"``).
+
+    Parameters
+    ----------
+    label_sets : sequence of {"gener", "dream5"}
+        GENER's BioGRID&DREAM5 pairs; the DREAM5 network-4 gold standard (TF -> target).
+
+    Raises
+    ------
+    DataUnavailable
+        A file cannot be had here (the only case where ``dataset="auto"`` falls back to the simulator).
+    DataError
+        A file is there but wrong (never a silent fallback).
+    """
+    from ..errors import ConfigError
+
+    label_sets = list(label_sets)
+    unknown = sorted(set(label_sets) - set(LABEL_SETS))
+    if unknown or not label_sets:
+        raise ConfigError(f"label_sets: unknown or empty {unknown or label_sets}; choose from {list(LABEL_SETS)}")
+    expr = load_cell_cycle_expression(nan="drop")
+    notes = [f"Expression: netZooR yeast exp.cc, {expr.shape[0]} ORFs x {expr.shape[1]} cell-cycle arrays "
+             f"({expr.attrs['n_dropped_nan']} ORFs with missing values dropped); the paper used the "
+             "536-array DREAM5 compendium, which no public mirror carries whole, so numbers differ."]
+    pairs = {}
+    if "gener" in label_sets:
+        pairs["gener"] = load_gener_pairs()
+    if "dream5" in label_sets:
+        pairs["dream5"] = load_gold_standard()
+    return InteractionData(expr, pairs, notes)

@@ -109,3 +109,20 @@ def _unique_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     pairs = np.stack([lo[keep], hi[keep]], axis=1)
     _, first = np.unique(pairs, axis=0, return_index=True)
     return pairs[np.sort(first)]
+
+
+def load_simulated(n_genes: int = 2000, n_arrays: int = 100, n_positive: int = 8000, signal: float = 0.3,
+                   seed: int = 0, **kwargs):
+    """The simulated dataset of the GENER notebook (registered as ``"gener-simulated"``).
+
+    Returns
+    -------
+    (InteractionData with the single label set ``"simulated"``, InteractionTruth)
+    """
+    from ..data.yeast import InteractionData
+
+    sim = simulate_interactions(n_genes=n_genes, n_arrays=n_arrays, n_positive=n_positive, signal=signal,
+                                seed=seed, **kwargs)
+    note = (f"Simulated data: {n_genes} genes x {n_arrays} arrays, signal {signal} (share of expression "
+            "variance from the shared program).")
+    return InteractionData(sim.expression, {"simulated": sim.pairs}, [note]), sim.truth

@@ -19,10 +19,6 @@ from sklearn.preprocessing import QuantileTransformer
 from .. import train
 from ..models.gener import GENER, GNEStyle
 
-#: Paper's Table 4 AUROC (BioGRID&DREAM5, 536 arrays, random pair split).
-PAPER_AUROC = {"GENER": 0.834, "GNE": 0.825, "node2vec": 0.739, "|Pearson|": 0.582}
-
-
 # ----------------------------------------------------------------------------------------------
 # data
 
@@ -454,55 +450,6 @@ def benchmark(split: PairSplit, methods: dict, timer=None) -> BenchmarkResult:
     return BenchmarkResult(pd.DataFrame(rows), scores, labels, histories)
 
 
-def metric_dict(table: pd.DataFrame, column: str) -> dict:
-    """``{split: {method: value}}`` of one metric column of a benchmark table."""
-    return {s: dict(zip(g["method"], g[column].round(4))) for s, g in table.groupby("split", sort=False)}
-
-
-# ----------------------------------------------------------------------------------------------
-# figures
-
-
-def roc_pr_figure(result: BenchmarkResult, methods=None, title_prefix: str = ""):
-    """ROC and PR curves (class 1 = interaction) for every test set of a benchmark, one row per set."""
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
-    tests = list(result.scores)
-    fig, axes = plt.subplots(len(tests), 2, figsize=(11, 4.2 * len(tests)), squeeze=False)
-    for row, test in zip(axes, tests):
-        chosen = methods or list(result.scores[test])
-        plots.roc_pr_curves({m: result.scores[test][m][:, 1] for m in chosen}, result.labels[test], axes=row,
-                            title=f"{title_prefix}{test}".strip())
-    fig.tight_layout()
-    return fig
-
-
-def auroc_bars(table: pd.DataFrame, metric: str = "auroc", paper: dict | None = None, title: str = ""):
-    """Grouped bars of one metric per test split and method, with the paper's values as markers."""
-    import matplotlib.pyplot as plt
-
-    from .. import plots
-
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    plots.grouped_bars(table, x="split", y=metric, hue="method", ax=ax, baseline=0.5, baseline_label="chance",
-                       title=title)
-    ax.set(ylim=(0.4, 1.0), ylabel=metric.upper(), xlabel="test split")
-    if paper:
-        # the paper's value of each method as a black diamond on that method's bar of the random split
-        hues, splits = list(dict.fromkeys(table["method"])), list(dict.fromkeys(table["split"]))
-        if "random" in splits:
-            col = splits.index("random")
-            marked = [(ax.containers[hues.index(m)][col], v) for m, v in paper.items() if m in hues]
-            for i, (bar, value) in enumerate(marked):
-                ax.plot(bar.get_x() + bar.get_width() / 2, value, "D", color="black", ms=6,
-                        label="paper (random split)" if i == 0 else None)
-        ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
 # ----------------------------------------------------------------------------------------------
 # the notebook's steps
 
@@ -517,60 +464,29 @@ class GenerData:
     notes: list
 
 
-def _yeast_reachable() -> bool:
-    from ..data import registry
-    from ..data import yeast
-
-    names = [yeast.GENE_IDS, yeast.EXPRESSION, yeast.GOLD_STANDARD, *yeast.GENER_PAIRS.values()]
-    return all(registry.available(n) for n in names)
-
-
-def load_dataset(dataset: str = "yeast", label_sets=("gener", "dream5"), preprocessing: str = "standardize",
-                 max_pairs: int | None = None, seed: int = 0, sim: dict | None = None) -> GenerData:
-    """Expression and balanced labelled pairs for the notebook.
+def prepare(data, preprocessing: str = "standardize", max_pairs: int | None = None, seed: int = 0) -> GenerData:
+    """Preprocessed expression and balanced labelled pairs from a loaded interaction dataset.
 
     Parameters
     ----------
-    dataset : {"yeast", "simulated"}
-        ``"yeast"``: real data from the registry (falls back to the simulator, with a note, when the
-        registry cannot be reached). ``"simulated"``: :func:`genenets.simulate.interactions.simulate_interactions`
-        with keyword arguments ``sim`` (its pairs form the single label set ``"simulated"``).
-    label_sets : sequence of {"gener", "dream5"}
-        GENER's BioGRID&DREAM5 pairs; the DREAM5 network-4 gold standard (TF -> target).
+    data : genenets.data.yeast.InteractionData
+        ``datasets.load("yeast" | "gener-simulated").data``: raw expression (genes x arrays) and raw
+        labelled pair sets.
     preprocessing : {"standardize", "quantile"}
     max_pairs : int or None
-        Pairs kept per label set after balancing (random, seeded).
-    """
-    from ..data import yeast
-    from ..simulate.interactions import simulate_interactions
+        Pairs kept per label set after balancing (random, seeded); None keeps all.
+    seed : int
 
-    if dataset not in ("yeast", "simulated"):
-        raise ValueError(f"dataset must be 'yeast' or 'simulated', got {dataset!r}")
-    notes, rows, pairs = [], [], {}
-    if dataset == "yeast" and not _yeast_reachable():
-        notes.append("The yeast files could not be fetched from the registry; the simulated dataset was used.")
-        dataset = "simulated"
-    if dataset == "simulated":
-        sim_data = simulate_interactions(seed=seed, **(sim or {}))
-        expr = sim_data.expression
-        raw = {"simulated": sim_data.pairs}
-        notes.append(f"Simulated data: {expr.shape[0]} genes x {expr.shape[1]} arrays, signal "
-                     f"{sim_data.truth.signal} (share of expression variance from the shared program).")
-    else:
-        unknown = set(label_sets) - {"gener", "dream5"}
-        if unknown:
-            raise ValueError(f"unknown label sets {sorted(unknown)}; choose from 'gener', 'dream5'")
-        expr = yeast.load_cell_cycle_expression(nan="drop")
-        notes.append(f"Expression: netZooR yeast exp.cc, {expr.shape[0]} ORFs x {expr.shape[1]} cell-cycle arrays "
-                     f"({expr.attrs['n_dropped_nan']} ORFs with missing values dropped); the paper used the "
-                     "536-array DREAM5 compendium, which no public mirror carries whole, so numbers differ.")
-        raw = {}
-        if "gener" in label_sets:
-            raw["gener"] = yeast.load_gener_pairs()
-        if "dream5" in label_sets:
-            raw["dream5"] = yeast.load_gold_standard()
-    for name, df in raw.items():
-        mapping = _restrict(df, expr.index)
+    Returns
+    -------
+    GenerData: expression (genes x arrays, preprocessed), pairs per label set (``gene_a``, ``gene_b``,
+    ``label``, 1:1), the exclusions table (pairs removed at each step) and the dataset's notes.
+    """
+    from ..data.yeast import restrict_to_expression
+
+    rows, pairs = [], {}
+    for name, df in data.pairs.items():
+        mapping = restrict_to_expression(df, data.expression.index)
         rows += [{"label_set": name, **r} for r in mapping.summary().to_dict("records")][:-1]
         balanced = balance_undersample(mapping.pairs, seed=seed)
         rows.append({"label_set": name, "step": "majority label undersampled (1:1)",
@@ -580,25 +496,8 @@ def load_dataset(dataset: str = "yeast", label_sets=("gener", "dream5"), preproc
                      "pairs": len(balanced) - len(kept)})
         rows.append({"label_set": name, "step": "kept", "pairs": len(kept)})
         pairs[name] = kept[["gene_a", "gene_b", "label"]]
-    expression = preprocess_expression(expr, preprocessing)
-    return GenerData(expression, pairs, pd.DataFrame(rows), notes)
-
-
-def _restrict(pairs, genes):
-    from ..data.yeast import restrict_to_expression
-
-    return restrict_to_expression(pairs, genes)
-
-
-def overview(data: GenerData):
-    """Expression of a few genes and the partner-count distribution of the first label set."""
-    from ..data.yeast import overview_figure
-
-    first = next(iter(data.pairs))
-    fig = overview_figure(data.expression, data.pairs[first])
-    fig.axes[0].set_ylabel("expression (preprocessed)")
-    fig.axes[1].set_title(f"{first}: {len(data.pairs[first]):,} balanced pairs")
-    return fig
+    expression = preprocess_expression(data.expression, preprocessing)
+    return GenerData(expression, pairs, pd.DataFrame(rows), list(data.notes))
 
 
 def make_splits(pairs: pd.DataFrame, heldout_gene_fraction: float = 0.3, seed: int = 0) -> dict:
@@ -637,43 +536,3 @@ def per_split_tables(table: pd.DataFrame, methods=None) -> dict:
     if methods is not None:
         table = table[table["method"].isin(methods)]
     return {key: g.reset_index(drop=True) for key, g in table.groupby(["label_set", "split"], sort=False)}
-
-
-def record_metrics(run, table: pd.DataFrame, label_set: str) -> list[str]:
-    """Store ``metrics.auroc/aupr/mcc[split][method]`` of ``label_set`` (and the other label sets'
-    AUROC under ``<label_set>_auroc``), the paper's Table 4, and return computed sentences."""
-    main = table[table["label_set"] == label_set]
-    run.metrics["auroc"] = metric_dict(main, "auroc")
-    run.metrics["aupr"] = metric_dict(main, "aupr")
-    run.metrics["mcc"] = metric_dict(main, "mcc_1")  # for two classes MCC(class 0) == MCC(class 1)
-    for other in table["label_set"].unique():
-        if other != label_set:
-            run.metrics[f"{other}_auroc"] = metric_dict(table[table["label_set"] == other], "auroc")
-    run.paper["auroc"] = {"random": dict(PAPER_AUROC)}
-    return summary_sentences(main, label_set)
-
-
-def summary_sentences(table: pd.DataFrame, label_set: str = "") -> list[str]:
-    """Which method wins where, and how far hub recognition alone goes, from a benchmark table."""
-    out = []
-    rand = table[table["split"] == "random"].set_index("method")["auroc"]
-    best = rand.idxmax()
-    out.append(f"[{label_set}] Random pair split: best AUROC {best} ({rand[best]:.3f}); GENER {rand['GENER']:.3f} "
-               f"vs paper 0.834; CNN-only {rand['CNN-only']:.3f}; |Pearson| {rand['|Pearson|']:.3f} vs paper 0.582.")
-    if best != "GENER":
-        out.append(f"[{label_set}] A baseline ({best}) beats GENER on the random split by "
-                   f"{rand[best] - rand['GENER']:.3f} AUROC.")
-    out.append(f"[{label_set}] The degree-only baseline, which reads no expression, reaches {rand['degree']:.3f} "
-               f"AUROC on the random split ({rand['degree'] - 0.5:.3f} above chance; GENER "
-               f"{rand['GENER'] - 0.5:.3f} above chance).")
-    if "C3" in set(table["split"]):
-        c3 = table[table["split"] == "C3"].set_index("method")["auroc"]
-        others = ", ".join(f"{m} {c3[m]:.3f}" for m in c3.index if m != c3.idxmax())
-        out.append(f"[{label_set}] No gene seen in training (C3): best {c3.idxmax()} ({c3.max():.3f}); {others}.")
-        b3 = table[table["split"] == "C3"].set_index("method")["auroc_class1"]
-        out.append(f"[{label_set}] C3, ordinary AUROC of the interaction class (0.5 = chance whatever the balance): "
-                   + ", ".join(f"{m} {b3[m]:.3f}" for m in b3.index) + ".")
-        c1 = table[table["split"] == "C1"].set_index("method")["auroc"]
-        out.append(f"[{label_set}] Both genes seen, pair unseen (C1): best {c1.idxmax()} ({c1.max():.3f}); "
-                   f"GENER {c1['GENER']:.3f}, degree {c1['degree']:.3f}.")
-    return out
