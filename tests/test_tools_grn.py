@@ -9,6 +9,7 @@ from sklearn.metrics import average_precision_score, mutual_info_score, roc_auc_
 from sklearn.preprocessing import KBinsDiscretizer
 
 from genenets.simulate.grn import simulate_grn, simulate_networks
+from genenets.summaries import grn as grn_summary
 from genenets.tools import grn
 
 
@@ -179,9 +180,9 @@ def test_protocols_table_and_summary():
     summary = grn.summarize(res)
     assert set(summary["network"]) == {n.name for n in nets} | {"mean"}
     assert (summary.loc[summary["network"] != "mean", "n_seeds"] == 2).all()
-    metrics = grn.metrics_dict(summary, "leave_one_network_out", "aupr")
+    metrics = grn_summary.metrics_dict(summary, "leave_one_network_out", "aupr")
     assert set(metrics) == {"CNN", "correlation", "GENIE3"} and "mean" in metrics["CNN"]
-    sentence = grn.ranking_sentence(summary, "leave_one_network_out", "aupr")
+    sentence = grn_summary.ranking_sentence(summary, "leave_one_network_out", "aupr")
     assert sentence.startswith("leave one network out:") and "wins on mean AUPR" in sentence
     with pytest.raises(ValueError, match="at least 2 networks"):
         grn.run_protocols(nets[:1], neural=(), baselines=("correlation",), seeds=(0,), progress=False)

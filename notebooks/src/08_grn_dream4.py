@@ -45,7 +45,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "dream4"  # dream4 | simulated | auto (dream4 if its files can be had, else simulated)
+dataset = "dream4"  # dream4 | dream4-simulated | auto (dream4 if its files can be had, else dream4-simulated)
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/08_grn_dream4"
@@ -68,8 +68,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from genenets import report
+from genenets import datasets, report
+from genenets.plotting import grn as grn_plots
 from genenets.simulate import grn as grn_sim
+from genenets.summaries import grn as grn_summary
 from genenets.tools import grn
 
 torch.set_num_threads(torch_threads)
@@ -83,13 +85,14 @@ run = report.start_run("08_grn_dream4", globals())
 # the edge density is the AUPR of a random ranking.
 
 # %%
+sim_params = dict(n_networks=n_networks, n_genes=n_genes, seed=seed)
 with run.timed("load"):
-    networks = grn.load_networks(dataset, n_networks=n_networks, n_genes=n_genes, seed=seed)
-overview = pd.DataFrame([{"network": net.name, "series x times x genes": "x".join(map(str, net.timeseries.shape)),
-                          "ordered pairs": len(net.genes) * (len(net.genes) - 1),
-                          "edges": int(net.adjacency().sum()),
-                          "edge density": net.adjacency().sum() / (len(net.genes) * (len(net.genes) - 1))}
-                         for net in networks])
+    ds = datasets.load("dream4" if dataset == "auto" else dataset, auto=dataset == "auto", fallback_params=sim_params,
+                       **(sim_params if dataset == "dream4-simulated" else dict(n_networks=n_networks)))
+run.fallback = ds.fallback
+print(ds.fallback or f"dataset {ds.name}: {ds.provenance.get('kind')}")
+networks = ds.data
+overview = grn.network_overview(networks)
 run.table(overview, "networks")
 run.metrics["n_pairs_per_network"] = int(overview["ordered pairs"].iloc[0])
 run.paper["n_pairs_per_network"] = 9900  # DREAM4 size 100: 100 x 99 directed pairs
@@ -100,8 +103,8 @@ run.note("Neural models: smaller and shorter-trained than the paper's in the qui
 overview
 
 # %%
-fig = grn.overview_figure(networks[0])
-run.savefig(fig, "timecourses");
+ax = grn_plots.timecourses(networks[0])
+run.savefig(ax.figure, "timecourses");
 
 # %% [markdown]
 # ## Fig. 2: do simple pair features separate regulatory from other pairs?
@@ -111,7 +114,7 @@ run.savefig(fig, "timecourses");
 
 # %%
 features = pd.concat([grn.pair_feature_table(net) for net in networks], ignore_index=True)
-fig = grn.feature_distribution_figure(features)
+fig = grn_plots.feature_distributions(features)
 run.savefig(fig, "fig2_feature_distributions")
 feature_summary = (features.groupby("label")[["correlation", "lagged_correlation", "mutual_information"]]
                    .agg(["mean", "std"]).round(3))
@@ -135,11 +138,11 @@ run.table(summary.round(4), "aupr_auroc_per_method_network_protocol")
 summary[summary["network"] == "mean"].drop(columns=["network"]).round(3)
 
 # %%
-fig = grn.metric_per_network_figure(summary[summary["network"] != "mean"], "aupr")
+fig = grn_plots.metric_per_network(summary[summary["network"] != "mean"], "aupr")
 run.savefig(fig, "fig11_aupr_per_network");
 
 # %%
-fig = grn.metric_per_network_figure(summary[summary["network"] != "mean"], "auroc")
+fig = grn_plots.metric_per_network(summary[summary["network"] != "mean"], "auroc")
 run.savefig(fig, "fig12_auroc_per_network");
 
 # %% [markdown]
@@ -149,17 +152,14 @@ run.savefig(fig, "fig12_auroc_per_network");
 # %%
 for protocol in ("leave_one_network_out", "random_split"):
     for metric in ("aupr", "auroc"):
-        sentence = grn.ranking_sentence(summary, protocol, metric)
+        sentence = grn_summary.ranking_sentence(summary, protocol, metric)
         print(sentence)
         run.note(sentence)
-below = summary[(summary["kind"] == "neural") & (summary["network"] != "mean") & (summary["auroc"] < 0.5)]
-for protocol, rows in below.groupby("protocol"):
-    print(f"{protocol}: neural models ranking below random (AUROC < 0.5): "
-          + ", ".join(f"{m} on {n} ({a:.3f})" for m, n, a in zip(rows["method"], rows["network"], rows["auroc"])))
-run.metrics["aupr"] = grn.metrics_dict(summary, "leave_one_network_out", "aupr")
-run.metrics["auroc"] = grn.metrics_dict(summary, "leave_one_network_out", "auroc")
-run.metrics["random_split"] = {"aupr": grn.metrics_dict(summary, "random_split", "aupr"),
-                               "auroc": grn.metrics_dict(summary, "random_split", "auroc")}
+print("\n".join(grn_summary.below_random_sentences(summary)))
+run.metrics["aupr"] = grn_summary.metrics_dict(summary, "leave_one_network_out", "aupr")
+run.metrics["auroc"] = grn_summary.metrics_dict(summary, "leave_one_network_out", "auroc")
+run.metrics["random_split"] = {"aupr": grn_summary.metrics_dict(summary, "random_split", "aupr"),
+                               "auroc": grn_summary.metrics_dict(summary, "random_split", "auroc")}
 run.metrics["random_aupr"] = dict(zip(overview["network"], overview["edge density"].round(4)))
 
 # %% [markdown]

@@ -321,3 +321,14 @@ def format_timeseries(genes, times, values) -> str:
         for t, row in zip(times, series):
             out.write("\t".join(f"{v:.7f}" for v in [t, *row]) + "\n")
     return out.getvalue()
+
+
+def load_dataset(n_networks: int = 5, size: int = 100, steady_states: bool = True) -> list[Dream4Network]:
+    """The ``dream4`` dataset of :func:`genenets.datasets.load`: the first ``n_networks`` size-100
+    networks with time series, knockouts, knockdowns, wild type and multifactorial data.
+
+    Raises :class:`~genenets.errors.DataUnavailable` when the registry files cannot be had (the only
+    case in which ``dataset="auto"`` falls back to the simulator)."""
+    if not 1 <= n_networks <= len(NETWORK_IDS):
+        raise ValueError(f"n_networks must be 1 to {len(NETWORK_IDS)}, got {n_networks}")
+    return load_networks(size, networks=NETWORK_IDS[:n_networks], steady_states=steady_states)

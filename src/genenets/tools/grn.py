@@ -7,8 +7,10 @@
 - supervised neural pair classifiers (LSTM, CNN, autoencoder + two-branch net) trained with
   :func:`genenets.train.fit` on balanced pairs;
 - the two evaluation protocols (random split of pairs within networks; leave one network out),
-  scored on every directed pair as DREAM does (AUPR, AUROC);
-- the paper's figures (feature distributions, AUPR and AUROC per network).
+  scored on every directed pair as DREAM does (AUPR, AUROC).
+
+Figures are in :mod:`genenets.plotting.grn`, sentences and verdict rules in :mod:`genenets.summaries.grn`,
+and the datasets (``dream4``, ``dream4-simulated``) are loaded by :func:`genenets.datasets.load`.
 
 Networks are any objects with ``name``, ``genes``, ``timeseries`` (n_series, n_times, n_genes) and
 ``adjacency()`` (n_genes, n_genes): :class:`genenets.data.dream4.Dream4Network` or
@@ -530,34 +532,8 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def metrics_dict(summary: pd.DataFrame, protocol: str, metric: str) -> dict:
-    """``{method: {network: mean over seeds}}`` of one protocol, for results.json."""
-    sub = summary[summary["protocol"] == protocol]
-    return {m: dict(zip(g["network"], g[metric].round(4))) for m, g in sub.groupby("method", sort=False)}
-
-
-def ranking_sentence(summary: pd.DataFrame, protocol: str, metric: str = "aupr") -> str:
-    """A sentence naming the best method, the best neural model and the best baseline (mean over networks)."""
-    sub = summary[(summary["protocol"] == protocol) & (summary["network"] == "mean")].sort_values(metric,
-                                                                                                 ascending=False)
-    best = sub.iloc[0]
-    best_nn = sub[sub["kind"] == "neural"].iloc[0] if (sub["kind"] == "neural").any() else None
-    best_bl = sub[sub["kind"] == "baseline"].iloc[0] if (sub["kind"] == "baseline").any() else None
-    name = protocol.replace("_", " ")
-    text = (f"{name}: {best['method']} wins on mean {metric.upper()} ({best[metric]:.3f}; random "
-            f"{best['random_aupr']:.3f})" if metric == "aupr" else
-            f"{name}: {best['method']} wins on mean {metric.upper()} ({best[metric]:.3f}; random 0.5)")
-    if best_nn is not None and best_bl is not None:
-        leader, other = (best_nn, best_bl) if best_nn[metric] >= best_bl[metric] else (best_bl, best_nn)
-        what = "neural model" if leader["kind"] == "neural" else "baseline"
-        text += (f"; the best {what} ({leader['method']}, {leader[metric]:.3f}) beats the best "
-                 f"{'baseline' if what == 'neural model' else 'neural model'} ({other['method']}, "
-                 f"{other[metric]:.3f}).")
-    return text
-
-
 # ----------------------------------------------------------------------------------------------
-# features and figures
+# features
 
 
 def pair_feature_table(network, mi_bins: int = 8) -> pd.DataFrame:
@@ -581,91 +557,33 @@ def pair_feature_table(network, mi_bins: int = 8) -> pd.DataFrame:
     return table
 
 
-def feature_distribution_figure(features: pd.DataFrame):
-    """Fig. 2 equivalent: densities of correlation, time-lagged correlation and mutual information
-    for regulatory (label 1) and non-regulatory (label 0) pairs. Returns the figure."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    cols = [("correlation", "Pearson correlation"), ("lagged_correlation", "time-lagged correlation (lag 1)"),
-            ("mutual_information", "mutual information (nats)")]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-    data = features.assign(pair=np.where(features["label"] == 1, "regulatory", "non-regulatory"))
-    for ax, (col, label) in zip(axes, cols):
-        sns.histplot(data=data, x=col, hue="pair", hue_order=["non-regulatory", "regulatory"], stat="density",
-                     common_norm=False, element="step", bins=40, ax=ax)
-        ax.set(xlabel=label, ylabel="density")
-        if ax is not axes[-1] and ax.get_legend() is not None:
-            ax.get_legend().remove()
-    n_pos, n_all = int(features["label"].sum()), len(features)
-    fig.suptitle(f"Pair features: {n_pos} regulatory vs {n_all - n_pos} non-regulatory ordered pairs "
-                 f"({features['network'].nunique()} networks)", y=1.02)
-    fig.tight_layout()
-    return fig
-
-
-def metric_per_network_figure(summary: pd.DataFrame, metric: str = "aupr"):
-    """Fig. 11 (AUPR) / Fig. 12 (AUROC) equivalent: one panel per protocol, bars per network and
-    method (mean over seeds, error bar = SD over seeds), random baseline per network as a black mark."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    protocols = [p for p in ("leave_one_network_out", "random_split") if p in set(summary["protocol"])]
-    titles = {"leave_one_network_out": "(b) leave one network out (all pairs of the held-out network)",
-              "random_split": "(a) random split of pairs within networks (test pairs)"}
-    methods = list(dict.fromkeys(summary["method"]))
-    palette = dict(zip(methods, sns.color_palette("colorblind", len(methods))))
-    fig, axes = plt.subplots(len(protocols), 1, figsize=(12, 3.8 * len(protocols)), squeeze=False)
-    for ax, protocol in zip(axes[:, 0], protocols):
-        sub = summary[summary["protocol"] == protocol]
-        networks = list(dict.fromkeys(sub["network"]))
-        width = 0.8 / len(methods)
-        for k, method in enumerate(methods):
-            m = sub[sub["method"] == method].set_index("network").reindex(networks)
-            x = np.arange(len(networks)) - 0.4 + width * (k + 0.5)
-            ax.bar(x, m[metric], width, yerr=m[f"{metric}_sd"], color=palette[method], label=method,
-                   error_kw={"elinewidth": 0.8, "capsize": 1.5})
-        base = (sub.groupby("network", sort=False)["random_aupr"].mean().reindex(networks)
-                if metric == "aupr" else pd.Series(0.5, index=networks))
-        ax.hlines(base, np.arange(len(networks)) - 0.42, np.arange(len(networks)) + 0.42, color="black", ls="--",
-                  lw=1, label="random (edge density)" if metric == "aupr" else "random (0.5)")
-        ax.set_xticks(np.arange(len(networks)), [n.replace("insilico_", "") for n in networks])
-        ax.set(ylabel=metric.upper(), title=titles[protocol], ylim=(0, 1.0 if metric == "auroc" else None))
-        ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
 def load_networks(dataset: str = "dream4", n_networks: int = 5, n_genes: int = 100, seed: int = 0):
-    """The networks of the notebook: ``"dream4"`` (real, size 100 from the registry), ``"simulated"``
-    (GeneNetWeaver-like, ``n_genes`` each) or ``"auto"`` (DREAM4 when its files can be had, else simulated)."""
-    from ..data import DataError, dream4
-    from ..simulate.grn import simulate_networks
+    """Deprecated shim for notebook 00: use ``genenets.datasets.load("dream4" | "dream4-simulated")``.
 
-    if dataset not in ("dream4", "simulated", "auto"):
-        raise ValueError(f"dataset must be 'dream4', 'simulated' or 'auto', got {dataset!r}")
-    if dataset in ("dream4", "auto"):
-        try:
-            return dream4.load_networks(100, networks=tuple(range(1, n_networks + 1)), steady_states=False)
-        except DataError:
-            if dataset == "dream4":
-                raise
-    return simulate_networks(n_networks, n_genes, seed=seed)
+    ``"simulated"`` is read as ``"dream4-simulated"``; ``"auto"`` falls back to it only when the DREAM4
+    files cannot be had.
+    """
+    from .. import datasets
+
+    name = {"simulated": "dream4-simulated", "auto": "dream4"}.get(dataset, dataset)
+    params = {"n_networks": n_networks, "n_genes": n_genes, "seed": seed}
+    return datasets.load(name, auto=dataset == "auto", fallback_params=params,
+                         **(params if name != "dream4" else {"n_networks": n_networks})).data
 
 
 def overview_figure(network):
-    """One small figure of a network's data: the time courses of its 5 most connected genes in the
-    first series (perturbation in the first half)."""
-    import matplotlib.pyplot as plt
+    """Deprecated shim for notebook 00: use :func:`genenets.plotting.grn.timecourses`. Returns the Figure."""
+    from ..plotting import grn as grn_plots
 
-    adj = _adjacency(network)
-    ts = _timeseries(network)
-    times = np.asarray(getattr(network, "times", np.arange(ts.shape[1])))
-    hubs = np.argsort(adj.sum(1) + adj.sum(0))[::-1][:5]
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for g in hubs:
-        ax.plot(times, ts[0, :, g], marker="o", ms=3, label=f"{network.genes[g]} (degree {adj[g].sum() + adj[:, g].sum()})")
-    ax.axvspan(times[0], times[len(times) // 2], color="grey", alpha=0.15, label="perturbation on")
-    ax.set(xlabel="time", ylabel="expression", title=f"{network.name}: series 1, best-connected genes")
-    ax.legend(frameon=False, fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
-    return fig
+    return grn_plots.timecourses(network).figure
+
+
+def network_overview(networks) -> pd.DataFrame:
+    """One row per network: its name, data shape, ordered pairs, edges and edge density (the AUPR of
+    a random ranking)."""
+    rows = []
+    for net in networks:
+        n, edges = len(net.genes), int(_adjacency(net).sum())
+        rows.append({"network": net.name, "series x times x genes": "x".join(map(str, np.shape(net.timeseries))),
+                     "ordered pairs": n * (n - 1), "edges": edges, "edge density": edges / (n * (n - 1))})
+    return pd.DataFrame(rows)
