@@ -147,3 +147,11 @@ register("yeast", "genenets.data.yeast:load_gener_dataset", kind="real",
 register("gener-simulated", "genenets.simulate.interactions:load_simulated", kind="simulated",
          description="Simulated expression programs with a hub-structured interaction network of known signal")
 # --- end GENER ---
+
+# --- DREAM4 GRN (notebook 08) ---
+register("dream4", "genenets.data.dream4:load_dataset", kind="real",
+         description="DREAM4 in-silico size 100 (5 networks): time series, knockouts, knockdowns, wild type, "
+                     "multifactorial, gold standards", fallback="dream4-simulated")
+register("dream4-simulated", "genenets.simulate.grn:simulate_networks", kind="simulated",
+         description="GeneNetWeaver-like GRN dynamics with DREAM4-shaped time series and steady states")
+# --- end DREAM4 GRN ---
