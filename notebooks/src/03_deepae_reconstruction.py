@@ -42,7 +42,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "simulated"  # simulated | pbmc68k | leukemia
+dataset = "compendium-simulated"  # a registered dataset: compendium-simulated | pbmc68k | leukemia
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/03_deepae_reconstruction"
@@ -64,6 +64,9 @@ import matplotlib.pyplot as plt
 import torch
 
 from genenets import plots, report
+from genenets import datasets
+from genenets.plotting import deepae as deepae_plots
+from genenets.summaries import deepae as deepae_summary
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
@@ -76,7 +79,8 @@ run = report.start_run("03_deepae_reconstruction", globals())
 # to [0, 1] on the training samples. The counts of dropped genes and floored values are printed.
 
 # %%
-data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
+data = deepae.prepare_dataset(datasets.load(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed),
+                              val_fraction=val_fraction, seed=seed)
 print(f"{data.name}: {data.X_train.shape[0]} training + {data.X_val.shape[0]} validation samples, "
       f"{len(data.genes)} genes")
 print(data.info)
@@ -136,12 +140,12 @@ run.table(table, "reconstruction_1-R2")
 val = table[table["split"] == "validation"]
 laws = {m: deepae.fit_power_law(val[val.model == m]["width"], val[val.model == m]["global"]) for m in ("SAE", "deepAE")}
 mean_error = deepae.mean_predictor_error(data)
-fig = deepae.plot_reconstruction(table, laws, mean_error)
+fig = deepae_plots.plot_reconstruction(table, laws, mean_error)
 run.savefig(fig, "fig1_reconstruction")
 table.pivot_table(index="width", columns=["model", "split"], values=["global", "genewise"]).round(3)
 
 # %%
-run.metrics.update(deepae.reconstruction_metrics(table))
+run.metrics.update(deepae_summary.reconstruction_metrics(table))
 run.metrics["baseline_pca_r2"] = run.metrics["r2"]["PCA"]
 run.metrics["baseline_gene_means_r2"] = round(1 - mean_error["global"], 4)
 print("power laws (validation, global):", run.metrics["power_law"])
@@ -153,7 +157,7 @@ print("deepAE vs the widest SAE:", run.metrics["deepAE_matching_width"])
 # 1024; its numbers are read off a figure, so they go into the notes, not into the comparable metrics.
 
 # %%
-sentence = deepae.reconstruction_sentence(table, f"Simulated compendium ({len(data.genes)} genes)", mean_error)
+sentence = deepae_summary.reconstruction_sentence(table, f"Simulated compendium ({len(data.genes)} genes)", mean_error)
 print(sentence)
 run.note(sentence)
 run.note("Data differ from the paper: simulated compendium on the real interactome instead of 27,887 microarrays; "
@@ -172,7 +176,7 @@ run.note("Paper (qualitative, Fig. 1): the deepAE's validation error follows a p
 
 # %%
 if replication_dataset:
-    rep = deepae.prepare_dataset(replication_dataset, seed=seed, val_fraction=val_fraction)
+    rep = deepae.prepare_dataset(datasets.load(replication_dataset), val_fraction=val_fraction, seed=seed)
     print(f"{rep.name}: {rep.X_train.shape[0]} training + {rep.X_val.shape[0]} validation cells; {rep.info}")
     with run.timed("train_replication_family"):
         rep_family = deepae.train_family(rep, replication_widths, epochs=replication_epochs, lr=lr,
@@ -184,12 +188,12 @@ if replication_dataset:
     run.table(deepae.convergence_table(rep_family), f"replication_{replication_dataset}_convergence")
     rep_mean_error = deepae.mean_predictor_error(rep)
     run.metrics["replication"] = {"dataset": replication_dataset, "data": rep.info,
-                                  **deepae.reconstruction_metrics(rep_table),
+                                  **deepae_summary.reconstruction_metrics(rep_table),
                                   "baseline_gene_means_r2": round(1 - rep_mean_error["global"], 4)}
-    fig = deepae.plot_reconstruction(rep_table, run.metrics["replication"]["power_law"], rep_mean_error)
+    fig = deepae_plots.plot_reconstruction(rep_table, run.metrics["replication"]["power_law"], rep_mean_error)
     fig.suptitle(f"Replication on {rep.name} ({len(rep.genes)} genes, {rep.info['n_samples']} cells)", y=1.03)
     run.savefig(fig, f"fig1_reconstruction_replication_{replication_dataset}")
-    rep_sentence = deepae.reconstruction_sentence(rep_table, f"Replication on {rep.name}", rep_mean_error)
+    rep_sentence = deepae_summary.reconstruction_sentence(rep_table, f"Replication on {rep.name}", rep_mean_error)
     print(rep_sentence)
     run.note(rep_sentence)
     display(rep_table.pivot_table(index="width", columns=["model", "split"], values="global").round(3))

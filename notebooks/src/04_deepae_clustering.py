@@ -38,7 +38,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "simulated"  # simulated | pbmc68k | leukemia
+dataset = "compendium-simulated"  # a registered dataset: compendium-simulated | pbmc68k | leukemia
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/04_deepae_clustering"
@@ -62,11 +62,15 @@ import pandas as pd
 import torch
 
 from genenets import report
+from genenets import datasets
+from genenets.plotting import deepae as deepae_plots
+from genenets.summaries import deepae as deepae_summary
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
 run = report.start_run("04_deepae_clustering", globals())
-data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
+data = deepae.prepare_dataset(datasets.load(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed),
+                              val_fraction=val_fraction, seed=seed)
 model = deepae.train_autoencoder(data, "deepAE", width, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                                  patience=patience, device=run.device)
 print(f"{data.name}: {len(data.genes)} genes; deepAE width {width} "
@@ -87,7 +91,7 @@ run.metrics["n_groups_excluded_single_sample"] = {g: len(v) for g, v in excluded
 
 # %%
 for grouping in groupings:
-    fig = deepae.plot_clustering(embeddings, labels[grouping], table, grouping)
+    fig = deepae_plots.plot_clustering(embeddings, labels[grouping], table, grouping)
     run.savefig(fig, f"fig3_silhouette_{grouping}")
 
 # %% [markdown]
@@ -101,11 +105,11 @@ per_grouping = {g: deepae.wins_against_pca(table[table.grouping == g]).assign(gr
 run.table(wins, "wins_vs_pca")
 
 run.table(pd.concat(per_grouping.values(), ignore_index=True), "wins_vs_pca_per_grouping")
-run.metrics.update(deepae.clustering_metrics(table, wins))
+run.metrics.update(deepae_summary.clustering_metrics(table, wins))
 wins
 
 # %%
-sentence = deepae.clustering_sentence(wins, "Simulated compendium")
+sentence = deepae_summary.clustering_sentence(wins, "Simulated compendium")
 print(sentence)
 run.note(sentence)
 run.note("Data differ from the paper: simulated compendium with a handful of groups, not hundreds of tissue/disease "
@@ -124,7 +128,7 @@ rep_tables, rep_embeddings = {}, {}
 for rep_name, grouping in ((replication_dataset, "cell_type"), (replication_disease_dataset, "cell_type")):
     if not rep_name:
         continue
-    rep = deepae.prepare_dataset(rep_name, seed=seed, val_fraction=val_fraction)
+    rep = deepae.prepare_dataset(datasets.load(rep_name), val_fraction=val_fraction, seed=seed)
     rep_model = deepae.train_autoencoder(rep, "deepAE", replication_width, epochs=replication_epochs, lr=lr,
                                          batch_size=batch_size, seed=seed, patience=patience, device=run.device)
     print(f"{rep.name}: {rep.info['n_samples']} samples x {len(rep.genes)} genes; deepAE width {replication_width} "
@@ -134,7 +138,7 @@ for rep_name, grouping in ((replication_dataset, "cell_type"), (replication_dise
     t, excl, emb = deepae.clustering_table(rep_model.model, rep.X_all, rep_labels, list(rep_labels), seed=seed)
     print("groups excluded (single sample):", excl)
     rep_tables[rep_name], rep_embeddings[rep_name] = t, emb
-    fig = deepae.plot_clustering(emb, rep_labels.iloc[:, 0], t, rep_labels.columns[0])
+    fig = deepae_plots.plot_clustering(emb, rep_labels.iloc[:, 0], t, rep_labels.columns[0])
     run.savefig(fig, f"fig3_silhouette_replication_{rep_name}")
 
 # %%
@@ -143,8 +147,8 @@ if rep_tables:
     run.table(rep_table, "replication_silhouette_per_group")
     rep_wins = deepae.wins_against_pca(rep_table)
     run.table(rep_wins, "replication_wins_vs_pca")
-    run.metrics["replication"] = {"datasets": list(rep_tables), **deepae.clustering_metrics(rep_table, rep_wins)}
-    rep_sentence = deepae.clustering_sentence(rep_wins, "Replication on " + " + ".join(rep_tables))
+    run.metrics["replication"] = {"datasets": list(rep_tables), **deepae_summary.clustering_metrics(rep_table, rep_wins)}
+    rep_sentence = deepae_summary.clustering_sentence(rep_wins, "Replication on " + " + ".join(rep_tables))
     print(rep_sentence)
     run.note(rep_sentence)
     display(rep_wins)

@@ -40,7 +40,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "simulated"  # simulated | pbmc68k | leukemia
+dataset = "compendium-simulated"  # a registered dataset: compendium-simulated | pbmc68k | leukemia
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/05_deepae_lightup_ppi"
@@ -67,11 +67,15 @@ import torch
 
 from genenets import graph, report
 from genenets.data import interactome
+from genenets import datasets
+from genenets.plotting import deepae as deepae_plots
+from genenets.summaries import deepae as deepae_summary
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
 run = report.start_run("05_deepae_lightup_ppi", globals())
-data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
+data = deepae.prepare_dataset(datasets.load(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed),
+                              val_fraction=val_fraction, seed=seed)
 family = deepae.train_family(data, [width], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                              patience=patience, device=run.device)
 print({f"{k} w={w}": ("cache" if tm.from_cache else "trained") for (k, w), tm in family.items()})
@@ -109,17 +113,17 @@ with run.timed("lightup_tests"):
 summary = deepae.lightup_summary(per_node, null)
 run.table(per_node, "lightup_per_node")
 run.table(summary, "lightup_summary")
-fig = deepae.plot_lightup(per_node, null)
+fig = deepae_plots.plot_lightup(per_node, null)
 run.savefig(fig, "fig4_lightup_ppi")
 summary.round(4)
 
 # %%
 k_ref = ks[len(ks) // 2]
-run.metrics.update(deepae.lightup_metrics(summary, k_ref))
+run.metrics.update(deepae_summary.lightup_metrics(summary, k_ref))
 run.metrics["lightup_distinct_genes"] = deepae.lightup_distinct_genes(lit, data.genes, topo.universe, k_ref)
 print(f"distinct genes among all nodes' top {k_ref} (at most width x k = {width * k_ref}):",
       run.metrics["lightup_distinct_genes"])
-sentence = deepae.lightup_sentence(summary, k_ref, "Simulated compendium", run.metrics["lightup_distinct_genes"])
+sentence = deepae_summary.lightup_sentence(summary, k_ref, "Simulated compendium", run.metrics["lightup_distinct_genes"])
 print(sentence)
 run.note(sentence)
 run.note("Data differ from the paper: simulated expression whose co-expression modules are interactome "
@@ -137,11 +141,11 @@ run.note("Paper (qualitative, Fig. 4): lit-up gene sets of deepAE nodes had shor
 if replication_dataset:
     coverage = {}
     for name in dict.fromkeys([replication_dataset, "pbmc68k", "leukemia"]):
-        es, _, _ = deepae.load_dataset(name)
+        es = datasets.load(name).data
         coverage[name] = deepae.interactome_coverage(es.values.columns, ppi)
         print(f"{name}: {coverage[name]['n_in_interactome']} of {coverage[name]['n_genes']} genes in the "
               f"interactome; {coverage[name]['n_absent']} absent (excluded), e.g. {coverage[name]['absent_examples']}")
-    rep = deepae.prepare_dataset(replication_dataset, seed=seed, val_fraction=val_fraction)
+    rep = deepae.prepare_dataset(datasets.load(replication_dataset), val_fraction=val_fraction, seed=seed)
     rep_family = deepae.train_family(rep, [replication_width], epochs=replication_epochs, lr=lr,
                                      batch_size=batch_size, seed=seed, patience=patience, device=run.device)
     print({f"{k} w={w}": ("cache" if tm.from_cache else "trained") for (k, w), tm in rep_family.items()})
@@ -153,17 +157,17 @@ if replication_dataset:
     rep_per_node, rep_null = deepae.lightup_topology(rep_lit, rep.genes, rep_topo, rep_ks, n_random=n_random, seed=seed)
     rep_summary = deepae.lightup_summary(rep_per_node, rep_null)
     run.table(rep_summary, f"replication_{replication_dataset}_lightup_summary")
-    fig = deepae.plot_lightup(rep_per_node, rep_null)
+    fig = deepae_plots.plot_lightup(rep_per_node, rep_null)
     fig.suptitle(f"Replication on {rep.name}: {len(rep_topo.universe)} measured genes in the interactome", y=1.04)
     run.savefig(fig, f"fig4_lightup_ppi_replication_{replication_dataset}")
     rep_k = rep_ks[len(rep_ks) // 2]
     run.metrics["replication"] = {"dataset": replication_dataset, "interactome_coverage": coverage,
-                                  **deepae.lightup_metrics(rep_summary, rep_k),
+                                  **deepae_summary.lightup_metrics(rep_summary, rep_k),
                                   "lightup_distinct_genes": deepae.lightup_distinct_genes(rep_lit, rep.genes,
                                                                                           rep_topo.universe, rep_k)}
     print(f"distinct genes among all nodes' top {rep_k} (at most {replication_width * rep_k}):",
           run.metrics["replication"]["lightup_distinct_genes"])
-    rep_sentence = deepae.lightup_sentence(rep_summary, rep_k, f"Replication on {rep.name}",
+    rep_sentence = deepae_summary.lightup_sentence(rep_summary, rep_k, f"Replication on {rep.name}",
                                            run.metrics["replication"]["lightup_distinct_genes"])
     print(rep_sentence)
     run.note(rep_sentence)

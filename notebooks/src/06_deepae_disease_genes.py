@@ -41,7 +41,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "simulated"  # simulated (needs a 'disease' label with 'healthy' controls)
+dataset = "compendium-simulated"  # simulated (needs a 'disease' label with 'healthy' controls)
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/06_deepae_disease_genes"
@@ -68,11 +68,15 @@ n_threads = 1
 import torch
 
 from genenets import report
+from genenets import datasets
+from genenets.plotting import deepae as deepae_plots
+from genenets.summaries import deepae as deepae_summary
 from genenets.tools import deepae
 
 torch.set_num_threads(n_threads)
 run = report.start_run("06_deepae_disease_genes", globals())
-data = deepae.prepare_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, val_fraction=val_fraction)
+data = deepae.prepare_dataset(datasets.load(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed),
+                              val_fraction=val_fraction, seed=seed)
 if "disease" not in data.labels_all or "healthy" not in set(data.labels_all["disease"]):
     raise ValueError(f"dataset {dataset!r} has no 'disease' label with 'healthy' controls; use dataset='simulated'")
 family = deepae.train_family(data, [width], epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
@@ -109,7 +113,7 @@ print("excluded (no measured GWAS gene):", enr.attrs["excluded"])
 run.table(enr, "enrichment_per_disease")
 combined = deepae.combine_enrichment(enr)
 run.table(combined, "enrichment_combined")
-fig = deepae.plot_enrichment(enr)
+fig = deepae_plots.plot_enrichment(enr)
 run.savefig(fig, "fig2_disease_gene_enrichment")
 combined
 
@@ -147,7 +151,7 @@ run.note("Paper (qualitative, Fig. 2): top genes from reverse training were sign
 
 # %%
 if replication_dataset:
-    rep = deepae.prepare_dataset(replication_dataset, seed=seed, val_fraction=val_fraction)
+    rep = deepae.prepare_dataset(datasets.load(replication_dataset), val_fraction=val_fraction, seed=seed)
     rep_family = deepae.train_family(rep, [replication_width], epochs=replication_epochs, lr=lr,
                                      batch_size=batch_size, seed=seed, patience=patience, device=run.device)
     print(f"{rep.name}: {rep.info['n_samples']} arrays x {len(rep.genes)} genes;",

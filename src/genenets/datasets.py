@@ -155,3 +155,13 @@ register("dream4", "genenets.data.dream4:load_dataset", kind="real",
 register("dream4-simulated", "genenets.simulate.grn:simulate_networks", kind="simulated",
          description="GeneNetWeaver-like GRN dynamics with DREAM4-shaped time series and steady states")
 # --- end DREAM4 GRN ---
+
+# --- deep autoencoder (notebooks 03-06) ---
+register("compendium-simulated", "genenets.simulate.compendium:compendium_dataset", kind="simulated",
+         description="Simulated expression compendium on the real interactome (modules = interactome communities, "
+                     "cell-type programs, diseases shifting real OMIM/GWAS genes); notebooks 03-06")
+register("pbmc68k", "genenets.data.expression:pbmc68k_dataset", kind="real",
+         description="scanpy's pbmc68k_reduced: 700 cells x 765 genes, UMI counts, 10 cell types (03-05)")
+register("leukemia", "genenets.data.expression:leukemia_dataset", kind="real",
+         description="Golub leukemia arrays: 48 samples (24 ALL, 24 AML), noise floor 20 (04, 06)")
+# --- end deep autoencoder ---

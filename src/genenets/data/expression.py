@@ -40,6 +40,8 @@ class ExpressionSet:
     name: str = ""
     is_counts: bool = False
     info: dict = field(default_factory=dict)
+    #: how the deep-autoencoder paper preprocesses this dataset (:class:`ExpressionPreprocessor` arguments)
+    preprocess: dict = field(default_factory=lambda: {"log": True, "floor": None})
 
     def __post_init__(self):
         if not self.values.index.equals(self.labels.index):
@@ -153,7 +155,18 @@ def load_leukemia() -> ExpressionSet:
                        index=samples), name="leukemia", is_counts=False)
     es.values.columns.name = "gene"
     es.info["n_collapsed_probes"] = n_probes - values.shape[0]
+    es.preprocess = {"log": True, "floor": 20.0}  # MAS5-like intensities: values under 20 are noise
     return es
+
+
+def pbmc68k_dataset() -> tuple[ExpressionSet, None]:
+    """Registry loader of ``pbmc68k`` (:func:`load_pbmc68k`; real data: no truth)."""
+    return load_pbmc68k(), None
+
+
+def leukemia_dataset() -> tuple[ExpressionSet, None]:
+    """Registry loader of ``leukemia`` (:func:`load_leukemia`; real data: no truth)."""
+    return load_leukemia(), None
 
 
 class ExpressionPreprocessor:

@@ -209,3 +209,14 @@ def simulate_compendium(n_genes: int = 2000, n_samples: int = 2000, n_cell_types
                             graph=sub, off_network=off_genes)
     return Compendium(counts=pd.DataFrame(counts, index=sample_names, columns=module.index), labels=labels,
                       truth=truth)
+
+
+def compendium_dataset(n_genes: int = 2000, n_samples: int = 2000, seed: int = 0, **kwargs):
+    """Registry loader of ``compendium-simulated``: ``(ExpressionSet of counts, CompendiumTruth)`` from
+    :func:`simulate_compendium` (``kwargs`` go to it)."""
+    from ..data.expression import ExpressionSet
+
+    comp = simulate_compendium(n_genes=n_genes, n_samples=n_samples, seed=seed, **kwargs)
+    es = ExpressionSet(comp.counts, comp.labels, name="simulated", is_counts=True,
+                       preprocess={"log": True, "floor": None})
+    return es, comp.truth

@@ -1,8 +1,8 @@
-"""Deriving disease modules from the compressed transcriptional space of a deep autoencoder.
+"""Deriving disease modules from the compressed transcriptional space of a deep autoencoder: computation.
 
 The analyses of notebooks 03-06 (Dwivedi et al., Nat Commun 2020): one trained family of sigmoid
-autoencoders (shallow SAE and 3-layer deepAE at several widths), cached on disk so that every
-notebook reuses it, then
+autoencoders (shallow SAE and 3-layer deepAE at several widths), cached by content in
+:mod:`genenets.cache` so that every notebook reuses it, then
 
 - reconstruction (Fig. 1): 1 - R^2 globally and gene-wise vs width, power law, PCA anchor;
 - clustering (Fig. 3): silhouette per group of each layer's codes (2 PCs) vs PCA of all genes;
@@ -10,17 +10,15 @@ notebook reuses it, then
   against random gene sets;
 - reverse training (Fig. 2): phenotype -> code -> decoder gives gene scores per disease; GWAS
   enrichment, planted-gene recall, and a case-vs-control t-test baseline.
+
+This module computes only: figures are in :mod:`genenets.plotting.deepae`, headline metrics, verdict
+rules and sentences in :mod:`genenets.summaries.deepae`, datasets come from :mod:`genenets.datasets`
+(``compendium-simulated``, ``pbmc68k``, ``leukemia``).
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
@@ -29,21 +27,15 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import r2_score, silhouette_samples
 from sklearn.model_selection import train_test_split
 
+from .. import cache
 from .. import stats as gstats
 from .. import train as gtrain
-from ..data.expression import ExpressionPreprocessor, ExpressionSet, load_leukemia, load_pbmc68k
+from ..data.expression import ExpressionPreprocessor, ExpressionSet
 from ..models.autoencoder import ReverseNetwork, SigmoidAutoencoder
 
 #: The paper's optimiser settings.
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 MODEL_KINDS = {"SAE": 1, "deepAE": 3}
-
-
-def cache_root() -> Path:
-    """``$GENENETS_CACHE_DIR`` or ``data/cache/deepae`` of the checkout (git-ignored)."""
-    env = os.environ.get("GENENETS_CACHE_DIR")
-    root = Path(env) if env else Path(__file__).resolve().parents[3] / "data" / "cache"
-    return root / "deepae"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -72,37 +64,18 @@ class PreparedData:
     def labels_all(self) -> pd.DataFrame:
         return pd.concat([self.labels_train, self.labels_val])
 
-    def fingerprint(self) -> str:
-        """Hash of the training matrix and genes: the data part of a model's cache key."""
-        h = hashlib.sha256(np.ascontiguousarray(self.X_train).tobytes())
-        h.update("\n".join(self.genes).encode())
-        return h.hexdigest()[:16]
 
-
-def load_dataset(dataset: str = "simulated", *, n_genes: int = 2000, n_samples: int = 2000, seed: int = 0,
-                 **simulate_kwargs) -> tuple[ExpressionSet, object, dict]:
-    """An expression set by name, its truth (simulated only, else None) and preprocessing settings.
-
-    ``dataset``: ``"simulated"`` (compendium on the real interactome), ``"pbmc68k"`` (counts, cell types)
-    or ``"leukemia"`` (arrays, ALL/AML, noise floor 20).
-    """
-    if dataset == "simulated":
-        from ..simulate.compendium import simulate_compendium
-
-        comp = simulate_compendium(n_genes=n_genes, n_samples=n_samples, seed=seed, **simulate_kwargs)
-        es = ExpressionSet(comp.counts, comp.labels, name="simulated", is_counts=True)
-        return es, comp.truth, {"log": True, "floor": None}
-    if dataset == "pbmc68k":
-        return load_pbmc68k(), None, {"log": True, "floor": None}
-    if dataset == "leukemia":
-        return load_leukemia(), None, {"log": True, "floor": 20.0}
-    raise ValueError(f"unknown dataset {dataset!r}; choose 'simulated', 'pbmc68k' or 'leukemia'")
-
-
-def prepare(es: ExpressionSet, truth=None, *, log: bool = True, floor: float | None = None,
-            val_fraction: float = 0.2, seed: int = 0, stratify: str | None = "cell_type") -> PreparedData:
+def prepare(es: ExpressionSet, truth=None, *, val_fraction: float = 0.2, seed: int = 0,
+            stratify: str | None = "cell_type") -> PreparedData:
     """Split samples into train/validation (stratified by ``stratify`` where every group has 2+ samples)
-    and preprocess, fitting the floor/log/min-max on the training samples only."""
+    and preprocess with the dataset's settings (``es.preprocess``: noise floor, log), fitting the
+    floor/log/min-max on the training samples only.
+
+    Parameters
+    ----------
+    es : ExpressionSet (n_samples, n_genes), e.g. ``genenets.datasets.load("pbmc68k").data``
+    truth : the simulator's truth, or None for real data
+    """
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     strat = None
@@ -110,7 +83,7 @@ def prepare(es: ExpressionSet, truth=None, *, log: bool = True, floor: float | N
         strat = es.labels[stratify]
     idx_train, idx_val = train_test_split(np.arange(es.shape[0]), test_size=val_fraction, random_state=seed,
                                           stratify=strat)
-    pre = ExpressionPreprocessor(log=log, floor=floor)
+    pre = ExpressionPreprocessor(**es.preprocess)
     X_train = pre.fit_transform(es.values.iloc[idx_train], source=es.name)
     X_val = pre.transform(es.values.iloc[idx_val], source=es.name)
     info = {"n_samples": es.shape[0], "n_genes_in": es.shape[1], "n_genes": len(pre.genes_),
@@ -120,21 +93,48 @@ def prepare(es: ExpressionSet, truth=None, *, log: bool = True, floor: float | N
                         pre, truth, info)
 
 
+def prepare_dataset(ds, *, val_fraction: float = 0.2, seed: int = 0) -> PreparedData:
+    """:func:`prepare` of a loaded :class:`genenets.datasets.Dataset` (its expression set and truth)."""
+    return prepare(ds.data, ds.truth, val_fraction=val_fraction, seed=seed)
+
+
 # ----------------------------------------------------------------------------------------------
-# the model family, trained once per parameter set and cached
+# the model family, trained once per parameter set and cached by content
 
 
 @dataclass
 class TrainedModel:
+    """One trained autoencoder: the module, its per-epoch losses (``history``: epoch, train_loss,
+    val_loss), the :class:`genenets.train.History` (``fit``; how training ended) and whether it came
+    from the cache."""
+
     kind: str
     width: int
     model: SigmoidAutoencoder
     history: pd.DataFrame
     from_cache: bool
+    fit: gtrain.History | None = None
 
 
 def _mse(model, batch):
     return torch.nn.functional.mse_loss(model(batch[0]), batch[0])
+
+
+@cache.cached(version=1, ignore=("device", "progress"), namespace="deepae/autoencoder")
+def _train_state(X_train: np.ndarray, X_val: np.ndarray, kind: str, width: int, *, epochs: int, lr: float,
+                 batch_size: int, seed: int, patience: int | None, init: str, device="cpu",
+                 progress: bool = False) -> dict:
+    """Train one autoencoder; return its ``state_dict`` (CPU tensors) and :class:`~genenets.train.History`."""
+    torch.manual_seed(seed)  # same initial weights for the same inputs, whatever ran before
+    model = SigmoidAutoencoder(X_train.shape[1], width, MODEL_KINDS[kind], init=init)
+    train_loader = gtrain.make_loader(X_train, batch_size=batch_size, shuffle=True, seed=seed)
+    val_loader = gtrain.make_loader(X_val, batch_size=1024)
+    hist = gtrain.fit(model, train_loader, _mse, val_loader=val_loader, epochs=epochs, lr=lr, optimizer="Adam",
+                      optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS}, patience=patience, device=device,
+                      progress=progress, desc=f"{kind} w={width}",
+                      no_learning_loss=gtrain.no_learning_mse(X_train, X_val))
+    model.to("cpu")
+    return {"state": {k: v.detach().clone() for k, v in model.state_dict().items()}, "history": hist}
 
 
 def train_autoencoder(data: PreparedData, kind: str, width: int, *, epochs: int = 50, lr: float = 1e-4,
@@ -142,38 +142,21 @@ def train_autoencoder(data: PreparedData, kind: str, width: int, *, epochs: int 
                       init: str = "glorot", cache: bool = True, progress: bool = False) -> TrainedModel:
     """Train (or load from the cache) one autoencoder on ``data.X_train`` with the paper's Adam settings.
 
-    ``patience``: early stopping on the validation loss (best weights kept); ``init``: see
-    :class:`~genenets.models.autoencoder.SigmoidAutoencoder`. The cache key hashes the training data and
-    every training parameter, so a changed setting trains a new model and an unchanged one is loaded
-    (notebooks 04-06 reuse what 03 trained).
+    ``patience``: early stopping on the validation loss (``data.X_val``; best weights kept); ``init``: see
+    :class:`~genenets.models.autoencoder.SigmoidAutoencoder`. The cache (:mod:`genenets.cache`) is keyed by
+    the content of the training and validation matrices and every training parameter, so a changed
+    setting or a changed data file trains a new model and an unchanged one is loaded (notebooks 04-06
+    reuse what 03 trained).
     """
     if kind not in MODEL_KINDS:
         raise ValueError(f"kind must be one of {list(MODEL_KINDS)}, got {kind!r}")
-    key = dict(data=data.fingerprint(), kind=kind, width=int(width), epochs=int(epochs), lr=float(lr),
-               batch_size=int(batch_size), seed=int(seed), patience=patience, betas=ADAM_BETAS, eps=ADAM_EPS,
-               init=init)
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:20]
-    path = cache_root() / f"{kind}_w{width}_{digest}.pt"
+    out = _train_state(data.X_train, data.X_val, kind, int(width), epochs=int(epochs), lr=float(lr),
+                       batch_size=int(batch_size), seed=int(seed), patience=patience, init=init, device=device,
+                       progress=progress, use_cache=cache)
+    hit = _train_state.last_hit
     model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind], init=init)
-    if cache and path.exists():
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        model.load_state_dict(state["model"])
-        return TrainedModel(kind, width, model.eval(), pd.DataFrame(state["history"]), True)
-    torch.manual_seed(seed)  # same initial weights for the same key, whatever ran before
-    model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind], init=init)
-    train_loader = gtrain.make_loader(data.X_train, batch_size=batch_size, shuffle=True, seed=seed)
-    val_loader = gtrain.make_loader(data.X_val, batch_size=1024)
-    hist = gtrain.fit(model, train_loader, _mse, val_loader=val_loader, epochs=epochs, lr=lr, optimizer="Adam",
-                      optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS}, patience=patience, device=device,
-                      progress=progress, desc=f"{kind} w={width}")
-    model.to("cpu").eval()
-    history = hist.to_frame()
-    if cache:  # atomic write: notebooks running side by side never read a half-written file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
-            torch.save({"model": model.state_dict(), "history": history.to_dict("list"), "key": key}, tmp.name)
-        os.replace(tmp.name, path)
-    return TrainedModel(kind, width, model, history, False)
+    model.load_state_dict(out["state"])
+    return TrainedModel(kind, int(width), model.eval(), out["history"].to_frame(), hit, out["history"])
 
 
 def train_family(data: PreparedData, widths, kinds=("SAE", "deepAE"), **kwargs) -> dict:
@@ -270,34 +253,6 @@ def mean_predictor_error(data: PreparedData) -> dict:
     return one_minus_r2(data.X_val, np.broadcast_to(data.X_train.mean(axis=0), data.X_val.shape))
 
 
-def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None, mean_error: dict | None = None):
-    """Fig. 1-style panels: 1 - R^2 vs width (log2) for global and gene-wise error, train (dashed) and
-    validation (solid), per model; optional power-law curves ``{model: {"a", "b"}}`` (validation) and the
-    validation error of the gene-mean predictor ``mean_error`` (from :func:`mean_predictor_error`)."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=False)
-    colours = {"SAE": "tab:blue", "deepAE": "tab:red", "PCA": "tab:grey"}
-    for ax, measure in zip(axes, ("global", "genewise")):
-        for (model, split), sub in table.groupby(["model", "split"]):
-            sub = sub.sort_values("width")
-            ax.plot(sub["width"], sub[measure], marker="o", color=colours.get(model), ls="-" if split == "validation"
-                    else "--", label=f"{model} {split}")
-        for model, law in (laws or {}).items():
-            w = np.geomspace(table["width"].min(), table["width"].max(), 50)
-            ax.plot(w, law["a"] * w ** (-law["b"]), color=colours.get(model), ls=":", lw=1,
-                    label=f"{model} power law (b={law['b']:.2f})" if measure == "global" else None)
-        if mean_error is not None:
-            ax.axhline(mean_error[measure], color="black", lw=0.8, ls="-.",
-                       label="gene means (learned nothing)" if measure == "global" else None)
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set(xlabel="hidden nodes per layer", ylabel=f"1 - R² ({measure})",
-               title=f"Reconstruction error, {'global variance' if measure == 'global' else 'gene-wise variance'}")
-    handles, names = axes[0].get_legend_handles_labels()  # the power-law labels sit on the first panel
-    axes[1].legend(handles, names, frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
 # ----------------------------------------------------------------------------------------------
 # 04 clustering
 
@@ -357,34 +312,6 @@ def wins_against_pca(table: pd.DataFrame, reference: str = "PCA (all genes)") ->
                      "odds_ratio": wins / losses if losses else float("inf"),
                      "binom_p": sps.binomtest(wins, n, 0.5).pvalue if n else float("nan")})
     return pd.DataFrame(rows)
-
-
-def plot_clustering(embeddings: dict, labels, table: pd.DataFrame, grouping: str):
-    """Top: the 2-PC embedding of each method coloured by group; bottom: silhouette per group."""
-    labels = np.asarray(labels, dtype=str)
-    groups = sorted(set(labels))
-    palette = dict(zip(groups, plt.get_cmap("tab10" if len(groups) <= 10 else "tab20").colors))
-    n = len(embeddings)
-    fig = plt.figure(figsize=(3.3 * n, 7.2))
-    grid = fig.add_gridspec(2, n, height_ratios=[1, 1.1])
-    for i, (method, emb) in enumerate(embeddings.items()):
-        ax = fig.add_subplot(grid[0, i])
-        for g in groups:
-            m = labels == g
-            ax.scatter(emb[m, 0], emb[m, 1], s=4, alpha=0.6, color=palette[g], label=g, rasterized=True)
-        ax.set(title=method, xticks=[], yticks=[], xlabel="PC1", ylabel="PC2")
-    ax.legend(frameon=False, fontsize=7, markerscale=3, bbox_to_anchor=(1.02, 1), loc="upper left")
-    ax = fig.add_subplot(grid[1, :])
-    sub = table[table["grouping"] == grouping].pivot(index="group", columns="method", values="silhouette")
-    sub = sub[list(embeddings)]
-    sub.plot.bar(ax=ax, width=0.8)
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set(ylabel="mean silhouette (2 PCs)", xlabel="", title=f"Silhouette per {grouping}")
-    ax.tick_params(axis="x", labelrotation=30)
-    plt.setp(ax.get_xticklabels(), ha="right", fontsize=8)
-    ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
 
 
 # ----------------------------------------------------------------------------------------------
@@ -467,27 +394,6 @@ def lightup_summary(per_node: pd.DataFrame, null: pd.DataFrame, alpha: float = 0
     return pd.DataFrame(rows)
 
 
-def plot_lightup(per_node: pd.DataFrame, null: pd.DataFrame):
-    """Fig. 4-style: distance (left) and betweenness (right) of lit gene sets vs k, per layer, with the
-    random sets' median and 5-95 % band."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, col, better in zip(axes, ("distance", "betweenness"),
-                               ("lower = closer in the interactome", "higher = more central")):
-        q = null.groupby("k")[col].quantile([0.05, 0.5, 0.95]).unstack()
-        ax.fill_between(q.index, q[0.05], q[0.95], color="grey", alpha=0.25, label="random sets 5-95 %")
-        ax.plot(q.index, q[0.5], color="grey", ls="--", label="random sets median")
-        for layer, sub in per_node.groupby("layer", sort=False):
-            m = sub.groupby("k")[col].median()
-            ax.plot(m.index, m.values, marker="o", label=f"{layer} nodes median")
-        ax.set_xscale("log", base=2)
-        ax.set(xlabel="top-k lit genes", ylabel=("harmonic-mean shortest path" if col == "distance"
-                                                 else "mean betweenness centrality"),
-               title=f"Lit gene sets: {col}\n({better})")
-    axes[1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
 # ----------------------------------------------------------------------------------------------
 # 06 reverse training and disease genes
 
@@ -566,60 +472,18 @@ def disease_gene_table(scores: dict, genes, diseases, gwas_sets: dict, top_n: in
     return out
 
 
-def plot_enrichment(table: pd.DataFrame):
-    """-log10 enrichment p per disease and method (left) and planted-gene recall (right, if present)."""
-    has_recall = "recall_planted" in table
-    fig, axes = plt.subplots(1, 2 if has_recall else 1, figsize=(12 if has_recall else 7, 4.5), squeeze=False)
-    t = table.assign(neglog10p=-np.log10(table["p"].clip(lower=1e-300)))
-    t.pivot(index="disease", columns="method", values="neglog10p").plot.barh(ax=axes[0, 0], width=0.8, legend=False)
-    axes[0, 0].axvline(-np.log10(0.05), color="grey", ls=":")
-    axes[0, 0].set(xlabel="-log10 p (Fisher, top-N vs GWAS genes)", ylabel="", title="GWAS enrichment")
-    if has_recall:
-        t.pivot(index="disease", columns="method", values="recall_planted").plot.barh(ax=axes[0, 1], width=0.8)
-        axes[0, 1].set(xlabel="recall of planted disease genes in top N", ylabel="", title="Planted genes found",
-                       yticklabels=[])
-        axes[0, 1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
-    else:
-        axes[0, 0].legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
+@cache.cached(version=1, namespace="deepae/betweenness")
+def _betweenness(graph, n_pivots: int | None, seed: int) -> pd.Series:
+    from .. import graph as ggraph
 
-
-def overview_figure(es: ExpressionSet, label: str = "cell_type", n_genes_shown: int = 50):
-    """Small overview: samples per label (left) and log2(1 + x) of the most variable genes (right)."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
-    es.labels[label].value_counts().plot.barh(ax=axes[0], color="tab:blue")
-    axes[0].set(xlabel="samples", ylabel="", title=f"{es.name}: {es.shape[0]} samples x {es.shape[1]} genes")
-    v = np.log2(1 + es.values.clip(lower=0))
-    top = v.var().sort_values(ascending=False).index[:n_genes_shown]
-    axes[1].imshow(v[top].to_numpy().T, aspect="auto", cmap="viridis", interpolation="nearest")
-    axes[1].set(xlabel="samples", ylabel=f"top {n_genes_shown} variable genes", title="log2(1 + x)", yticks=[])
-    fig.tight_layout()
-    return fig
+    return ggraph.betweenness(graph, n_pivots=n_pivots, seed=seed)
 
 
 def cached_betweenness(graph, n_pivots: int | None, seed: int = 0) -> pd.Series:
-    """:func:`genenets.graph.betweenness` of ``graph``, cached under :func:`cache_root` by the graph's
-    size, the number of pivots and the seed (the whole interactome takes seconds to minutes)."""
-    from .. import graph as ggraph
-
-    path = cache_root() / f"betweenness_n{graph.number_of_nodes()}_e{graph.number_of_edges()}_k{n_pivots}_s{seed}.csv"
-    if path.exists():
-        return pd.read_csv(path, index_col=0)["betweenness"]
-    btw = ggraph.betweenness(graph, n_pivots=n_pivots, seed=seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False, mode="w") as tmp:
-        btw.rename_axis("gene").to_csv(tmp)
-    os.replace(tmp.name, path)
-    # read back: a fresh and a cached run then use the same (CSV-rounded) values and give the same p-values
-    return pd.read_csv(path, index_col=0)["betweenness"]
-
-
-def prepare_dataset(dataset: str = "simulated", *, n_genes: int = 2000, n_samples: int = 2000, seed: int = 0,
-                    val_fraction: float = 0.2, **simulate_kwargs) -> PreparedData:
-    """:func:`load_dataset` then :func:`prepare` with the dataset's preprocessing settings."""
-    es, truth, settings = load_dataset(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed, **simulate_kwargs)
-    return prepare(es, truth, val_fraction=val_fraction, seed=seed, **settings)
+    """:func:`genenets.graph.betweenness` of ``graph`` (pivot-sampled with ``n_pivots``, or exact), cached
+    in :mod:`genenets.cache` by the graph's content (nodes and edges), the pivots and the seed: the whole
+    interactome takes seconds to minutes."""
+    return _betweenness(graph, n_pivots, seed)
 
 
 def disease_scores(profiles: pd.DataFrame, control: str = "healthy") -> pd.DataFrame:
@@ -644,110 +508,6 @@ def ttest_scores(X, phenotypes, genes, control: str = "healthy") -> pd.DataFrame
 
 # ----------------------------------------------------------------------------------------------
 # summaries shared by the main (simulated) analysis and the real-data replication of each notebook
-
-
-def reconstruction_metrics(table: pd.DataFrame) -> dict:
-    """Headline numbers of a :func:`reconstruction_table`: validation R^2 (global) per model and width
-    (``r2``), validation gene-wise 1 - R^2, the power law of SAE and deepAE, and :func:`matching_width`."""
-    val = table[table["split"] == "validation"]
-    models = [m for m in ("SAE", "deepAE", "PCA") if m in set(val["model"])]
-    by = val.set_index(["model", "width"])
-    r2 = {m: {str(w): round(1 - float(by.loc[(m, w), "global"]), 4) for w in sorted(val[val.model == m].width)}
-          for m in models}
-    genewise = {m: {str(w): round(float(by.loc[(m, w), "genewise"]), 4) for w in sorted(val[val.model == m].width)}
-                for m in models}
-    laws = {m: {k: round(v, 4) for k, v in fit_power_law(val[val.model == m]["width"], val[val.model == m]["global"]).items()}
-            for m in ("SAE", "deepAE")}
-    return {"r2": r2, "one_minus_r2_genewise_val": genewise, "power_law": laws,
-            "deepAE_matching_width": matching_width(table)}
-
-
-def reconstruction_sentence(table: pd.DataFrame, dataset: str, mean_error: dict | None = None) -> str:
-    """Which model reconstructs held-out samples best (validation, global 1 - R^2), and how SAE and deepAE
-    compare width by width; built from the numbers, for notebooks and notes. With ``mean_error`` (from
-    :func:`mean_predictor_error`), autoencoders within 1 % of the gene-mean predictor are named as stuck."""
-    val = table[table["split"] == "validation"]
-    best = {m: float(val[val.model == m]["global"].min()) for m in ("SAE", "deepAE", "PCA")}
-    winner = min(best, key=best.get)
-    piv = val.pivot(index="width", columns="model", values="global")
-    stuck = (val[val.model.isin(["SAE", "deepAE"]) & (val["global"] >= 0.99 * mean_error["global"])]
-             if mean_error is not None else val.iloc[:0])
-    compared = [w for w in piv.index if w not in set(stuck["width"])]  # both stuck: no real difference
-    deep_wins = [int(w) for w in compared if piv.loc[w, "deepAE"] < piv.loc[w, "SAE"]]
-    match = matching_width(table)
-    out = (f"{dataset}: lowest validation 1 - R² (global) is {winner}'s ({best[winner]:.3f}; best SAE "
-           f"{best['SAE']:.3f}, deepAE {best['deepAE']:.3f}, PCA {best['PCA']:.3f}). The deepAE is below the SAE "
-           f"at {len(deep_wins)} of {len(compared)} widths" + (" where neither is stuck" if len(stuck) else "")
-           + (f" ({', '.join(map(str, deep_wins))})" if deep_wins else "") + "; ")
-    if match["deep_width_empirical"] is not None:
-        out += (f"it reaches the {match['sae_width']}-node SAE's error with {match['deep_width_empirical']} "
-                "nodes per layer.")
-    else:
-        out += f"it never reaches the {match['sae_width']}-node SAE's error at the widths tried."
-    if winner == "PCA":
-        out += " The linear PCA baseline beats both autoencoders."
-    if mean_error is not None:
-        if len(stuck):
-            out += (" No better than the training gene means (1 - R² " + f"{mean_error['global']:.3f}): "
-                    + ", ".join(f"{r.model} w={r.width}" for r in stuck.itertuples()) + " (stuck on a plateau).")
-    return out
-
-
-def clustering_metrics(table: pd.DataFrame, wins: pd.DataFrame) -> dict:
-    """``silhouette_wins`` per layer (wins, n_groups, odds ratio, binomial p), mean silhouette per grouping
-    and method, and the PCA baseline's mean silhouette per grouping."""
-    groupings = list(dict.fromkeys(table["grouping"]))
-    return {
-        "silhouette_wins": {r.method: {"wins": r.wins, "n_groups": r.n_groups, "odds_ratio": r.odds_ratio,
-                                       "binom_p": r.binom_p} for r in wins.itertuples()},
-        "mean_silhouette": {g: table[table.grouping == g].groupby("method").silhouette.mean().round(4).to_dict()
-                            for g in groupings},
-        "baseline_pca_mean_silhouette": {g: round(float(table[(table.grouping == g) &
-                                                              (table.method == "PCA (all genes)")].silhouette.mean()), 4)
-                                         for g in groupings}}
-
-
-def clustering_sentence(wins: pd.DataFrame, dataset: str) -> str:
-    """The layer with the most wins over PCA, its odds ratio and binomial p, and whether PCA wins."""
-    best = wins.sort_values(["wins", "binom_p"], ascending=[False, True]).iloc[0]
-    out = (f"{dataset}: {best.method} beats PCA in {best.wins} of {best.n_groups} groups (odds ratio "
-           f"{best.odds_ratio:.2f}, binomial p = {best.binom_p:.3g}); ")
-    if best.wins * 2 < best.n_groups:
-        return out + "PCA of all genes separates most groups better than every layer."
-    if best.wins * 2 == best.n_groups:
-        return out + "a tie with PCA of all genes."
-    return out + "the compressed codes separate most groups better than PCA" + (
-        ", significantly (p < 0.05)." if best.binom_p < 0.05 else ", but not significantly at 0.05.")
-
-
-def lightup_metrics(summary: pd.DataFrame, k: int) -> dict:
-    """Per layer at top-``k``: Mann-Whitney p of distance and betweenness vs random sets, the fraction of
-    nodes with empirical p < 0.05, the nodes' median distance and the random sets' median distance."""
-    ref = summary[summary.k == k].set_index("layer")
-    return {"lightup_k": int(k),
-            "lightup_distance_p": ref["distance_mwu_p"].to_dict(),
-            "lightup_betweenness_p": ref["betweenness_mwu_p"].to_dict(),
-            "lightup_frac_nodes_distance_p05": ref["frac_nodes_distance_p"].round(4).to_dict(),
-            "lightup_median_distance": ref["median_distance"].round(4).to_dict(),
-            "baseline_random_median_distance": round(float(ref["random_median_distance"].iloc[0]), 4)}
-
-
-def lightup_sentence(summary: pd.DataFrame, k: int, dataset: str, distinct: dict | None = None) -> str:
-    """The layer whose nodes light up the most network-local gene sets at top-``k``; with ``distinct`` (from
-    :func:`lightup_distinct_genes`), how many different genes each layer's nodes light up together."""
-    ref = summary[summary.k == k].set_index("layer")
-    closest = ref["median_distance"].idxmin()
-    rnd = float(ref["random_median_distance"].iloc[0])
-    below = ref[ref["median_distance"] < rnd].index.tolist()
-    return (f"{dataset}, k = {k}: {closest} lights up the most tightly connected gene sets (median harmonic "
-            f"distance {ref.loc[closest, 'median_distance']:.3f} vs {rnd:.3f} for random sets; "
-            f"{ref.loc[closest, 'frac_nodes_distance_p']:.0%} of its nodes with empirical p < 0.05). "
-            f"Layers below the random median: {', '.join(below) if below else 'none'}."
-            + ("" if distinct is None else
-               f" Distinct genes in the union of all nodes' top {k} (at most {ref.loc[closest, 'n_nodes'] * k}): "
-               + ", ".join(f"{layer} {n}" for layer, n in distinct.items())
-               + (f"; {closest}'s nodes mostly light up one shared gene set, so its fraction of significant nodes "
-                  "is not independent evidence." if distinct[closest] < 4 * k else ".")))
 
 
 def interactome_coverage(genes, graph) -> dict:
