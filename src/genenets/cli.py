@@ -5,6 +5,10 @@
                  [--grid params.yaml] [--executor local|dask] [--scheduler ADDRESS]
     genenets report                             rewrite figures/REPORT.md from the results present
     genenets data list|fetch|verify [NAME ...]  the data registry
+
+``genenets run`` exits 0 when every notebook ran, 1 when one failed, 2 on a bad parameter, grid,
+notebook name or output folder (nothing is written), 3 when another run holds an output folder
+(the message names it), and 130 after Ctrl-C (kernels stopped, completed folders kept, summary printed).
 """
 from __future__ import annotations
 
@@ -49,16 +53,32 @@ def _cmd_run(args) -> int:
         outcomes = runner.run(args.names, profile=args.profile, overrides=overrides, jobs=args.jobs,
                               output_root=Path(args.output) if args.output else None, grid=grid,
                               executor=args.executor, scheduler=args.scheduler)
+    except runner.RunInterrupted as stop:
+        print(runner.summary_table(stop.outcomes), flush=True)
+        return 130
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before the run started
+        print("genenets run: interrupted", file=sys.stderr)
+        return 130
+    except runner.RunLocked as err:
+        print(f"genenets run: {err}", file=sys.stderr)
+        return 3
     except (ValueError, GenenetsError) as err:
         print(f"genenets run: {err}", file=sys.stderr)
         return 2
-    print(runner.summary_table(outcomes))
+    print(runner.summary_table(outcomes), flush=True)
     return 0 if all(o.status == "ok" for o in outcomes) else 1
 
 
 def _cmd_report(args) -> int:
     out_root = Path(args.output) if args.output else runner.figures_dir()
-    path = write_report(out_root, [nb.as_dict() for nb in runner.discover()])
+    if not out_root.is_dir():
+        print(f"genenets report: {out_root} is not a folder of results", file=sys.stderr)
+        return 2
+    try:
+        path = write_report(out_root, [nb.as_dict() for nb in runner.discover()])
+    except OSError as err:
+        print(f"genenets report: cannot write {out_root / 'REPORT.md'} ({err.strerror})", file=sys.stderr)
+        return 2
     print(path)
     return 0
 

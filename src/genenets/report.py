@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
+import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -46,6 +49,11 @@ HEADLINE_ROWS = 15
 PROVENANCE_PACKAGES = ["genenets", "torch", "numpy", "pandas", "scipy", "scikit-learn", "statsmodels",
                        "matplotlib", "seaborn", "papermill", "torch-geometric", "networkx", "msprime",
                        "bed-reader", "pooch"]
+
+
+#: Figure metadata: no creation date (PDF) and no software version (PNG, PDF) in saved figures.
+PDF_METADATA = {"CreationDate": None, "Creator": None, "Producer": None}
+PNG_METADATA = {"Software": None}
 
 
 def _jsonable(obj):
@@ -153,10 +161,13 @@ class Run:
         return self.output_dir / name
 
     def savefig(self, fig, name: str, dpi: int = 300):
-        """Save a matplotlib figure as ``<name>.png`` (``dpi``) and ``<name>.pdf``; return the PNG path."""
+        """Save a matplotlib figure as ``<name>.png`` (``dpi``) and ``<name>.pdf``; return the PNG path.
+
+        Both files carry no date or version-dependent metadata, so a rerun that changes no number
+        changes no byte (and shows no change in ``git status``)."""
         png = self.output_dir / f"{name}.png"
-        fig.savefig(png, dpi=dpi, bbox_inches="tight")
-        fig.savefig(self.output_dir / f"{name}.pdf", bbox_inches="tight")
+        fig.savefig(png, dpi=dpi, bbox_inches="tight", metadata=PNG_METADATA)
+        fig.savefig(self.output_dir / f"{name}.pdf", bbox_inches="tight", metadata=PDF_METADATA)
         if name not in self.figures:
             self.figures.append(name)
         return png
@@ -312,6 +323,80 @@ def start_run(notebook: str, output_dir=None, *, profile: str = "quick", dataset
 
 
 # ----------------------------------------------------------------------------------------------
+# Failure records: ``<label>.failed.json`` beside a notebook's folder (written by the runner)
+
+
+def write_text_atomic(path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file and one rename (readers never see half a file)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are readable like any other file
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_json_atomic(path, obj) -> Path:
+    return write_text_atomic(path, json.dumps(_jsonable(obj), indent=2) + "\n")
+
+
+def failure_path(figures_dir, label: str) -> Path:
+    """``<figures_dir>/<label>.failed.json``: present from the start of a run of ``label`` until it completes."""
+    return Path(figures_dir) / f"{label}.failed.json"
+
+
+def pid_alive(pid) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's
+        return True
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def failure_records(figures_dir) -> dict[str, dict]:
+    """``{label: record}`` of the runs in ``figures_dir`` that did not complete.
+
+    ``record["status"]`` is ``failed`` (with ``error`` and ``cell``), ``interrupted`` (Ctrl-C), ``running``
+    (its process is alive), or ``killed`` (a ``running`` record whose process is gone: kill -9, power loss).
+    """
+    out = {}
+    for path in sorted(Path(figures_dir).glob("*.failed.json")):
+        try:
+            rec = json.loads(path.read_text())
+        except (OSError, ValueError):
+            rec = {"status": "failed", "error": f"unreadable failure record {path.name}"}
+        if not isinstance(rec, dict):
+            continue
+        if rec.get("status") == "running":
+            here = rec.get("host") in (None, socket.gethostname())
+            if here and not pid_alive(rec.get("pid")):
+                rec["status"] = "killed"
+                rec["error"] = (f"its process (pid {rec.get('pid')}) was killed before it finished (kill -9, a "
+                                "crash or a power loss)")
+        out[path.name[: -len(".failed.json")]] = rec
+    return out
+
+
+def _failure_text(rec: dict) -> str:
+    status = rec.get("status", "failed")
+    first = (rec.get("error") or "").strip().splitlines()
+    first = first[0] if first else ""
+    if status == "running":
+        return f"running now (pid {rec.get('pid')}, started {rec.get('started', '?')})"
+    return f"{status} in the latest run ({rec.get('started', '?')})" + (f": {first}" if first else "")
+
+
+# ----------------------------------------------------------------------------------------------
 # figures/REPORT.md
 
 
@@ -401,9 +486,15 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
     """
     figures_dir = Path(figures_dir)
     described = {nb["name"]: nb for nb in (notebooks or [])}
-    names = sorted(set(described) | {p.parent.name for p in figures_dir.glob("*/results.json")})
-    failed = {r["name"]: r for r in (summary or []) if r["status"] != "ok"}
-    ledger = ledger_rows(figures_dir, names)
+    records = failure_records(figures_dir)
+    # hidden folders are a running or killed run's temporary folders: never reported
+    names = sorted(set(described) | set(records) | {p.parent.name for p in figures_dir.glob("*/results.json")
+                                                    if not p.parent.name.startswith(".")})
+    failed = {r["name"]: r for r in (summary or []) if r["status"] not in ("ok", "not run")}
+    for name, r in failed.items():  # the runner's latest outcomes, where the record is older or missing
+        records.setdefault(name, {"status": r["status"], "error": r.get("error", "")})
+    stale = {n for n in names if n in records}  # their folder holds an earlier run: not current
+    ledger = ledger_rows(figures_dir, [n for n in names if n not in stale])
     counts = claims_mod.summary_counts(ledger)
     n_robust = sum(bool(r.get("robust")) for r in ledger)
     lines = ["# genenets report: the papers' claims and our verdicts", "",
@@ -425,19 +516,30 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
         lines.append("")
     else:
         lines += ["No notebook has recorded claims yet.", ""]
+    if stale:
+        lines += ["**Not in the ledger** (the latest run did not complete; numbers of an earlier run are not shown "
+                  "as current): " + "; ".join(f"{n}: {_fmt(_failure_text(records[n]))}" for n in sorted(stale)), ""]
     lines += ["## Runs", "", "| notebook | profile | dataset | status | wall time (s) |", "|---|---|---|---|---|"]
     for name in names:
         res_path, prov_path = figures_dir / name / "results.json", figures_dir / name / "run.json"
         res = json.loads(res_path.read_text()) if res_path.exists() else {}
         prov = json.loads(prov_path.read_text()) if prov_path.exists() else {}
         wall = prov.get("timings_s", {}).get("runner_wall", res.get("runtime_s"))
-        status = "failed in the latest run" if name in failed else ("ok" if res else "not run")
+        if name in stale:
+            rec = records[name]
+            status = "running now" if rec.get("status") == "running" else f"{rec.get('status', 'failed')} in the latest run"
+            res, wall = {"profile": rec.get("profile", ""), "dataset": ""}, rec.get("wall_s")
+        else:
+            status = "ok" if res else "not run"
         lines.append(f"| {name} | {_fmt(res.get('profile', ''))} | {_fmt(res.get('dataset', ''))} | {status} | "
                      f"{_fmt(wall)} |")
     lines.append("")
-    for name, r in failed.items():
-        lines.append(f"- {name} failed: {r.get('error', '').splitlines()[0] if r.get('error') else ''}")
-    if failed:
+    for name in sorted(stale):
+        rec = records[name]
+        cell = f" (cell {rec['cell']})" if rec.get("cell") is not None else ""
+        first = (rec.get("error") or "").strip().splitlines()
+        lines.append(f"- {name} {rec.get('status', 'failed')}{cell}: {first[0] if first else ''}")
+    if stale:
         lines.append("")
     for name in names:
         nb = described.get(name, {})
@@ -446,6 +548,13 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
             lines.append(f"*Paper:* {nb['paper']}")
             lines.append("")
         res_path = figures_dir / name / "results.json"
+        if name in stale:
+            rec = records[name]
+            kept = (f" The folder [{name}/]({name}/) still holds an earlier complete run; its numbers are not "
+                    "shown here as current.") if res_path.exists() else ""
+            lines += [f"**The latest run did not complete:** {_fmt(_failure_text(rec))}.{kept} "
+                      f"Rerun `genenets run {name}`.", ""]
+            continue
         if not res_path.exists():
             lines += ["No results yet: run `genenets run %s`." % name, ""]
             continue
@@ -487,6 +596,4 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
     bench = sorted((figures_dir.parent / "benchmarks" / "results").glob("*.csv"))
     if bench:
         lines += ["## Benchmarks", ""] + [f"- [{b.name}](../benchmarks/results/{b.name})" for b in bench] + [""]
-    out = figures_dir / "REPORT.md"
-    out.write_text("\n".join(lines))
-    return out
+    return write_text_atomic(figures_dir / "REPORT.md", "\n".join(lines))

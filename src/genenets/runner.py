@@ -11,30 +11,73 @@ Its cell tagged ``parameters`` holds the ``quick`` profile (the default); the ``
 ``-p`` override both and are type-checked against the parameters cell before any kernel starts.
 Every run writes ``figures/<name>/``: the executed notebook, figures, tables, ``results.json``
 and ``run.json``; then ``figures/REPORT.md`` is rewritten.
+
+Runs never leave stale or mixed results:
+
+- a notebook executes into a temporary folder beside its target (``.<name>.partial-<pid>-<token>``)
+  that replaces ``<name>/`` in one rename only when the run finished; a failed, interrupted or
+  killed run leaves the previous complete folder untouched;
+- ``<name>.failed.json`` beside the folder is written when a run starts and removed when it
+  completes: a failed run leaves it with the failing cell, a killed one with its dead pid, and
+  REPORT.md then lists the notebook as failed instead of showing the old numbers as current;
+- a lock per output folder (``.<name>.lock``, an OS file lock released when the process dies):
+  a second run into the same folder says which run holds it and stops before any kernel starts;
+- Ctrl-C (SIGINT, also to the whole process group) or SIGTERM stops the kernels within seconds,
+  skips the queued notebooks, prints the summary and exits 130 (:class:`RunInterrupted`);
+- stale temporary folders of killed runs are removed by the next run and never reported.
 """
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
+import secrets
+import shutil
+import signal
+import socket
+import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import yaml
-from tqdm.auto import tqdm
+from jupyter_client.manager import AsyncKernelManager
 
-from .errors import ConfigError
+from .errors import ConfigError, GenenetsError
 from .params import PROFILES, check_type, profile_values, repo_root
-from .report import write_report
+from .report import failure_path, pid_alive, write_json_atomic, write_report
+
+#: Arguments of every kernel: its own log at ERROR level, so the kernel app's start-up notices
+#: ("Kernel is running over TCP without encryption") do not flood the runner's output; what a
+#: cell prints or warns still goes into the executed notebook.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
+class RunLocked(GenenetsError):
+    """Another live ``genenets run`` holds the output folder of a notebook (the message names it)."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; ``outcomes`` holds what finished, was stopped or not started."""
+
+    def __init__(self, outcomes, signum=signal.SIGINT):
+        super().__init__(f"run interrupted by signal {signum}")
+        self.outcomes = outcomes
+        self.signum = signum
 
 
 def notebooks_dir() -> Path:
-    return repo_root() / "notebooks"
+    """``$GENENETS_NOTEBOOKS_DIR`` (tests, another compendium) or ``notebooks/`` of the checkout."""
+    env = os.environ.get("GENENETS_NOTEBOOKS_DIR")
+    return Path(env).expanduser().resolve() if env else repo_root() / "notebooks"
 
 
 def figures_dir() -> Path:
@@ -149,14 +192,15 @@ def resolve_parameters(info: NotebookInfo, profile: str, overrides: dict, output
 @dataclass
 class Outcome:
     name: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed", "interrupted" (stopped by Ctrl-C/SIGTERM) or "not run" (queued when stopped)
     wall_s: float
     output_dir: Path
     error: str = ""
+    cell: int | None = None  # index of the failing cell in the executed notebook
 
     def as_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "wall_s": self.wall_s,
-                "output_dir": str(self.output_dir), "error": self.error}
+                "output_dir": str(self.output_dir), "error": self.error, "cell": self.cell}
 
 
 def _describe_failure(err: Exception) -> str:
@@ -168,36 +212,361 @@ def _describe_failure(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def execute(info: NotebookInfo, profile: str = "quick", overrides: dict | None = None,
-            output_root: Path | None = None, progress: bool = False, kernel: str = "python3",
-            label: str | None = None) -> Outcome:
-    """Execute one notebook into ``output_root/<label>/`` (label: the notebook's name) and return its
-    outcome. Never raises on a failing cell: the failure is reported in the outcome."""
-    output_root = Path(output_root or figures_dir()).resolve()
-    label = label or info.name
-    out_dir = output_root / label
-    out_dir.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
+# ----------------------------------------------------------------------------------------------
+# Output folders: writable root, staging folders replaced in one rename, stale ones cleaned, locks
+
+PARTIAL, PARKED = ".partial-", ".old-"
+_REASONS = {errno.EROFS: "the file system is read-only", errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is exceeded", errno.EACCES: "permission denied",
+            errno.EPERM: "operation not permitted", errno.ENOTDIR: "a part of the path is a file, not a folder",
+            errno.EEXIST: "it exists and is not a folder", errno.ENOENT: "the path cannot be created"}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def prepare_output_root(output_root) -> Path:
+    """Create ``output_root`` if needed and check that it is writable.
+
+    Raises
+    ------
+    ConfigError
+        Naming the folder and why (read-only file system, full disk, a file in the way...).
+    """
+    root = Path(output_root).expanduser().resolve()
     try:
-        params = resolve_parameters(info, profile, overrides or {}, out_dir)
-        pm.execute_notebook(str(info.path), str(out_dir / f"{info.name}.ipynb"), parameters=params,
-                            kernel_name=kernel, cwd=str(info.path.parent), progress_bar=progress,
-                            log_output=False, report_mode=False)
-        status, error = "ok", ""
-        strip_machine_paths(out_dir / f"{info.name}.ipynb")
-        if not (out_dir / "results.json").exists():
-            status, error = "failed", "the notebook finished without writing results.json (run.finish() missing)"
-    except Exception as err:  # a failing notebook must not stop the others
-        status, error = "failed", _describe_failure(err)
-        if not isinstance(err, pm.PapermillExecutionError):
-            error += "\n" + traceback.format_exc(limit=3)
-    wall = time.perf_counter() - t0
-    run_json = out_dir / "run.json"
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".genenets-write-test-{os.getpid()}-{secrets.token_hex(4)}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as err:
+        reason = _REASONS.get(err.errno, err.strerror or type(err).__name__)
+        raise ConfigError(f"output folder {root} cannot be written ({reason}); choose another folder with "
+                          "--output, or free or remount the disk") from err
+    return root
+
+
+def temporary_folders(root: Path) -> list[tuple[Path, str, int]]:
+    """``[(path, label, pid)]``: the staging (``.<label>.partial-<pid>-<token>``) and parked
+    (``.<label>.old-<pid>-<token>``) folders in ``root``."""
+    out = []
+    for path in Path(root).glob(".*"):
+        for kind in (PARTIAL, PARKED):
+            label, sep, rest = path.name[1:].rpartition(kind)
+            pid = rest.split("-", 1)[0]
+            if sep and label and pid.isdigit():
+                out.append((path, label, int(pid)))
+                break
+    return out
+
+
+def clean_stale(root: Path, label: str | None = None) -> list[Path]:
+    """Remove temporary folders of killed runs in ``root``: every one of ``label`` (whose lock the caller
+    holds) and any whose process is gone. A previous folder parked by a replacement that was killed
+    between its two renames is put back when the notebook's folder is missing. Returns what was removed."""
+    removed = []
+    for path, lab, pid in temporary_folders(root):
+        if lab != label and (pid == os.getpid() or pid_alive(pid)):
+            continue  # a live run's staging folder (of a notebook this run does not write)
+        target = Path(root) / lab
+        if PARKED in path.name and not target.exists():
+            os.rename(path, target)
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one system call (Linux ``renameat2(RENAME_EXCHANGE)``); False where unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), rename_exchange) == 0
+
+
+def replace_folder(staging: Path, target: Path) -> None:
+    """Put the finished ``staging`` folder in place of ``target`` in one rename (an exchange where the
+    file system has it), then delete the previous run's folder."""
+    if not target.exists():
+        os.rename(staging, target)
+    elif _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # it holds the previous run now
+    else:  # two renames; a run killed in between is repaired by clean_stale
+        parked = target.with_name(f".{target.name}{PARKED}{os.getpid()}-{secrets.token_hex(4)}")
+        os.rename(target, parked)
+        os.rename(staging, target)
+        shutil.rmtree(parked, ignore_errors=True)
+
+
+def lock_path(root: Path, label: str) -> Path:
+    return Path(root) / f".{label}.lock"
+
+
+def _read_lock(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text() or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def _try_lock(fd: int, path: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # no OS file locks: a lock file whose process is alive holds
+        holder = _read_lock(path)
+        return not (holder.get("pid") and holder["pid"] != os.getpid() and pid_alive(holder["pid"]))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def acquire_lock(root: Path, label: str) -> tuple[Path, int]:
+    """Lock the output folder ``root/<label>`` for this process.
+
+    The lock is an OS file lock on ``root/.<label>.lock`` (released by the OS when the process dies, so a
+    lock left by a killed run is taken over); the file names the holder (pid, host, start time, command).
+
+    Raises
+    ------
+    RunLocked
+        Another live run holds it; the message says which.
+    """
+    path = lock_path(root, label)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        if not _try_lock(fd, path):
+            holder = _read_lock(path)
+            os.close(fd)
+            who = (f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}, started {holder.get('started', '?')}"
+                   f": {holder.get('command', '')}") if holder else "details not written yet"
+            raise RunLocked(f"output folder {Path(root) / label} is locked by another genenets run ({who}); "
+                            f"wait for it to finish or stop it, or write elsewhere with --output (lock file {path})")
+        try:  # the previous holder may have removed the file between our open and our lock
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    previous = _read_lock(path)
+    if previous.get("pid") and previous.get("pid") != os.getpid():
+        print(f"genenets run: taking over the lock of {Path(root) / label} left by pid {previous['pid']} "
+              f"(started {previous.get('started', '?')}; no longer running)", file=sys.stderr, flush=True)
+    info = {"pid": os.getpid(), "host": socket.gethostname(), "started": _now(),
+            "command": " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:300]}
+    os.ftruncate(fd, 0)
+    os.write(fd, json.dumps(info).encode())
+    return path, fd
+
+
+def release_lock(handle: tuple[Path, int]) -> None:
+    path, fd = handle
+    try:
+        path.unlink()  # while still holding it: a waiter that opened this file sees it is gone and retries
+    except OSError:
+        pass
+    os.close(fd)
+
+
+@contextmanager
+def locked(root: Path, labels):
+    """Hold the locks of the output folders ``root/<label>`` of every label (all or none)."""
+    held = []
+    try:
+        for label in labels:
+            held.append(acquire_lock(root, label))
+        yield
+    finally:
+        for handle in reversed(held):
+            release_lock(handle)
+
+
+# ----------------------------------------------------------------------------------------------
+# Kernels that Ctrl-C can stop
+
+_STOP = threading.Event()
+_KERNELS: set = set()
+_KERNELS_LOCK = threading.Lock()
+
+
+class TrackedKernelManager(AsyncKernelManager):
+    """papermill's kernel manager, registering each kernel so that :func:`stop_kernels` can stop it."""
+
+    async def start_kernel(self, **kwargs):
+        if _STOP.is_set():
+            raise GenenetsError("the run was interrupted before this kernel started")
+        await super().start_kernel(**kwargs)
+        with _KERNELS_LOCK:
+            _KERNELS.add(self)
+
+    async def shutdown_kernel(self, *args, **kwargs):
+        with _KERNELS_LOCK:
+            _KERNELS.discard(self)
+        return await super().shutdown_kernel(*args, **kwargs)
+
+    async def cleanup_resources(self, *args, **kwargs):
+        with _KERNELS_LOCK:
+            _KERNELS.discard(self)
+        return await super().cleanup_resources(*args, **kwargs)
+
+
+def _kernel_pids() -> list[int]:
+    with _KERNELS_LOCK:
+        kms = list(_KERNELS)
+    procs = [getattr(getattr(km, "provisioner", None), "process", None) for km in kms]
+    return [p.pid for p in procs if p is not None and p.poll() is None]
+
+
+def stop_kernels(grace_s: float = 2.0) -> list[int]:
+    """Send SIGTERM to every running kernel of this process (its whole process group: a kernel is a
+    session leader), SIGKILL to those still alive after ``grace_s``; return the pids signalled."""
+    pids = _kernel_pids()
+
+    def signal_groups(sig, targets):
+        for pid in targets:
+            try:
+                os.killpg(pid, sig)
+            except (ProcessLookupError, PermissionError, OSError):
+                pass
+
+    signal_groups(signal.SIGTERM, pids)
+
+    def finish():
+        time.sleep(grace_s)
+        signal_groups(signal.SIGKILL, [p for p in _kernel_pids() if p in pids])
+
+    threading.Thread(target=finish, daemon=True).start()
+    return pids
+
+
+@contextmanager
+def interruptible(raise_on_signal: bool = False):
+    """While a run executes, SIGINT and SIGTERM stop it: set the stop flag (queued notebooks are not
+    started) and stop the kernels; a second Ctrl-C raises KeyboardInterrupt at once. Yields the list of
+    signals received. Only in the main thread (elsewhere signals cannot be handled)."""
+    received: list[int] = []
+    _STOP.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def handler(signum, frame):
+        first = not received
+        received.append(signum)
+        _STOP.set()
+        if not first:
+            raise KeyboardInterrupt
+        print(f"\ngenenets run: {signal.Signals(signum).name} received: stopping the kernels; completed "
+              "notebooks are kept", file=sys.stderr, flush=True)
+        stop_kernels()
+        if raise_on_signal:
+            raise KeyboardInterrupt
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+# ----------------------------------------------------------------------------------------------
+# Executing one notebook
+
+
+def _finalize(staging: Path, target: Path, info: NotebookInfo, wall: float) -> None:
+    """Make the staging folder look as if the notebook had run in ``target`` (its name in the executed
+    notebook, results.json and run.json), add the runner's wall time to run.json."""
+    for path in [staging / f"{info.name}.ipynb", staging / "results.json", staging / "run.json"]:
+        if path.exists():
+            text = path.read_text()
+            if staging.name in text:
+                path.write_text(text.replace(staging.name, target.name))
+    if (staging / f"{info.name}.ipynb").exists():
+        strip_machine_paths(staging / f"{info.name}.ipynb")
+    run_json = staging / "run.json"
     if run_json.exists():  # add the runner's view of the run to the notebook's provenance
         prov = json.loads(run_json.read_text())
         prov.setdefault("timings_s", {})["runner_wall"] = round(wall, 2)
         run_json.write_text(json.dumps(prov, indent=2) + "\n")
-    return Outcome(label, status, round(wall, 2), out_dir, error)
+
+
+def execute(info: NotebookInfo, profile: str = "quick", overrides: dict | None = None,
+            output_root: Path | None = None, progress: bool = False, kernel: str = "python3",
+            label: str | None = None) -> Outcome:
+    """Execute one notebook into ``output_root/<label>/`` (label: the notebook's name) and return its
+    outcome. Never raises on a failing cell: the failure is reported in the outcome (and in
+    ``<label>.failed.json``; the previous folder stays as it was).
+
+    Raises
+    ------
+    ConfigError
+        The output root cannot be written.
+    RunLocked
+        Another run is writing the same folder.
+    """
+    output_root = prepare_output_root(output_root or figures_dir())
+    label = label or info.name
+    with locked(output_root, [label]):
+        return _execute_locked(info, profile, overrides or {}, output_root, progress, kernel, label)
+
+
+def _execute_locked(info: NotebookInfo, profile: str, overrides: dict, output_root: Path, progress: bool,
+                    kernel: str, label: str) -> Outcome:
+    """:func:`execute` once the folder's lock is held."""
+    target = output_root / label
+    if _STOP.is_set():
+        return Outcome(label, "not run", 0.0, target, "not started: the run was interrupted")
+    clean_stale(output_root, label)
+    record = {"name": label, "notebook": info.name, "status": "running", "pid": os.getpid(),
+              "host": socket.gethostname(), "started": _now(), "profile": profile, "overrides": overrides}
+    write_json_atomic(failure_path(output_root, label), record)
+    staging = output_root / f".{label}{PARTIAL}{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    t0 = time.perf_counter()
+    cell = None
+    try:
+        params = resolve_parameters(info, profile, overrides, staging)
+        pm.execute_notebook(str(info.path), str(staging / f"{info.name}.ipynb"), parameters=params,
+                            kernel_name=kernel, cwd=str(info.path.parent), progress_bar=progress,
+                            log_output=False, report_mode=False, kernel_manager_class=TrackedKernelManager,
+                            extra_arguments=KERNEL_ARGUMENTS)
+        status, error = "ok", ""
+        if not (staging / "results.json").exists():
+            status, error = "failed", "the notebook finished without writing results.json (run.finish() missing)"
+    except Exception as err:  # a failing notebook must not stop the others
+        status, error = "failed", _describe_failure(err)
+        cell = getattr(err, "cell_index", None)
+        if not isinstance(err, pm.PapermillExecutionError):
+            error += "\n" + traceback.format_exc(limit=3)
+    wall = round(time.perf_counter() - t0, 2)
+    if status != "ok" and _STOP.is_set():
+        status, error = "interrupted", "stopped by Ctrl-C/SIGTERM: " + error.splitlines()[0]
+    if status == "ok":
+        try:
+            _finalize(staging, target, info, wall)
+            replace_folder(staging, target)
+        except OSError as err:
+            status, error = "failed", f"could not move the finished run into {target}: {err}"
+    if status == "ok":
+        failure_path(output_root, label).unlink(missing_ok=True)
+    else:
+        shutil.rmtree(staging, ignore_errors=True)
+        record.update(status=status, error=error.strip(), cell=cell, finished=_now(), wall_s=wall,
+                      kept=target.exists())
+        write_json_atomic(failure_path(output_root, label), record)
+    return Outcome(label, status, wall, target, error, cell)
 
 
 def strip_machine_paths(path: Path, root: Path | None = None) -> None:
@@ -235,19 +604,43 @@ class Task:
 
 
 def load_grid(path) -> dict:
-    """Read a parameter grid: ``{notebook name or prefix: {parameter: [values, ...]}}`` (YAML)."""
+    """Read a parameter grid: ``{notebook name or prefix: {parameter: [values, ...]}}`` (YAML).
+
+    Notebook keys are read as written (``07:`` is the prefix "07", not the integer 7).
+
+    Raises
+    ------
+    ConfigError
+        A missing or malformed file, a grid that is not ``{name: {parameter: values}}``, or a parameter
+        with an empty list of values; the message names the file (and the notebook and parameter).
+    """
     from .params import read_yaml
 
     grid = read_yaml(path, "grid file") or {}
     if not isinstance(grid, dict) or not all(isinstance(v, dict) for v in grid.values()):
-        raise ConfigError(f"grid file {path}: a grid maps notebook names to {{parameter: [values]}}")
+        raise ConfigError(f"grid file {path}: a grid maps notebook names to {{parameter: [values]}}, e.g. "
+                          "'08_grn_dream4: {seed: [0, 1, 2]}'")
+    raw_keys = _raw_top_level_keys(path)
     out = {}
-    for name, axes in grid.items():
+    for i, (name, axes) in enumerate(grid.items()):
+        key = raw_keys[i] if len(raw_keys) == len(grid) else str(name)
         for k, v in axes.items():
             if isinstance(v, list) and not v:
-                raise ConfigError(f"grid file {path}: {name}: parameter {k} has an empty list of values")
-        out[str(name)] = axes  # a key like 07 is read by YAML as an int
+                raise ConfigError(f"grid file {path}: {key}: parameter {k} has an empty list of values; "
+                                  "give at least one value or remove the parameter")
+        out[key] = axes
     return out
+
+
+def _raw_top_level_keys(path) -> list[str]:
+    """The top-level keys of a YAML mapping as written in the file (``07`` stays "07")."""
+    try:
+        node = yaml.compose(Path(path).read_text())
+    except (OSError, yaml.YAMLError):
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    return [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
 
 
 def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | None = None,
@@ -257,6 +650,7 @@ def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | No
     available = {nb.name: nb for nb in discover(directory)}
 
     def select(name):
+        name = str(name)
         matches = [n for n in available if n == name or n.startswith(name)]
         if not matches:
             raise ConfigError(f"no notebook named {name!r}; have {', '.join(available)}")
@@ -279,7 +673,8 @@ def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | No
 
 
 def _execute_task(task: Task, profile: str, output_root: Path, progress: bool) -> Outcome:
-    return execute(task.info, profile, task.overrides, output_root, progress, label=task.label)
+    """One task of a run whose locks are held (by this process, or the Dask client's)."""
+    return _execute_locked(task.info, profile, task.overrides, output_root, progress, "python3", task.label)
 
 
 def _execute_chain(chain: list[Task], profile: str, output_root: Path, progress: bool) -> list[Outcome]:
@@ -316,52 +711,94 @@ def chains(tasks: list[Task]) -> list[list[Task]]:
 
 def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
         jobs: int = 1, output_root: Path | None = None, report: bool = True, grid: dict | None = None,
-        executor: str = "local", scheduler: str | None = None, directory: Path | None = None) -> list[Outcome]:
+        executor: str = "local", scheduler: str | None = None, directory: Path | None = None,
+        quiet: bool = False) -> list[Outcome]:
     """Execute notebooks (all when ``names`` is empty), then write REPORT.md.
 
     ``executor="local"`` runs ``jobs`` notebooks at a time in this machine's kernels;
     ``executor="dask"`` fans the tasks out over a Dask cluster (``scheduler`` address, or a
     LocalCluster of ``jobs`` workers), each worker executing notebooks with papermill.
+    Prints one line per finished notebook on stderr (unless ``quiet``).
+
+    Before any kernel starts: parameters are type-checked, the output root is checked writable, and
+    the output folder of every task is locked (:class:`RunLocked` if another run holds one).
+
+    Raises
+    ------
+    ConfigError
+        Bad parameters, grid, notebook name, ``jobs`` < 1, or an unwritable output root.
+    RunLocked
+        Another run writes one of the same folders.
+    RunInterrupted
+        Ctrl-C or SIGTERM stopped the run (after the kernels stopped and REPORT.md was written);
+        ``.outcomes`` holds what finished.
     """
     if executor not in ("local", "dask"):
         raise ConfigError(f"unknown executor {executor!r}; choose local or dask")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ConfigError(f"--jobs must be a whole number of at least 1, got {jobs!r}")
     tasks = plan(names, overrides, grid, directory)
     for t in tasks:  # unknown or ill-typed parameters stop the run before any kernel starts
         check_overrides(t.info, t.overrides)
-    output_root = Path(output_root or figures_dir()).resolve()
-    single = jobs == 1 and len(tasks) == 1 and executor == "local"
+    output_root = prepare_output_root(output_root or figures_dir())
     outcomes: list[Outcome] = []
-    bar = tqdm(total=len(tasks), desc=f"notebooks ({profile}, {executor})", unit="nb")
+
+    def say(text: str):
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
 
     def collect(chain_outcomes: list[Outcome]):
         for outcome in chain_outcomes:
             outcomes.append(outcome)
-            bar.set_postfix_str(f"{outcome.name}: {outcome.status}")
-            bar.update(1)
+            first = outcome.error.strip().splitlines()[0] if outcome.error.strip() else ""
+            say(f"[{len(outcomes)}/{len(tasks)}] {outcome.name}: {outcome.status} ({outcome.wall_s:.0f} s)"
+                + (f": {first}" if outcome.status != "ok" and first else ""))
 
-    if executor == "dask":
-        from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+    with locked(output_root, [t.label for t in tasks]):
+        clean_stale(output_root)
+        say(f"genenets run: {len(tasks)} notebook(s), profile {profile}, {jobs} at a time ({executor}), "
+            f"into {output_root}")
+        with interruptible(raise_on_signal=executor == "dask") as received:
+            if executor == "dask":
+                _run_dask(tasks, profile, output_root, jobs, scheduler, collect)
+            else:
+                with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                    futures = [pool.submit(_execute_chain, c, profile, output_root, False)
+                               for c in chains(tasks)]
+                    for fut in as_completed(futures):
+                        collect(fut.result())
+        done = {o.name for o in outcomes}
+        for t in tasks:  # stopped before their results came back (Dask)
+            if t.label not in done:
+                outcomes.append(Outcome(t.label, "interrupted" if received else "failed", 0.0, output_root / t.label,
+                                        "stopped by Ctrl-C/SIGTERM" if received else "no result came back"))
+        order = {t.label: i for i, t in enumerate(tasks)}
+        outcomes.sort(key=lambda o: order[o.name])
+        if report:
+            write_report(output_root, [nb.as_dict() for nb in discover(directory)],
+                         [o.as_dict() for o in outcomes])
+    if received:
+        raise RunInterrupted(outcomes, received[0])
+    return outcomes
 
-        cluster = None if scheduler else LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
-                                                      processes=True, dashboard_address=None)
+
+def _run_dask(tasks, profile, output_root, jobs, scheduler, collect) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+    cluster = None if scheduler else LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
+                                                  processes=True, dashboard_address=None)
+    try:
         with Client(scheduler or cluster) as client:
             futures = [client.submit(_execute_chain, c, profile, output_root, False, pure=False)
                        for c in chains(tasks)]
-            for fut in dask_completed(futures):
-                collect(fut.result())
+            try:
+                for fut in dask_completed(futures):
+                    collect(fut.result())
+            except KeyboardInterrupt:  # the workers' kernels exit with their workers (parent poller)
+                client.cancel(futures)
+    finally:
         if cluster is not None:
             cluster.close()
-    else:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_execute_chain, c, profile, output_root, single) for c in chains(tasks)]
-            for fut in as_completed(futures):
-                collect(fut.result())
-    bar.close()
-    order = {t.label: i for i, t in enumerate(tasks)}
-    outcomes.sort(key=lambda o: order[o.name])
-    if report:
-        write_report(output_root, [nb.as_dict() for nb in discover(directory)], [o.as_dict() for o in outcomes])
-    return outcomes
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
@@ -372,8 +809,13 @@ def summary_table(outcomes: list[Outcome]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for o in outcomes:
-        if o.status != "ok":
+        if o.status == "failed":
             lines.append(f"FAILED {o.name}: {o.error}")
+        elif o.status == "interrupted":
+            lines.append(f"INTERRUPTED {o.name}: its previous folder, if any, is unchanged")
     n_ok = sum(o.status == "ok" for o in outcomes)
     lines.append(f"notebooks ok: {n_ok} of {len(outcomes)}")
+    n_stopped = sum(o.status in ("interrupted", "not run") for o in outcomes)
+    if n_stopped:
+        lines.append(f"interrupted: {n_stopped} notebook(s) stopped or not started; completed folders are intact")
     return "\n".join(lines)
