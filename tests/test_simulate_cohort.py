@@ -54,10 +54,11 @@ def test_planted_diseases_prevalence_and_truth(small):
 
 
 def test_cohort_goes_through_plink_and_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(gt, "genotype_cache_dir", lambda: (tmp_path / "plink").mkdir(exist_ok=True) or tmp_path / "plink")
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path))
     spec = {"PSO": {"prevalence": 0.2, "h2": 0.5, "genes": ["HLA-C", "HLA-B"]}}
     c1 = cohort.simulate_cohort(30, n_variants=200, diseases=spec, seed=1, region=REGION)
-    assert c1.plink_prefix is not None and gt.bed_layout(c1.plink_prefix)["mode"] == "snp"
+    assert c1.genotypes.exclusions["n_variants_in_file"] == c1.genotypes.shape[1]  # read back from PLINK
+    assert list((tmp_path / "simulate.cohort").glob("*.joblib"))
     c2 = cohort.simulate_cohort(30, n_variants=200, diseases=spec, seed=1, region=REGION)  # from the cache
     np.testing.assert_array_equal(c1.genotypes.dosage, c2.genotypes.dosage)
     pd.testing.assert_frame_equal(c1.phenotypes, c2.phenotypes)

@@ -13,6 +13,8 @@ from sklearn.preprocessing import MinMaxScaler
 from genenets.data import DataError
 from genenets.data import annotation as ann
 from genenets.data import genotypes as gt
+from genenets import datasets
+from genenets.summaries import genedae as summary
 from genenets.tools import genedae as gd
 
 
@@ -47,7 +49,7 @@ def test_gene_disease_tests_match_scipy_and_bonferroni():
         sps.ttest_ind(F[y == 1, 0], F[y == 0, 0], equal_var=False).pvalue)
     with pytest.raises(ValueError, match="both cases and controls"):
         gd.gene_disease_tests(F, pheno.assign(D=0), ["a", "b", "c", "dead"])
-    t1 = gd.table1(res, pheno)
+    t1 = summary.table1(res, pheno)
     assert t1.loc[0, "top1"] == "a" and t1.loc[0, "cases"] == 30
 
 
@@ -69,10 +71,10 @@ def test_planted_recovery_and_overlap():
     tests = pd.DataFrame({"disease": ["D"] * 3 + ["E"] * 3, "gene": ["a", "b", "c"] * 2,
                           "p": [1e-9, 1e-5, 0.5, 1e-8, 0.3, 0.4], "significant": [True, True, False, True, False, False],
                           "rank": [1, 2, 3, 1, 2, 3]})
-    rec = gd.planted_recovery(tests, {"D": ["a", "c"], "E": ["b"]}).set_index("disease")
+    rec = summary.planted_recovery(tests, {"D": ["a", "c"], "E": ["b"]}).set_index("disease")
     assert rec.loc["D", "precision"] == 0.5 and rec.loc["D", "recall"] == 0.5
     assert rec.loc["E", "recall"] == 0 and rec.loc["E", "planted_ranks"] == "b:2"
-    ov = gd.overlap_table(tests)
+    ov = summary.overlap_table(tests)
     assert ov.loc["D", "E"] == 1 and ov.loc["D", "D"] == 2
 
 
@@ -108,22 +110,23 @@ def test_estimator_learns_and_subgraph_uses_same_path():
     X = gt.encode_two_bit(dosage)
     A = sp.csr_matrix(np.kron(np.eye(2), np.ones((4, 1))).astype(np.float32))
     graph = ann.VariantGeneGraph(A, ["g1", "g2"], np.arange(8), {})
-    k2 = gd.GeneDAEEmbedder(nodes_per_gene=2, lr=0.02, epochs=1, seed=0, progress=False).fit(X, A_prime := ann.duplicate_rows(A))
+    k2 = gd.GeneDAEEmbedder(nodes_per_gene=2, lr=0.02, epochs=1, seed=0, progress=False).fit(X, adjacency=(A_prime := ann.duplicate_rows(A)))
     assert k2.transform(X).shape == (120, 4) and k2.embedding_names()[:2] == ["gene0#0", "gene0#1"]
     assert len(k2.per_gene_reconstruction(X)) == 2 and A_prime.shape == (16, 2)
     est = gd.GeneDAEEmbedder(lr=0.02, epochs=15, batch_size=32, seed=0, progress=False)
-    est.fit(X[:80], graph.A_prime(), X[80:100], graph.genes)
+    est.fit(X[:80], adjacency=graph.A_prime(), X_val=X[80:100], genes=graph.genes)
     h = est.history_.to_frame()
     assert h["val_loss"].iloc[-1] < h["val_loss"].iloc[0]
-    assert est.score(X[100:]) < gd.frequency_baseline_bce(X[:80], X[100:])
+    assert est.bce(X[100:]) < gd.frequency_baseline_bce(X[:80], X[100:])
+    assert est.score(X[100:]) == -est.bce(X[100:])
     assert est.transform(X).shape == (120, 2)
     recon = est.per_gene_reconstruction(X)
     assert recon["n_variants"].tolist() == [4, 4] and recon["accuracy"].between(0, 1).all()
-    prep = gd.Prepared(gt.Genotypes(dosage.astype(np.int8), pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph, X)
-    hist, summary = gd.train_subgraphs(prep, ["g2", "g1,NOPE"], gd.split_indices(120), lr=0.02, epochs=2, seed=0)
-    assert list(hist) == ["g2 (4 variants)"] and summary["status"].str.startswith("skipped").tolist() == [False, True]
+    prep = gd.Prepared(gt.Genotypes(dosage.astype(np.int8), pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph)
+    hist, table, _ = gd.train_subgraphs(prep, ["g2", "g1,NOPE"], gd.split_indices(120), lr=0.02, epochs=2)
+    assert list(hist) == ["g2 (4 variants)"] and table["status"].str.startswith("skipped").tolist() == [False, True]
     with pytest.raises(ValueError, match="2m"):
-        est.fit(X[:, :6], graph.A_prime())
+        est.fit(X[:, :6], adjacency=graph.A_prime())
 
 
 def test_same_seed_same_embeddings():
@@ -131,14 +134,12 @@ def test_same_seed_same_embeddings():
     X = gt.encode_two_bit(rng.integers(0, 3, size=(40, 6)))
     A = sp.csr_matrix(np.kron(np.eye(2), np.ones((3, 1))).astype(np.float32))
     Ap = ann.duplicate_rows(A)
-    runs = [gd.GeneDAEEmbedder(lr=0.01, epochs=2, batch_size=8, seed=4, progress=False).fit(X, Ap).transform(X)
+    runs = [gd.GeneDAEEmbedder(lr=0.01, epochs=2, batch_size=8, seed=4, progress=False).fit(X, adjacency=Ap).transform(X)
             for _ in range(2)]
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
 def test_prepare_hapmap_aligns_graph_and_encoding():
-    prep = gd.prepare("hapmap")
+    prep = gd.prepare(datasets.load("hapmap"))
     assert prep.X.shape == (prep.genotypes.shape[0], 2 * prep.graph.A.shape[0])
     assert prep.graph.A.shape[1] == len(prep.graph.genes) and prep.phenotypes is None
-    with pytest.raises(ValueError, match="plink_prefix"):
-        gd.prepare("plink")

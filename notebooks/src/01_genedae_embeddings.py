@@ -37,7 +37,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "simulated"  # simulated | plink | hapmap
+dataset = "mhc-cohort-simulated"  # mhc-cohort-simulated | plink | hapmap (genenets.datasets)
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/01_genedae_embeddings"
@@ -61,13 +61,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from genenets import report
+from genenets import datasets, report
 from genenets.data import annotation as ann
+from genenets.plotting import genedae as plot
 from genenets.tools import genedae as gd
 
 run = report.start_run("01_genedae_embeddings", globals())
-dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 
 # %% [markdown]
 # ## Genotypes and the variant-to-gene graph
@@ -78,8 +77,11 @@ dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n
 
 # %%
 with run.timed("prepare"):
-    prep = gd.prepare(dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
+    loaders = {"mhc-cohort-simulated": dict(n_individuals=n_individuals, n_variants=n_variants, seed=seed),
+               "plink": dict(prefix=plink_prefix, missing=missing), "hapmap": dict(missing=missing)}
+    user = [run.read_file(p) for p in gd.user_files(plink_prefix if dataset == "plink" else "")]
+    ds = datasets.load(dataset, **loaders[dataset])
+    prep = gd.prepare(ds, intergenic_distance=intergenic_distance)
 categories = ann.category_table(prep.annotation)
 run.table(categories, "table_variant_categories")
 print(f"{prep.X.shape[0]} samples, {prep.graph.A.shape[0]} variants -> {prep.X.shape[1]} input bits, "
@@ -88,13 +90,8 @@ print("exclusions:", {**prep.genotypes.exclusions, **prep.graph.exclusions})
 categories
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-gd.category_figure(categories, ax=axes[0])
-ann.overview_figure(prep.graph, ax=axes[1])
-axes[1].set_title("Fig. 2: variants per gene\n" + axes[1].get_title(), fontsize=10)
-fig.tight_layout()
-run.savefig(fig, "fig2_snps_per_gene")
 snps = prep.graph.snps_per_gene
+run.savefig(plot.graph_overview(categories, snps), "fig2_snps_per_gene")
 run.table(snps.rename_axis("gene").reset_index(), "snps_per_gene")
 run.metrics.update(n_variants=prep.graph.A.shape[0], n_genes=len(prep.graph.genes),
                    n_edges=int(prep.graph.A.nnz), median_snps_per_gene=float(snps.median()))
@@ -108,28 +105,16 @@ run.paper.update(n_variants=8817, n_genes=239)
 
 # %%
 with run.timed("train_genedae"):
-    E, names, history, info = gd.embeddings_for(prep, dataset_params=dataset_params, noise_std=noise_std,
-                                                nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
-                                                batch_size=batch_size, patience=patience, seed=seed,
-                                                device=str(run.device), use_cache=False)  # train here; 02 reuses
-tr, va, te = info["split"]
+    fit = gd.embeddings(prep, noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
+                        batch_size=batch_size, patience=patience, seed=seed, device=str(run.device))
+E, names, history = fit["embeddings"], fit["names"], fit["history"]
 run.table(history, "fig1_loss_history")
-fig = gd.loss_figure({"GeneDAE": history}, title="Fig. 1: GeneDAE reconstruction loss")
-run.savefig(fig, "fig1_loss_curves")
-est = info["estimator"]
-if est is None:
-    print("embeddings reused from the cache:", info["cached"])
-else:
-    test_bce, base_bce = est.score(prep.X[te]), gd.frequency_baseline_bce(prep.X[tr], prep.X[te])
-    run.metrics["test_bce"] = {"GeneDAE": test_bce, "bit_frequency_baseline": base_bce}
-    verdict = "beats" if test_bce < base_bce else "does NOT beat"
-    print(f"held-out BCE: GeneDAE {test_bce:.4f} vs bit-frequency baseline {base_bce:.4f} -> GeneDAE {verdict} it")
-    run.note(f"Held-out reconstruction: GeneDAE {verdict} the bit-frequency baseline "
-             f"(BCE {test_bce:.4f} vs {base_bce:.4f}).")
+run.savefig(plot.loss({"GeneDAE": history}, title="Fig. 1: GeneDAE reconstruction loss"), "fig1_loss_curves")
+run.metrics["test_bce"] = {"GeneDAE": fit["test_bce"], "bit_frequency_baseline": fit["frequency_bce"]}
+print(f"held-out BCE: GeneDAE {fit['test_bce']:.4f} vs bit-frequency baseline {fit['frequency_bce']:.4f}")
 run.metrics["final_val_bce"] = float(history["val_loss"].iloc[-1])
-dead = int((E.std(axis=0) == 0).sum())
+run.metrics["dead_gene_units"] = dead = int((E.std(axis=0) == 0).sum())
 print(f"embeddings {E.shape}; {dead} gene units are constant over all samples (dead ReLU)")
-run.metrics["dead_gene_units"] = dead
 
 # %% [markdown]
 # ## One gene or a gene set on its own subgraph (Fig. 3)
@@ -138,14 +123,13 @@ run.metrics["dead_gene_units"] = dead
 
 # %%
 with run.timed("train_subgraphs"):
-    sub_hist, sub_summary = gd.train_subgraphs(prep, subgraph_genes, info["split"], noise_std=noise_std,
-                                               lr=lr, epochs=subgraph_epochs, batch_size=batch_size, seed=seed,
-                                               device=str(run.device))
+    sub_hist, sub_summary, agreement = gd.train_subgraphs(
+        prep, subgraph_genes, fit["split"], noise_std=noise_std, lr=lr, epochs=subgraph_epochs,
+        batch_size=batch_size, device=str(run.device), seeds=(seed,))
 run.table(sub_summary, "fig3_subgraph_summary")
 if sub_hist:
-    fig = gd.subgraph_loss_figure(sub_hist)
-    fig.suptitle("Fig. 3: GeneDAE trained on single genes / a gene set", y=1.03)
-    run.savefig(fig, "fig3_subgraph_loss")
+    title = "Fig. 3: GeneDAE trained on single genes / a gene set"
+    run.savefig(plot.subgraph_losses(sub_hist, title=title), "fig3_subgraph_loss")
 sub_summary
 
 # %% [markdown]
@@ -157,28 +141,23 @@ sub_summary
 
 # %%
 with run.timed("hapmap"):
-    hap = gd.prepare("hapmap", missing=missing, intergenic_distance=intergenic_distance)
-    hE, hnames, hhist, hinfo = gd.embeddings_for(hap, dataset_params=dict(dataset="hapmap", seed=seed,
-                                                                         intergenic_distance=intergenic_distance),
-                                                 noise_std=noise_std, lr=lr, epochs=hapmap_epochs,
-                                                 batch_size=16, seed=seed, device=str(run.device), use_cache=False,
-                                                 progress=False)
-hest = hinfo["estimator"]
-recon = hest.per_gene_reconstruction(hap.X)
+    hap = gd.prepare(datasets.load("hapmap", missing=missing), intergenic_distance=intergenic_distance)
+    hfit = gd.embeddings(hap, noise_std=noise_std, lr=lr, epochs=hapmap_epochs, batch_size=16, seed=seed,
+                         device=str(run.device), progress=False)
+
+# %%
+recon = hfit["per_gene"]
 run.table(recon, "hapmap_per_gene_reconstruction")
 print(f"HapMap: {hap.X.shape[0]} samples x {hap.graph.A.shape[0]} variants, {len(hap.graph.genes)} genes; "
       f"exclusions {hap.genotypes.exclusions}")
-h_tr, _, h_te = hinfo["split"]
-h_bce, h_base = hest.score(hap.X[h_te]), gd.frequency_baseline_bce(hap.X[h_tr], hap.X[h_te])
-print(f"held-out BCE on HapMap: GeneDAE {h_bce:.4f} vs bit-frequency baseline {h_base:.4f}")
+print(f"held-out BCE on HapMap: GeneDAE {hfit['test_bce']:.4f} vs bit-frequency baseline {hfit['frequency_bce']:.4f}")
 run.metrics["hapmap"] = {"n_samples": hap.X.shape[0], "n_variants": hap.graph.A.shape[0],
-                         "n_genes": len(hap.graph.genes), "test_bce": h_bce, "bit_frequency_baseline_bce": h_base,
+                         "n_genes": len(hap.graph.genes), "test_bce": hfit["test_bce"],
+                         "bit_frequency_baseline_bce": hfit["frequency_bce"],
                          "median_gene_accuracy": float(recon["accuracy"].median())}
-fig = gd.embedding_figure(hE, hnames, recon, title="HapMap CEU: GeneDAE gene embeddings")
-run.savefig(fig, "hapmap_embeddings")
-fig = gd.loss_figure({"HapMap": hhist}, title="HapMap CEU: GeneDAE loss")
-run.savefig(fig, "hapmap_loss_curves")
-recon.sort_values("accuracy").head(8)
+run.savefig(plot.embeddings(hfit["embeddings"], hfit["names"], recon, title="HapMap CEU: GeneDAE gene embeddings"),
+            "hapmap_embeddings")
+run.savefig(plot.loss({"HapMap": hfit["history"]}, title="HapMap CEU: GeneDAE loss"), "hapmap_loss_curves")
 
 # %% [markdown]
 # ## What to take from this

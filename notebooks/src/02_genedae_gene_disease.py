@@ -38,7 +38,7 @@
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
-dataset = "simulated"  # simulated | plink
+dataset = "mhc-cohort-simulated"  # mhc-cohort-simulated | plink (genenets.datasets)
 seed = 0
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/02_genedae_gene_disease"
@@ -64,29 +64,31 @@ min_cases = 5  # diseases with fewer cases (or controls) are excluded and report
 import numpy as np
 import pandas as pd
 
-from genenets import report
+from genenets import datasets, report
+from genenets.plotting import genedae as plot
+from genenets.summaries import genedae as summary
 from genenets.tools import genedae as gd
 
 run = report.start_run("02_genedae_gene_disease", globals())
-dataset_params = dict(dataset=dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, missing=missing, intergenic_distance=intergenic_distance)
 
 # %% [markdown]
 # ## Data and embeddings
 
 # %%
 with run.timed("prepare"):
-    prep = gd.prepare(dataset, n_individuals=n_individuals, n_variants=n_variants, seed=seed,
-                      plink_prefix=plink_prefix, phenotype_file=phenotype_file,
-                      missing=missing, intergenic_distance=intergenic_distance)
+    user = [run.read_file(p) for p in gd.user_files(plink_prefix if dataset == "plink" else "", phenotype_file)]
+    source = dict(prefix=plink_prefix, missing=missing) if dataset == "plink" else dict(
+        n_individuals=n_individuals, n_variants=n_variants, seed=seed)
+    prep = gd.prepare(datasets.load(dataset, **source), phenotype_file, intergenic_distance=intergenic_distance)
 if prep.phenotypes is None:
-    raise ValueError("notebook 02 needs phenotypes: use dataset='simulated' or give phenotype_file")
+    raise gd.DataError("notebook 02 needs phenotypes: use dataset='mhc-cohort-simulated' or give phenotype_file")
 with run.timed("embeddings"):
-    E, names, history, info = gd.embeddings_for(prep, dataset_params=dataset_params, noise_std=noise_std,
-                                                nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
-                                                batch_size=batch_size, patience=patience, seed=seed,
-                                                device=str(run.device))
-print("embeddings", E.shape, "reused from notebook 01's cache" if info["cached"] else "trained here")
+    fit = gd.embeddings(prep, noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
+                        batch_size=batch_size, patience=patience, seed=seed, device=str(run.device))
+E, names = fit["embeddings"], fit["names"]
+print("embeddings", E.shape, "reused from notebook 01's cache" if fit["cached"] else "trained here")
+
+# %%
 print(prep.phenotypes.drop(columns="iid").agg(["sum", "mean"]).rename(index={"sum": "cases", "mean": "prevalence"}))
 diseases, too_few = gd.diseases_with_cases(prep.phenotypes, min_cases)
 if too_few:
@@ -106,7 +108,7 @@ run.metrics["excluded_diseases"] = too_few
 tests = gd.gene_disease_tests(E, prep.phenotypes, names, diseases, alpha=alpha)
 n_untested = int(tests[tests["disease"] == diseases[0]]["p"].isna().sum())
 print(f"{n_untested} of {len(names)} gene units are near-constant and not tested")
-t1 = gd.table1(tests, prep.phenotypes)
+t1 = summary.table1(tests, prep.phenotypes)
 run.table(t1, "table1_significant_genes")
 run.table(tests, "gene_disease_tests")
 run.metrics["n_significant"] = dict(zip(t1["disease"], t1["n_significant"]))
@@ -114,10 +116,10 @@ run.metrics["untested_gene_units"] = n_untested
 t1
 
 # %%
-fig = gd.pvalue_heatmap(tests, top=top_genes, title=f"Fig. 4: -log10 p of each disease's top {top_genes} genes",
-                        planted=prep.truth.planted_genes if prep.truth is not None else None)
-run.savefig(fig, "fig4_pvalue_heatmap")
-overlap = gd.overlap_table(tests)
+planted = prep.truth.planted_genes if prep.truth is not None else None
+run.savefig(plot.pvalue_heatmap(tests, top=top_genes, planted=planted,
+                                title=f"Fig. 4: -log10 p of each disease's top {top_genes} genes"), "fig4_pvalue_heatmap")
+overlap = summary.overlap_table(tests)
 run.table(overlap.rename_axis("disease").reset_index(), "significant_gene_overlap")
 overlap
 
@@ -133,6 +135,8 @@ with run.timed("table2"):
                 f"PCA ({len(prep.graph.genes)} components)": gd.pca_features(prep.genotypes.dosage,
                                                                               len(prep.graph.genes), seed)}
     t2 = gd.table2(features, prep.phenotypes, diseases, trials=trials, seed=seed, max_iter=max_iter)
+
+# %%
 run.table(t2, "table2_prediction_auc")
 wide = t2.pivot(index="disease", columns="features", values="auc_mean").loc[diseases]
 best = wide.idxmax(axis=1)
@@ -143,8 +147,7 @@ run.metrics["baseline_auc"] = {name: wide[name].to_dict() for name in wide.colum
 n_wins = int((best == "GeneDAE embeddings").sum())
 run.note(f"GeneDAE embeddings give the best mean test AUC for {n_wins} of {len(diseases)} diseases; "
          + "; ".join(f"{d}: {best[d]}" for d in diseases) + ".")
-fig = gd.auc_figure(t2)
-run.savefig(fig, "table2_auc_bars")
+run.savefig(plot.auc_bars(t2), "table2_auc_bars")
 t2.round(3)
 
 # %% [markdown]
@@ -157,10 +160,11 @@ t2.round(3)
 if prep.truth is not None:
     burden = features["allele burden per gene"]
     planted = {d: prep.truth.planted_genes[d] for d in diseases if d in prep.truth.planted_genes}
-    rec = pd.concat([gd.planted_recovery(tests, planted).assign(method="GeneDAE"),
-                     gd.planted_recovery(gd.gene_disease_tests(burden, prep.phenotypes, prep.graph.genes, diseases,
-                                                               alpha=alpha), planted)
-                     .assign(method="allele burden")], ignore_index=True)
+    burden_tests = gd.gene_disease_tests(burden, prep.phenotypes, prep.graph.genes, diseases, alpha=alpha)
+    rec = summary.recovery_by_method({"GeneDAE": tests, "allele burden": burden_tests}, planted)
+
+# %%
+if prep.truth is not None:
     run.table(rec, "planted_gene_recovery")
     run.metrics["planted_recall"] = rec[rec["method"] == "GeneDAE"].set_index("disease")["recall"].to_dict()
     run.metrics["planted_precision"] = rec[rec["method"] == "GeneDAE"].set_index("disease")["precision"].to_dict()

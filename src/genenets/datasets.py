@@ -165,3 +165,13 @@ register("pbmc68k", "genenets.data.expression:pbmc68k_dataset", kind="real",
 register("leukemia", "genenets.data.expression:leukemia_dataset", kind="real",
          description="Golub leukemia arrays: 48 samples (24 ALL, 24 AML), noise floor 20 (04, 06)")
 # --- end deep autoencoder ---
+
+# --- GeneDAE (notebooks 01-02) ---
+register("mhc-cohort-simulated", "genenets.simulate.cohort:load", kind="simulated",
+         description="msprime cohort of the MHC (real chr6 recombination map) with four liability-threshold "
+                     "immune diseases whose causal variants are drawn from the annotation (01, 02)")
+register("hapmap", "genenets.data.genotypes:load_hapmap_mhc", kind="real",
+         description="HapMap CEU genotypes (PLINK), restricted to the MHC window chr6:28.5-33.4 Mb, GRCh37 (00, 01)")
+register("plink", "genenets.data.genotypes:read_plink", kind="user",
+         description="a user's PLINK 1 fileset (prefix=...), MHC window; phenotypes from a separate table (01, 02)")
+# --- end GeneDAE ---

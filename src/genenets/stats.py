@@ -106,3 +106,130 @@ def precision_at_k(ranked, relevant, k: int) -> float:
     """Fraction of the first ``k`` items of ``ranked`` that are in ``relevant``."""
     top = list(ranked)[:k]
     return len(set(top) & set(relevant)) / max(k, 1)
+
+
+def minor_allele_dosage(dosage) -> np.ndarray:
+    """Allele counts re-oriented so that each column counts its *minor* allele (frequency <= 0.5),
+    shape as ``dosage`` (n_samples, m). Burden and SKAT-style tests need this orientation: summing
+    arbitrary "allele 1" counts lets common and rare alleles cancel."""
+    D = np.asarray(dosage, dtype=np.float32)
+    flip = D.mean(axis=0) / 2 > 0.5
+    out = D.copy()
+    out[:, flip] = 2 - out[:, flip]
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# genetic association: single-variant tests and gene-level combinations
+
+
+def _residualise(M: np.ndarray, covariates) -> np.ndarray:
+    """Columns of ``M`` minus their least-squares fit on ``[1, covariates]``."""
+    C = np.column_stack([np.ones(len(M))] + ([np.asarray(covariates, float)] if covariates is not None else []))
+    beta, *_ = np.linalg.lstsq(C, M, rcond=None)
+    return M - C @ beta
+
+
+def trend_test(dosage, y, covariates=None) -> pd.DataFrame:
+    """Cochran-Armitage trend test of every variant (the logistic-regression score test for an additive
+    allele effect), optionally adjusted for covariates (e.g. principal components).
+
+    With ``r`` the correlation between the (covariate-residualised) dosage and case status over ``n``
+    people, ``chi2 = (n - k) r^2`` on 1 degree of freedom (``k`` covariates; ``k = 0``: Armitage's
+    ``n r^2``); ``z = sign(r) sqrt(chi2)``.
+
+    Parameters
+    ----------
+    dosage : array (n_samples, m) of allele counts
+    y : 0/1 array (n_samples,)
+    covariates : array (n_samples, k), optional
+
+    Returns
+    -------
+    DataFrame with m rows: ``z``, ``chi2``, ``p``. Monomorphic variants get NaN.
+    """
+    G = np.asarray(dosage, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    k = 0 if covariates is None else np.asarray(covariates).reshape(len(y), -1).shape[1]
+    Gr = _residualise(G, covariates)
+    yr = _residualise(y[:, None], covariates)[:, 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (Gr * yr[:, None]).sum(0) / np.sqrt((Gr ** 2).sum(0) * (yr ** 2).sum())
+    r = np.where(np.abs(Gr).sum(0) > 1e-9, r, np.nan)
+    chi2 = (len(y) - k) * r ** 2
+    return pd.DataFrame({"z": np.sign(r) * np.sqrt(chi2), "chi2": chi2, "p": sps.chi2.sf(chi2, 1)})
+
+
+def allelic_chi2(dosage, y) -> pd.DataFrame:
+    """Allelic chi-square test (2 x 2 table of allele counts in cases and controls, no continuity
+    correction) of every variant; equals ``scipy.stats.chi2_contingency(table, correction=False)``.
+
+    Returns a DataFrame with ``chi2`` and ``p`` (m rows; NaN for monomorphic variants).
+    """
+    G = np.asarray(dosage, dtype=np.float64)
+    case = np.asarray(y).astype(bool)
+    a1 = np.stack([G[case].sum(0), G[~case].sum(0)])  # allele-1 counts in cases, controls
+    a2 = np.stack([2 * case.sum() - a1[0], 2 * (~case).sum() - a1[1]])
+    table = np.stack([a1, a2])  # (allele, group, m)
+    expected = table.sum(1, keepdims=True) * table.sum(0, keepdims=True) / table.sum((0, 1), keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        chi2 = ((table - expected) ** 2 / expected).sum((0, 1))
+    return pd.DataFrame({"chi2": chi2, "p": sps.chi2.sf(chi2, 1)})
+
+
+def ld_matrix(dosage) -> np.ndarray:
+    """Pearson correlation between the columns of ``dosage`` (n_samples, k): the LD matrix ``R`` (k, k)
+    of the null covariance of their trend-test z-scores. Monomorphic columns get 0 off the diagonal."""
+    G = np.asarray(dosage, dtype=np.float64)
+    G = G - G.mean(0)
+    sd = np.sqrt((G ** 2).sum(0))
+    sd[sd == 0] = np.inf
+    R = (G.T @ G) / np.outer(sd, sd)
+    np.fill_diagonal(R, 1.0)
+    return R
+
+
+def sum_chi2_pvalue(z, R) -> float:
+    """LD-aware gene test: p-value of ``Q = sum(z_i^2)`` over a gene's variants when ``z ~ N(0, R)``.
+
+    Under the null ``Q`` is a weighted sum of independent chi-square(1) variables with weights the
+    eigenvalues ``lambda`` of ``R`` (the VEGAS / fastBAT statistic). The p-value uses the
+    Satterthwaite-Welch moment match ``Q ~ a chi2(d)``, ``a = sum(l^2) / sum(l)``,
+    ``d = sum(l)^2 / sum(l^2)`` (the same two moments Brown's method matches). With ``R = I`` it is the
+    chi-square(k) test; with perfect LD (``R`` all ones) it is the single-variant test.
+    """
+    z = np.asarray(z, dtype=float)
+    ok = np.isfinite(z)
+    if not ok.any():
+        return float("nan")
+    z, R = z[ok], np.asarray(R, dtype=float)[np.ix_(ok, ok)]
+    lam = np.clip(np.linalg.eigvalsh(R), 0, None)
+    s1, s2 = lam.sum(), (lam ** 2).sum()
+    a, d = s2 / s1, s1 ** 2 / s2
+    return float(sps.chi2.sf((z ** 2).sum() / a, d))
+
+
+def brown_combine(p, R) -> float:
+    """Brown's method: Fisher's ``-2 sum log p`` for dependent tests, scaled to match its mean ``2k`` and
+    variance ``4k + 2 sum_{i<j} cov_ij``. ``cov_ij`` is Kost and McDermott's (2002) polynomial
+    ``3.263 c + 0.710 c^2 + 0.027 c^3`` evaluated at ``c = rho_ij^2``, the correlation of two chi-square(1)
+    statistics whose z-scores correlate ``rho_ij`` (an approximation for two-sided tests; with
+    ``R = I`` it is Fisher's method exactly)."""
+    p = np.asarray(p, dtype=float)
+    ok = np.isfinite(p)
+    p, R = np.clip(p[ok], 1e-300, 1.0), np.asarray(R, dtype=float)[np.ix_(ok, ok)]
+    k = len(p)
+    if k == 0:
+        return float("nan")
+    r2 = R[np.triu_indices(k, 1)] ** 2
+    var = 4 * k + 2 * (3.263 * r2 + 0.710 * r2 ** 2 + 0.027 * r2 ** 3).sum()
+    c, f = var / (4 * k), 2 * (2 * k) ** 2 / var
+    return float(sps.chi2.sf(-2 * np.log(p).sum() / c, f))
+
+
+def burden_test(dosage, y, covariates=None) -> tuple[float, float]:
+    """Burden test of one gene: the trend test of the sum of *minor*-allele counts over its variants
+    (:func:`minor_allele_dosage`). Returns ``(z, p)``."""
+    b = minor_allele_dosage(dosage).sum(axis=1, keepdims=True)
+    res = trend_test(b, y, covariates).iloc[0]
+    return float(res["z"]), float(res["p"])

@@ -13,18 +13,19 @@ liability; cases are the top ``prevalence`` fraction. Causal variants sit in pla
 across diseases (HLA-DQA2 and LY6G5B, as in the paper's top genes). The truth comes back with the data.
 
 The cohort is written as PLINK with bed-reader and read back with :func:`genenets.data.genotypes.read_plink`,
-so simulated and real data go through the same loader; it is cached under ``data/cache/cohort_<hash>``.
+so simulated and real data go through the same loader; it is cached by content (:mod:`genenets.cache`).
 """
 from __future__ import annotations
 
 import hashlib
-import json
+import inspect
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .. import cache
 from ..data import annotation as ann
 from ..data import genotypes as gt
 from ..data.registry import fetch
@@ -177,49 +178,58 @@ def plant_diseases(genotypes: gt.Genotypes, graph: ann.VariantGeneGraph, disease
     return pheno, truth
 
 
-def cohort_cache_dir() -> Path:
-    d = gt.genotype_cache_dir().parent / "cohort"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+def _simulate(n_individuals, n_variants, maf_min, diseases, seed, region, gene_model, intergenic_distance,
+              genetic_map) -> Cohort:
+    import tempfile
+
+    raw = simulate_genotypes(n_individuals, region, n_variants, maf_min, seed)
+    with tempfile.TemporaryDirectory(prefix="cohort_") as tmp:  # the same PLINK path as real data
+        prefix = gt.write_plink(Path(tmp) / "cohort", raw)
+        genotypes = gt.read_plink(prefix, region=region)
+    genotypes.source = "msprime"
+    genotypes.exclusions.update(raw.exclusions)
+    annotation = ann.annotate_variants(genotypes.variants["pos"], gene_model, intergenic_distance=intergenic_distance)
+    graph = ann.variant_gene_adjacency(annotation, gene_model.genes.index)
+    pheno, truth = plant_diseases(genotypes, graph, diseases, seed=seed)
+    return Cohort(genotypes, pheno, truth, None)
 
 
 def simulate_cohort(n_individuals: int = 3000, n_variants: int = 8800, maf_min: float = 0.01,
                     diseases: dict | None = None, seed: int = 0, region=gt.MHC_GRCH37,
                     gene_model: ann.GeneModel | None = None, intergenic_distance: int = 100_000,
-                    cache: bool = True) -> Cohort:
-    """Simulate (or reload from ``data/cache/cohort/``) a cohort: genotypes, phenotypes and truth.
+                    use_cache: bool = True) -> Cohort:
+    """Simulate (or reload from the content-keyed :mod:`genenets.cache`) a cohort: genotypes, phenotypes
+    and truth.
 
-    The genotypes are written as PLINK (bed-reader ``to_bed``) and read back through
-    :func:`genenets.data.genotypes.read_plink`.
+    The key holds every parameter, the genetic map file's sha256 and the gene model's table, plus the
+    simulator's source. The genotypes are written as PLINK (bed-reader ``to_bed``) and read back through
+    :func:`genenets.data.genotypes.read_plink`, so simulated and real data take the same loader.
     """
     diseases = diseases or DEFAULT_DISEASES
+    gene_model = gene_model or ann.load_ensembl_mhc(region[1], region[2])
+    genetic_map = Path(fetch(GENETIC_MAP))
     params = dict(n_individuals=n_individuals, n_variants=n_variants, maf_min=maf_min, diseases=diseases,
                   seed=seed, region=list(region), intergenic_distance=intergenic_distance)
-    key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    folder = cohort_cache_dir() / f"cohort_{key}"
-    prefix = folder / "cohort"
-    if cache and (folder / "truth.json").exists():
-        genotypes = gt.read_plink(prefix, region=region)
-        pheno = pd.read_csv(folder / "phenotypes.tsv", sep="\t", dtype={"iid": str})
-        t = json.loads((folder / "truth.json").read_text())
-        truth = CohortTruth(t["planted_genes"], pd.DataFrame(t["causal"]), t["diseases"], t["demography"], params)
-        return Cohort(genotypes, pheno, truth, prefix)
-    raw = simulate_genotypes(n_individuals, region, n_variants, maf_min, seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    gt.write_plink(prefix, raw)
-    genotypes = gt.read_plink(prefix, region=region)
-    genotypes.exclusions.update(raw.exclusions)
-    gene_model = gene_model or ann.load_ensembl_mhc(region[1], region[2])
-    annotation = ann.annotate_variants(genotypes.variants["pos"], gene_model, intergenic_distance=intergenic_distance)
-    graph = ann.variant_gene_adjacency(annotation, gene_model.genes.index)
-    pheno, truth = plant_diseases(genotypes, graph, diseases, seed=seed)
-    truth.params = params
-    pheno.to_csv(folder / "phenotypes.tsv", sep="\t", index=False)
-    (folder / "truth.json").write_text(json.dumps({"planted_genes": truth.planted_genes,
-                                                   "causal": truth.causal.to_dict(orient="list"),
-                                                   "diseases": truth.diseases, "demography": truth.demography}))
-    return Cohort(genotypes, pheno, truth, prefix)
+    inputs = {**params, "genes": gene_model.genes, "genetic_map": genetic_map, "code": _SOURCE}
+    cohort, _ = cache.get_or_compute(
+        "simulate.cohort", inputs, lambda: _simulate(n_individuals, n_variants, maf_min, diseases, seed, region,
+                                                     gene_model, intergenic_distance, genetic_map),
+        version=CACHE_VERSION, use_cache=use_cache)
+    cohort.truth.params = params
+    return cohort
 
 
-__all__ = ["Cohort", "CohortTruth", "DEFAULT_DISEASES", "simulate_cohort", "simulate_genotypes", "plant_diseases",
+def load(n_individuals: int = 3000, n_variants: int = 8800, seed: int = 0, intergenic_distance: int = 100_000,
+         maf_min: float = 0.01, use_cache: bool = True):
+    """Loader of the registered dataset ``mhc-cohort-simulated``: ``(Cohort, CohortTruth)``."""
+    cohort = simulate_cohort(n_individuals, n_variants=n_variants, maf_min=maf_min, seed=seed,
+                             intergenic_distance=intergenic_distance, use_cache=use_cache)
+    return cohort, cohort.truth
+
+
+CACHE_VERSION = 2
+_SOURCE = hashlib.sha1(inspect.getsource(simulate_genotypes).encode()
+                       + inspect.getsource(plant_diseases).encode()).hexdigest()
+
+__all__ = ["load", "Cohort", "CohortTruth", "DEFAULT_DISEASES", "simulate_cohort", "simulate_genotypes", "plant_diseases",
            "rate_map", "asdict"]

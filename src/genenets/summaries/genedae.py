@@ -1,0 +1,159 @@
+"""GeneDAE (notebooks 01-02): result tables, headline metrics, the verdict rules of claims G1-G5 and
+the sentences built from them. Every function takes tables of a run and returns tables, numbers or
+one of :data:`genenets.claims.VERDICTS`; none computes a model."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import claims
+
+# ----------------------------------------------------------------------------------------------
+# tables
+
+
+def table1(tests: pd.DataFrame, phenotypes: pd.DataFrame) -> pd.DataFrame:
+    """Paper's Table 1: per disease, cases, number of significant genes and the top two with p-values."""
+    rows = []
+    for d, t in tests.groupby("disease", sort=False):
+        t = t.sort_values("p")
+        rows.append({"disease": d, "cases": int(phenotypes[d].sum()), "n_significant": int(t["significant"].sum()),
+                     "top1": t["gene"].iloc[0], "p_top1": t["p"].iloc[0],
+                     "top2": t["gene"].iloc[1], "p_top2": t["p"].iloc[1]})
+    return pd.DataFrame(rows)
+
+
+def overlap_table(tests: pd.DataFrame) -> pd.DataFrame:
+    """Number of significant genes shared by each pair of diseases (diagonal: own count)."""
+    sig = {d: set(t.loc[t["significant"], "gene"]) for d, t in tests.groupby("disease", sort=False)}
+    names = list(sig)
+    return pd.DataFrame([[len(sig[a] & sig[b]) for b in names] for a in names], index=names, columns=names)
+
+
+def _base_gene(names: pd.Series) -> pd.Series:
+    return names.astype(str).str.split("#").str[0]  # k nodes per gene: "GENE#i" -> GENE
+
+
+def planted_recovery(tests: pd.DataFrame, planted: dict) -> pd.DataFrame:
+    """Per disease: precision and recall of the significant genes against the planted ones, and the
+    rank (by p) of every planted gene.
+
+    ``tests``: long table with disease, gene, significant, rank (rank 1 = smallest p).
+    """
+    rows = []
+    for d, t in tests.groupby("disease", sort=False):
+        truth = set(planted.get(d, []))
+        t = t.assign(gene=_base_gene(t["gene"]))
+        sig = set(t.loc[t["significant"], "gene"])
+        ranks = t.groupby("gene")["rank"].min()
+        rows.append({"disease": d, "n_planted": len(truth), "n_significant": len(sig),
+                     "true_positives": len(sig & truth),
+                     "precision": len(sig & truth) / len(sig) if sig else np.nan,
+                     "recall": len(sig & truth) / len(truth) if truth else np.nan,
+                     "planted_ranks": "; ".join(f"{g}:{int(ranks[g])}" if g in ranks else f"{g}:absent"
+                                                for g in sorted(truth))})
+    return pd.DataFrame(rows)
+
+
+def planted_rank_table(tests_by_method: dict, planted: dict) -> pd.DataFrame:
+    """Long table method, disease, gene, rank, p, significant: the rank of each planted gene per method."""
+    rows = []
+    for method, tests in tests_by_method.items():
+        for d, t in tests.groupby("disease", sort=False):
+            t = t.assign(gene=_base_gene(t["gene"])).groupby("gene").agg(rank=("rank", "min"), p=("p", "min"),
+                                                                        significant=("significant", "max"))
+            for g in planted.get(d, []):
+                r = t.loc[g] if g in t.index else None
+                rows.append({"method": method, "disease": d, "gene": g,
+                             "rank": int(r["rank"]) if r is not None else np.nan,
+                             "p": float(r["p"]) if r is not None else np.nan,
+                             "significant": bool(r["significant"]) if r is not None else False})
+    return pd.DataFrame(rows)
+
+
+def recovery_by_method(tests_by_method: dict, planted: dict) -> pd.DataFrame:
+    """:func:`planted_recovery` of several methods stacked with a ``method`` column."""
+    return pd.concat([planted_recovery(t, planted).assign(method=m) for m, t in tests_by_method.items()],
+                     ignore_index=True)
+
+
+def best_method(rec: pd.DataFrame, key: str = "recall") -> tuple[str, pd.Series]:
+    """The method with the highest mean ``key`` over diseases (ties: the higher mean precision), and
+    the means of every method."""
+    means = rec.groupby("method", sort=False)[[key, "precision"]].mean().fillna(0.0)
+    order = means.sort_values([key, "precision"], ascending=False)
+    return str(order.index[0]), means[key]
+
+
+def auc_wide(t2: pd.DataFrame) -> pd.DataFrame:
+    """Table 2 as disease x feature set of mean AUCs."""
+    return t2.pivot(index="disease", columns="features", values="auc_mean").loc[list(dict.fromkeys(t2["disease"]))]
+
+
+# ----------------------------------------------------------------------------------------------
+# verdict rules (declared in the notebooks before results are read; tested on fabricated tables)
+
+G1_RULE = ("per disease: GeneDAE has at least one Bonferroni-significant gene (alpha 0.01 over genes) and at least "
+           "one planted gene among them; all diseases -> reproduced, none -> not reproduced, else mixed")
+G2_RULE = ("per disease: GeneDAE's mean test AUC over the 70/30 trials exceeds 0.5 by more than 2 SE; all "
+           "diseases -> reproduced, none -> not reproduced, else mixed (paper: 0.55-0.61)")
+G3_RULE = ("the full GeneDAE fit: early stopping (patience on the validation BCE) ends it at or before epoch 60 and "
+           "its best validation BCE is more than 5% below the bit-frequency (no-learning) BCE -> reproduced; did "
+           "not learn, or ran 60 epochs without stopping -> not reproduced; stopped by a cap under 60 -> mixed")
+G4_RULE = ("median over the trained genes / gene sets of |Pearson r| across people between the unit trained alone "
+           "and the same gene's unit in the full model: >= 0.9 -> reproduced, < 0.5 -> not reproduced, else mixed")
+G5_RULE = ("mean recall of planted genes over diseases at Bonferroni: GeneDAE vs the best of single-variant GWAS "
+           "(min p per gene) and the LD-aware gene test; GeneDAE higher by > 0.1 -> reproduced, lower by > 0.1 -> "
+           "not reproduced, else mixed")
+
+
+def g1_verdict(rec: pd.DataFrame) -> str:
+    """``rec``: GeneDAE's :func:`planted_recovery` (n_significant, true_positives per disease)."""
+    return claims.from_votes([bool(r.n_significant > 0 and r.true_positives > 0) for r in rec.itertuples()])
+
+
+def g2_verdict(t2: pd.DataFrame, features: str = "GeneDAE embeddings") -> str:
+    """``t2``: Table 2 (disease, features, auc_mean, auc_se)."""
+    t = t2[t2["features"] == features]
+    return claims.from_votes([bool(r.auc_mean - 2 * (r.auc_se if np.isfinite(r.auc_se) else 0) > 0.5)
+                              for r in t.itertuples()])
+
+
+def g3_verdict(convergence_row: dict, limit: int = 60) -> str:
+    """``convergence_row``: one row of :func:`genenets.train.convergence_table`."""
+    status, run = convergence_row["status"], int(convergence_row["epochs_run"])
+    if status == "did not learn":
+        return claims.NOT_REPRODUCED
+    if convergence_row["stop_reason"] == "patience" and run <= limit:
+        return claims.REPRODUCED
+    if run >= limit:
+        return claims.NOT_REPRODUCED
+    return claims.MIXED
+
+
+def g4_verdict(agreement: pd.DataFrame, high: float = 0.9, low: float = 0.5) -> str:
+    """``agreement``: one row per trained unit with ``abs_r_vs_full``."""
+    r = agreement["abs_r_vs_full"].dropna()
+    if r.empty:
+        return claims.NOT_TESTABLE
+    med = float(r.median())
+    return claims.REPRODUCED if med >= high else claims.NOT_REPRODUCED if med < low else claims.MIXED
+
+
+def g5_verdict(rec: pd.DataFrame, method: str = "GeneDAE", baselines=("GWAS min p", "LD-aware gene test"),
+               margin: float = 0.1) -> str:
+    """``rec``: :func:`recovery_by_method`."""
+    means = rec.groupby("method")["recall"].mean().fillna(0.0)
+    best = max(float(means[b]) for b in baselines if b in means)
+    return claims.greater(float(means[method]), best, margin=margin)
+
+
+# ----------------------------------------------------------------------------------------------
+# sentences
+
+
+def recovery_sentence(rec: pd.DataFrame) -> str:
+    """Which method finds the planted genes best, in words."""
+    best, means = best_method(rec)
+    parts = ", ".join(f"{m} {v:.2f}" for m, v in means.sort_values(ascending=False).items())
+    return f"Planted-gene recall at Bonferroni (mean over diseases): {parts}. Best: {best}."
