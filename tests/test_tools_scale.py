@@ -77,20 +77,43 @@ def test_genomewide_graph_equals_per_chromosome_annotation(gtf):
 
 
 @pytest.fixture(scope="module")
-def small_genome(tmp_path_factory, gtf):
+def cache_root(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    d = tmp_path_factory.mktemp("cache")
+    mp.setenv("GENENETS_CACHE_DIR", str(d))
+    yield d
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def small_genome(tmp_path_factory, gtf, cache_root):
     d = tmp_path_factory.mktemp("genome")
     genes = scale.genome_gene_table(gtf)
     genome = simulate_genomewide(n_samples=40, n_variants=60, genes=genes, ld_block_size=6, chunk_variants=24,
                                  seed=2, prefix=d / "g")
-    graph = scale.graph_for_plink(genome.prefix, gtf=gtf, cache_dir=d)
+    graph = scale.graph_for_plink(genome.prefix, gtf=gtf)
     return genome, graph
 
 
-def test_graph_for_plink_is_cached_and_indexes_the_bim(small_genome, gtf):
+def test_graph_for_plink_is_cached_by_content_and_indexes_the_bim(small_genome, gtf, cache_root, tmp_path):
     genome, graph = small_genome
-    assert len(list(genome.prefix.parent.glob("graph_*.npz"))) == 1
-    again = scale.graph_for_plink(genome.prefix, gtf=gtf, cache_dir=genome.prefix.parent)
+    assert len(list((cache_root / "genomewide_graph").glob("*.joblib"))) == 1
+    again = scale.graph_for_plink(genome.prefix, gtf=gtf)
     assert (again.A != graph.A).nnz == 0 and again.genes == graph.genes
+    # the same .bim in another folder is a cache hit; a .bim with other positions is not
+    import shutil
+
+    for ext in (".bed", ".bim", ".fam"):
+        shutil.copy(f"{genome.prefix}{ext}", tmp_path / f"{genome.prefix.name}{ext}")
+    copy = tmp_path / genome.prefix.name
+    scale.graph_for_plink(copy, gtf=gtf)
+    assert len(list((cache_root / "genomewide_graph").glob("*.joblib"))) == 1
+    bim = pd.read_csv(f"{copy}.bim", sep="\t", header=None)
+    bim[3] = bim[3] + 250_000  # every variant moved far from its gene
+    bim.to_csv(f"{copy}.bim", sep="\t", header=False, index=False)
+    moved = scale.graph_for_plink(copy, gtf=gtf)
+    assert len(list((cache_root / "genomewide_graph").glob("*.joblib"))) == 2
+    assert moved.A.shape != graph.A.shape or (moved.A != graph.A).nnz > 0
     np.testing.assert_array_equal(again.variant_index, graph.variant_index)
     assert graph.A.shape[1] == 6  # every gene got a variant in its body
     assert graph.variant_index.max() < genome.n_variants
@@ -166,10 +189,10 @@ def test_csr_layer_matches_sparse_masked_layer_in_outputs_and_gradients():
 @pytest.mark.slow
 def test_two_gloo_processes_follow_the_one_process_loss_curve(small_genome, gtf, tmp_path):
     """torchrun, 2 CPU processes with batch 8 each = 1 process with batch 16 (no input noise, whose draws
-    differ per process); rank 0 builds the graph, the other rank reads it from the cache."""
+    differ per process); rank 0 builds the graph, the other rank reads it from the cache (GENENETS_CACHE_DIR)."""
     genome, _ = small_genome
     common = ["train", "--prefix", str(genome.prefix), "--gtf", str(gtf), "--epochs", "3", "--lr", "0.01",
-              "--block-size", "16", "--noise-std", "0", "--threads", "1", "--seed", "4", "--cache-dir", str(tmp_path)]
+              "--block-size", "16", "--noise-std", "0", "--threads", "1", "--seed", "4"]
     one = subprocess.run([sys.executable, "-m", "genenets.tools.scale", *common, "--batch-size", "16",
                           "--out", str(tmp_path / "one.pt")], check=True, capture_output=True, text=True, timeout=120)
     two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",

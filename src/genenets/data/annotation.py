@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .. import cache
 from .registry import DataError, fetch
 
 ENSEMBL_CHR6 = "annotation/Homo_sapiens.GRCh37.75.chr6.gtf.gz"
@@ -329,6 +331,155 @@ def variant_gene_adjacency(annotation: pd.DataFrame, genes=None) -> VariantGeneG
 def duplicate_rows(A) -> sp.csr_matrix:
     """``A'`` of shape (2m, n): rows ``2j`` and ``2j+1`` are row ``j`` of ``A`` (one per encoded bit)."""
     return sp.kron(sp.csr_matrix(A), np.ones((2, 1), dtype=np.float32), format="csr")
+
+
+# ----------------------------------------------------------------------------------------------
+# genome-wide gene table and graph (used by genenets.simulate.genomewide and genenets.tools.scale)
+
+#: Chromosomes of the genome-wide graph (RefSeq ``NC_`` accessions; alt loci / patches are left out).
+GENOME_CHROMOSOMES = tuple([str(c) for c in range(1, 23)] + ["X", "Y"])
+
+
+def genome_gene_models(path=None, chromosomes=GENOME_CHROMOSOMES, biotypes=DEFAULT_BIOTYPES) -> dict:
+    """Gene models of every chromosome of a genome-wide GTF, read with ``annotation.read_gtf``.
+
+    The (gzipped) GTF is split by chromosome in one pass, then each part goes through ``read_gtf``
+    so that gene merging, biotype filters and chromosome naming are exactly those of the MHC analyses.
+
+    Parameters
+    ----------
+    path : GTF path, optional
+        Default: the registry's ``annotation/GRCh37_latest_genomic.protein_coding.gtf.gz``.
+    chromosomes : chromosome names to keep (``NC_000006.11``, ``chr6`` and ``6`` all mean ``6``)
+    biotypes : passed to ``read_gtf``
+
+    Returns
+    -------
+    dict chromosome -> GeneModel, in ``chromosomes`` order, chromosomes without genes left out.
+
+    Raises
+    ------
+    DataError
+        Unreadable file, or no gene on any of ``chromosomes``.
+
+    Notes
+    -----
+    Content-keyed in :mod:`genenets.cache` (the GTF by its sha256): replacing the file gives new models.
+    """
+    path = Path(path) if path is not None else fetch(REFSEQ_GENOME)
+    if not path.is_file():
+        raise DataError(f"{path}: GTF not found")
+    chromosomes = tuple(str(c) for c in chromosomes)
+    biotypes = tuple(biotypes) if biotypes is not None else None
+    memo = cache.key(path, chromosomes, biotypes)  # by content; the sha256 is computed once per process
+    if memo not in _GENE_MODELS_MEMO:
+        _GENE_MODELS_MEMO[memo] = _genome_gene_models(path, chromosomes, biotypes)
+    return _GENE_MODELS_MEMO[memo]
+
+
+_GENE_MODELS_MEMO: dict = {}  # in-process copies of cache entries (notebook 00 asks several times)
+
+
+@cache.cached(version=1)
+def _genome_gene_models(path: Path, chromosomes: tuple, biotypes) -> dict:
+    """:func:`genome_gene_models` computed (content-keyed in ``genenets.cache``: the GTF by its sha256)."""
+    wanted = {str(c) for c in chromosomes}
+    opener = gzip.open if path.suffix == ".gz" else open
+    parts: dict[str, list[str]] = {}
+    try:
+        with opener(path, "rt") as fh:
+            for line in fh:
+                if line.startswith("#") or not line.strip():
+                    continue
+                chrom = _chrom_name(line.split("\t", 1)[0])
+                if chrom in wanted:
+                    parts.setdefault(chrom, []).append(line)
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: cannot be read as a GTF ({err})") from err
+    models = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for chrom in chromosomes:
+            lines = parts.get(str(chrom))
+            if not lines:
+                continue
+            part = Path(tmp) / f"chr{chrom}.gtf"
+            part.write_text("".join(lines))
+            try:
+                model = read_gtf(part, chrom, biotypes=biotypes)
+            except DataError:  # no gene of the wanted biotypes on this chromosome
+                continue
+            model.source = f"{path} (chr{chrom})"
+            models[str(chrom)] = model
+    if not models:
+        raise DataError(f"{path}: no gene on chromosomes {', '.join(map(str, chromosomes))}; "
+                        f"check the chromosome names (NC_ accessions, chrN or N)")
+    return models
+
+
+def genome_gene_table(path=None, chromosomes=GENOME_CHROMOSOMES) -> pd.DataFrame:
+    """One row per gene genome-wide: ``gene, chrom, start, end, strand`` (chromosome order, then start)."""
+    models = genome_gene_models(path, chromosomes)
+    frames = [m.genes.reset_index()[["gene", "chrom", "start", "end", "strand"]] for m in models.values()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def genomewide_graph(variants: pd.DataFrame, gene_models: dict | None = None, flank: int = 1000, splice: int = 2,
+                     intergenic_distance: int = 100_000, progress: bool = False) -> VariantGeneGraph:
+    """The variant-to-gene graph of all chromosomes, one chromosome at a time.
+
+    Parameters
+    ----------
+    variants : DataFrame with ``chrom`` (str, no ``chr`` prefix) and ``pos`` (1-based, GRCh37), m rows
+    gene_models : dict chromosome -> GeneModel, optional (default :func:`genome_gene_models`)
+    flank, splice, intergenic_distance : annotation rules, as in ``annotation.annotate_variants``
+
+    Returns
+    -------
+    VariantGeneGraph
+        ``A`` of shape (m_kept, n_genes), rows in increasing ``variant_index`` (rows of ``variants``);
+        ``genes`` are gene names, suffixed ``@chrom`` when a name occurs on several chromosomes (the
+        X/Y pseudo-autosomal genes). ``exclusions`` counts ``variants_on_chromosomes_without_genes``,
+        ``variants_without_gene`` and ``genes_without_variants``.
+    """
+    if not {"chrom", "pos"} <= set(variants.columns):
+        raise ValueError(f"variants need columns 'chrom' and 'pos', got {list(variants.columns)}")
+    gene_models = gene_models if gene_models is not None else genome_gene_models()
+    chrom = variants["chrom"].astype(str).str.replace("^chr", "", regex=True, case=False).to_numpy()
+    pos = variants["pos"].to_numpy(np.int64)
+    name_count = pd.Series([g for m in gene_models.values() for g in m.genes.index]).value_counts()
+    blocks, genes, rows = [], [], []
+    exclusions = {"variants_on_chromosomes_without_genes": 0, "variants_without_gene": 0, "genes_without_variants": 0}
+    groups = pd.Series(np.arange(len(chrom))).groupby(chrom, sort=False).indices
+    from tqdm.auto import tqdm
+
+    for c, idx in tqdm(groups.items(), desc="annotating chromosomes", disable=not progress):
+        model = gene_models.get(str(c))
+        if model is None:
+            exclusions["variants_on_chromosomes_without_genes"] += len(idx)
+            continue
+        annotation = annotate_variants(pos[idx], model, flank=flank, splice=splice,
+                                           intergenic_distance=intergenic_distance)
+        try:
+            graph = variant_gene_adjacency(annotation, model.genes.index)
+        except DataError:  # no variant of this chromosome reaches a gene
+            exclusions["variants_without_gene"] += len(idx)
+            exclusions["genes_without_variants"] += len(model.genes)
+            continue
+        exclusions["variants_without_gene"] += graph.exclusions["variants_without_gene"]
+        exclusions["genes_without_variants"] += graph.exclusions["genes_without_variants"]
+        blocks.append(graph.A)
+        genes += [g if name_count[g] == 1 else f"{g}@{c}" for g in graph.genes]
+        rows.append(idx[graph.variant_index])
+    for c, model in gene_models.items():  # chromosomes without any variant
+        if c not in groups:
+            exclusions["genes_without_variants"] += len(model.genes)
+    if not blocks:
+        raise DataError("no variant is annotated to any gene: are the variants and the GTF on the same chromosome "
+                        "names and build (GRCh37)?")
+    A = sp.block_diag(blocks, format="csr", dtype=np.float32)
+    variant_index = np.concatenate(rows)
+    order = np.argsort(variant_index, kind="stable")  # rows follow the .bed columns for sequential reads
+    return VariantGeneGraph(A[order].tocsr(), genes, variant_index[order], exclusions)
 
 
 def overview_figure(graph: VariantGeneGraph, annotation: pd.DataFrame | None = None, ax=None, title: str = ""):

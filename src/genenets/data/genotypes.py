@@ -13,7 +13,6 @@ Encoding (GeneDAE paper): each variant's dosage 0/1/2 becomes two binary feature
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -21,7 +20,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from .registry import DataError, cache_dir, fetch
+from .registry import DataError, fetch
 
 BED_MAGIC = b"\x6c\x1b"
 SNP_MAJOR, INDIVIDUAL_MAJOR = 1, 0
@@ -190,19 +189,25 @@ def convert_to_snp_major(prefix, out_prefix, block_variants: int = 4096) -> Path
             count = min(m, 4 * b1) - 4 * b0
             codes = _unpack_codes(np.asarray(rows[:, b0:b1]), count)  # (n, count)
             out.write(_pack_codes(np.ascontiguousarray(codes.T)).tobytes())
-    tmp.replace(out_bed)
     out_bim.write_bytes(bim.read_bytes())
     out_fam.write_bytes(fam.read_bytes())
+    tmp.replace(out_bed)  # last: a .bed present means a complete fileset
     return Path(str(out_bed)[:-4])
 
 
 def snp_major_prefix(prefix) -> Path:
-    """``prefix`` itself when SNP-major, else a cached SNP-major conversion (``data/cache/plink/``)."""
+    """``prefix`` itself when SNP-major, else a cached SNP-major conversion (``plink/`` of the cache root).
+
+    The conversion is keyed by the content (sha256) of the ``.bed``, ``.bim`` and ``.fam``: a replaced
+    file gives a new conversion, never the old one.
+    """
     layout = bed_layout(prefix)
     bed = plink_paths(prefix)[0]
     if layout["mode"] == "snp":
         return Path(str(bed)[:-4])
-    digest = hashlib.sha256(f"{bed.resolve()}:{bed.stat().st_size}:{bed.stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    from .. import cache
+
+    digest = cache.key("snp_major", 1, *[cache.File(p) for p in plink_paths(prefix)])[:16]
     out = genotype_cache_dir() / f"{bed.stem}.snpmajor.{digest}"
     if not plink_paths(out)[0].exists():
         convert_to_snp_major(prefix, out)
@@ -210,8 +215,10 @@ def snp_major_prefix(prefix) -> Path:
 
 
 def genotype_cache_dir() -> Path:
-    """``data/cache/plink`` beside the raw-data cache (git-ignored)."""
-    d = cache_dir().parent / "cache" / "plink"
+    """``plink/`` under the one cache root (:func:`genenets.cache.root`, default ``data/cache``)."""
+    from .. import cache
+
+    d = cache.root() / "plink"
     d.mkdir(parents=True, exist_ok=True)
     return d
 

@@ -17,7 +17,9 @@ Model (simple on purpose; not a population-genetic simulation like :mod:`genenet
 
 Memory stays bounded: only ``chunk_variants`` variants x ``n_samples`` people are held at a time; the
 ``.bed`` (SNP-major) and ``.bim`` are appended chunk by chunk, with the 2-bit packing done in NumPy.
-Files are cached under ``data/cache/genomewide/`` keyed by the parameters.
+Files are cached under ``genomewide/`` of the one cache root (:func:`genenets.cache.root`), keyed by the
+*content* of every input: all parameters and the gene table's bytes. The truth file is written last
+(atomically), so a fileset without it, e.g. from a killed run, is never reused.
 """
 from __future__ import annotations
 
@@ -171,7 +173,10 @@ def _chunk_genotypes(n_samples: int, n_var: int, block_size: int, n_haplotypes: 
 
 
 def genomewide_cache_dir() -> Path:
-    d = gt.genotype_cache_dir().parent / "genomewide"
+    """``genomewide/`` under the one cache root (:func:`genenets.cache.root`)."""
+    from .. import cache
+
+    d = cache.root() / "genomewide"
     d.mkdir(parents=True, exist_ok=True)
     return d
 
@@ -188,7 +193,7 @@ def simulate_genomewide(n_samples: int = 3000, n_variants: int = 500_000, genes:
     n_samples, n_variants : int
     genes : DataFrame ``chrom, start, end``, optional
         Default: every gene of the registry's RefSeq GRCh37 protein-coding file on chromosomes 1-22, X, Y
-        (:func:`genenets.tools.scale.genome_gene_table`).
+        (:func:`genenets.data.annotation.genome_gene_table`).
     genic_fraction, ld_block_size, n_haplotypes, maf_min, mutation_rate : see the module docstring
     missing_rate : float
         Fraction of calls written as missing (to exercise loaders' missing-call handling).
@@ -210,7 +215,7 @@ def simulate_genomewide(n_samples: int = 3000, n_variants: int = 500_000, genes:
     if not 0 <= missing_rate < 1 or not 0 <= mutation_rate < 0.5:
         raise ValueError("missing_rate must be in [0, 1) and mutation_rate in [0, 0.5)")
     if genes is None:
-        from ..tools.scale import genome_gene_table
+        from ..data.annotation import genome_gene_table
 
         genes = genome_gene_table()
     params = dict(n_samples=n_samples, n_variants=n_variants, genic_fraction=genic_fraction,
@@ -225,10 +230,18 @@ def simulate_genomewide(n_samples: int = 3000, n_variants: int = 500_000, genes:
     bed, bim, fam = gt.plink_paths(prefix)
     truth_path = prefix.with_name(prefix.name + ".truth.npz")
     if cache and truth_path.exists() and bed.exists():
-        with np.load(truth_path, allow_pickle=False) as z:
-            if json.loads(str(z["params"])) == params:
-                truth = GenomewideTruth(params, z["allele_frequency"], z["block"], z["genic"], int(z["n_genes_seeded"]))
-                return SimulatedGenome(prefix, n_samples, n_variants, truth)
+        try:
+            with np.load(truth_path, allow_pickle=False) as z:
+                if json.loads(str(z["params"])) == params:
+                    truth = GenomewideTruth(params, z["allele_frequency"], z["block"], z["genic"],
+                                            int(z["n_genes_seeded"]))
+                    return SimulatedGenome(prefix, n_samples, n_variants, truth)
+        except (OSError, ValueError, KeyError) as err:  # truncated truth file: simulate again
+            import warnings
+
+            from ..cache import CacheWarning
+
+            warnings.warn(f"{truth_path}: unreadable ({err}); the fileset is simulated again", CacheWarning)
 
     variants = place_variants(genes, n_variants, genic_fraction, seed)
     prefix.parent.mkdir(parents=True, exist_ok=True)
@@ -269,8 +282,10 @@ def simulate_genomewide(n_samples: int = 3000, n_variants: int = 500_000, genes:
     tmp_bed.replace(bed)
     tmp_bim.replace(bim)
     truth = GenomewideTruth(params, freq_all, block_all, variants["genic"].to_numpy(), int(len(genes)))
-    np.savez(truth_path, params=json.dumps(params, sort_keys=True), allele_frequency=freq_all, block=block_all,
+    tmp_truth = truth_path.with_name(truth_path.name + ".part.npz")
+    np.savez(tmp_truth, params=json.dumps(params, sort_keys=True), allele_frequency=freq_all, block=block_all,
              genic=truth.genic, n_genes_seeded=truth.n_genes_seeded)
+    tmp_truth.replace(truth_path)  # written last: its presence marks a complete fileset
     return SimulatedGenome(prefix, n_samples, n_variants, truth)
 
 

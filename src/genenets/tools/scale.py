@@ -16,13 +16,9 @@
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import json
 import resource
-import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,277 +26,40 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
+from .. import cache as gcache
 from .. import train
 from ..data import annotation as ann
 from ..data import genotypes as gt
+from ..data.annotation import GENOME_CHROMOSOMES, genome_gene_models, genome_gene_table, genomewide_graph  # noqa: F401
 from ..data.registry import DataError, fetch
 from ..data.streaming import plink_loader, stream_dosage_blocks
-from ..models.genedae import GeneDAE, bce_loss
-from ..models.masked import SparseMaskedLinear
-
-# CSR products are what CSRMaskedLinear is for; torch's notices about them are not for the user
-warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
-warnings.filterwarnings("ignore", message="Sparse invariant checks are implicitly disabled")
-
-#: Chromosomes of the genome-wide graph (RefSeq ``NC_`` accessions; alt loci / patches are left out).
-GENOME_CHROMOSOMES = tuple([str(c) for c in range(1, 23)] + ["X", "Y"])
-
-_GENE_MODELS_CACHE: dict = {}
-
-
-def genome_gene_models(path=None, chromosomes=GENOME_CHROMOSOMES, biotypes=ann.DEFAULT_BIOTYPES) -> dict:
-    """Gene models of every chromosome of a genome-wide GTF, read with ``annotation.read_gtf``.
-
-    The (gzipped) GTF is split by chromosome in one pass, then each part goes through ``read_gtf``
-    so that gene merging, biotype filters and chromosome naming are exactly those of the MHC analyses.
-
-    Parameters
-    ----------
-    path : GTF path, optional
-        Default: the registry's ``annotation/GRCh37_latest_genomic.protein_coding.gtf.gz``.
-    chromosomes : chromosome names to keep (``NC_000006.11``, ``chr6`` and ``6`` all mean ``6``)
-    biotypes : passed to ``read_gtf``
-
-    Returns
-    -------
-    dict chromosome -> GeneModel, in ``chromosomes`` order, chromosomes without genes left out.
-
-    Raises
-    ------
-    DataError
-        Unreadable file, or no gene on any of ``chromosomes``.
-    """
-    path = Path(path) if path is not None else fetch(ann.REFSEQ_GENOME)
-    key = (str(path.resolve()), path.stat().st_mtime_ns, tuple(chromosomes), tuple(biotypes or ()))
-    if key in _GENE_MODELS_CACHE:
-        return _GENE_MODELS_CACHE[key]
-    wanted = {str(c) for c in chromosomes}
-    opener = gzip.open if path.suffix == ".gz" else open
-    parts: dict[str, list[str]] = {}
-    try:
-        with opener(path, "rt") as fh:
-            for line in fh:
-                if line.startswith("#") or not line.strip():
-                    continue
-                chrom = ann._chrom_name(line.split("\t", 1)[0])
-                if chrom in wanted:
-                    parts.setdefault(chrom, []).append(line)
-    except (OSError, EOFError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: cannot be read as a GTF ({err})") from err
-    models = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for chrom in chromosomes:
-            lines = parts.get(str(chrom))
-            if not lines:
-                continue
-            part = Path(tmp) / f"chr{chrom}.gtf"
-            part.write_text("".join(lines))
-            try:
-                model = ann.read_gtf(part, chrom, biotypes=biotypes)
-            except DataError:  # no gene of the wanted biotypes on this chromosome
-                continue
-            model.source = f"{path} (chr{chrom})"
-            models[str(chrom)] = model
-    if not models:
-        raise DataError(f"{path}: no gene on chromosomes {', '.join(map(str, chromosomes))}; "
-                        f"check the chromosome names (NC_ accessions, chrN or N)")
-    _GENE_MODELS_CACHE[key] = models
-    return models
-
-
-def genome_gene_table(path=None, chromosomes=GENOME_CHROMOSOMES) -> pd.DataFrame:
-    """One row per gene genome-wide: ``gene, chrom, start, end, strand`` (chromosome order, then start)."""
-    models = genome_gene_models(path, chromosomes)
-    frames = [m.genes.reset_index()[["gene", "chrom", "start", "end", "strand"]] for m in models.values()]
-    return pd.concat(frames, ignore_index=True)
-
-
-def genomewide_graph(variants: pd.DataFrame, gene_models: dict | None = None, flank: int = 1000, splice: int = 2,
-                     intergenic_distance: int = 100_000, progress: bool = False) -> ann.VariantGeneGraph:
-    """The variant-to-gene graph of all chromosomes, one chromosome at a time.
-
-    Parameters
-    ----------
-    variants : DataFrame with ``chrom`` (str, no ``chr`` prefix) and ``pos`` (1-based, GRCh37), m rows
-    gene_models : dict chromosome -> GeneModel, optional (default :func:`genome_gene_models`)
-    flank, splice, intergenic_distance : annotation rules, as in ``annotation.annotate_variants``
-
-    Returns
-    -------
-    VariantGeneGraph
-        ``A`` of shape (m_kept, n_genes), rows in increasing ``variant_index`` (rows of ``variants``);
-        ``genes`` are gene names, suffixed ``@chrom`` when a name occurs on several chromosomes (the
-        X/Y pseudo-autosomal genes). ``exclusions`` counts ``variants_on_chromosomes_without_genes``,
-        ``variants_without_gene`` and ``genes_without_variants``.
-    """
-    if not {"chrom", "pos"} <= set(variants.columns):
-        raise ValueError(f"variants need columns 'chrom' and 'pos', got {list(variants.columns)}")
-    gene_models = gene_models if gene_models is not None else genome_gene_models()
-    chrom = variants["chrom"].astype(str).str.replace("^chr", "", regex=True, case=False).to_numpy()
-    pos = variants["pos"].to_numpy(np.int64)
-    name_count = pd.Series([g for m in gene_models.values() for g in m.genes.index]).value_counts()
-    blocks, genes, rows = [], [], []
-    exclusions = {"variants_on_chromosomes_without_genes": 0, "variants_without_gene": 0, "genes_without_variants": 0}
-    groups = pd.Series(np.arange(len(chrom))).groupby(chrom, sort=False).indices
-    from tqdm.auto import tqdm
-
-    for c, idx in tqdm(groups.items(), desc="annotating chromosomes", disable=not progress):
-        model = gene_models.get(str(c))
-        if model is None:
-            exclusions["variants_on_chromosomes_without_genes"] += len(idx)
-            continue
-        annotation = ann.annotate_variants(pos[idx], model, flank=flank, splice=splice,
-                                           intergenic_distance=intergenic_distance)
-        try:
-            graph = ann.variant_gene_adjacency(annotation, model.genes.index)
-        except DataError:  # no variant of this chromosome reaches a gene
-            exclusions["variants_without_gene"] += len(idx)
-            exclusions["genes_without_variants"] += len(model.genes)
-            continue
-        exclusions["variants_without_gene"] += graph.exclusions["variants_without_gene"]
-        exclusions["genes_without_variants"] += graph.exclusions["genes_without_variants"]
-        blocks.append(graph.A)
-        genes += [g if name_count[g] == 1 else f"{g}@{c}" for g in graph.genes]
-        rows.append(idx[graph.variant_index])
-    for c, model in gene_models.items():  # chromosomes without any variant
-        if c not in groups:
-            exclusions["genes_without_variants"] += len(model.genes)
-    if not blocks:
-        raise DataError("no variant is annotated to any gene: are the variants and the GTF on the same chromosome "
-                        "names and build (GRCh37)?")
-    A = sp.block_diag(blocks, format="csr", dtype=np.float32)
-    variant_index = np.concatenate(rows)
-    order = np.argsort(variant_index, kind="stable")  # rows follow the .bed columns for sequential reads
-    return ann.VariantGeneGraph(A[order].tocsr(), genes, variant_index[order], exclusions)
-
-
-def _file_key(path: Path) -> str:
-    st = path.stat()
-    return f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
-
+from ..models.genedae import bce_loss
+from ..models.genomewide import GenomewideGeneDAE  # noqa: F401  (moved; old import path kept)
+from ..models.masked import CSRMaskedLinear  # noqa: F401  (moved; old import path kept)
 
 def graph_for_plink(prefix, gtf=None, flank: int = 1000, splice: int = 2, intergenic_distance: int = 100_000,
-                    cache: bool = True, cache_dir=None, progress: bool = False) -> ann.VariantGeneGraph:
-    """:func:`genomewide_graph` of a PLINK fileset's ``.bim``, cached (default under ``data/cache/genomewide/``).
+                    cache: bool = True, progress: bool = False) -> ann.VariantGeneGraph:
+    """:func:`~genenets.data.annotation.genomewide_graph` of a PLINK fileset's ``.bim``, cached.
 
+    Content-keyed in :mod:`genenets.cache` (namespace ``genomewide_graph``): the ``.bim`` and the GTF by
+    their sha256 and the annotation rules, so a replaced ``.bim`` or GTF gives a new graph.
     ``variant_index`` of the result indexes the ``.bim`` rows, i.e. the ``.bed`` columns to stream.
-    ``cache=False`` rebuilds the graph and writes nothing.
+    ``cache=False`` rebuilds the graph and stores nothing.
     """
     bim_path = gt.plink_paths(prefix)[1]
     gtf_path = Path(gtf) if gtf is not None else fetch(ann.REFSEQ_GENOME)
-    key = hashlib.sha256(json.dumps([_file_key(bim_path), _file_key(gtf_path), flank, splice,
-                                     intergenic_distance]).encode()).hexdigest()[:16]
-    folder = Path(cache_dir) if cache_dir is not None else gt.genotype_cache_dir().parent / "genomewide"
-    cache_file = folder / f"graph_{key}.npz"
-    if cache and cache_file.exists():
-        with np.load(cache_file, allow_pickle=False) as z:
-            A = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-            return ann.VariantGeneGraph(A, list(z["genes"]), z["variant_index"], json.loads(str(z["exclusions"])))
-    bim = gt.read_bim(bim_path)
-    graph = genomewide_graph(bim, genome_gene_models(gtf_path), flank=flank, splice=splice,
-                             intergenic_distance=intergenic_distance, progress=progress)
-    if cache:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache_file, data=graph.A.data, indices=graph.A.indices, indptr=graph.A.indptr,
-                 shape=np.array(graph.A.shape), genes=np.array(graph.genes, dtype=str),
-                 variant_index=graph.variant_index, exclusions=json.dumps(graph.exclusions))
+    if not bim_path.is_file():
+        raise DataError(f"{bim_path}: PLINK file not found")
+
+    def compute():
+        bim = gt.read_bim(bim_path)
+        return ann.genomewide_graph(bim, ann.genome_gene_models(gtf_path), flank=flank, splice=splice,
+                                    intergenic_distance=intergenic_distance, progress=progress)
+
+    inputs = {"bim": gcache.File(bim_path), "gtf": gcache.File(gtf_path), "flank": flank, "splice": splice,
+              "intergenic_distance": intergenic_distance}
+    graph, _ = gcache.get_or_compute("genomewide_graph", inputs, compute, version=2, use_cache=cache)
     return graph
-
-
-# ----------------------------------------------------------------------------------------------
-# a masked layer that scales to a million edges
-
-
-class _CSRMaskedMatmul(torch.autograd.Function):
-    """``y = x @ W.T`` for a sparse ``W`` (out, in) whose nonzeros are the edge weights, in CSR order."""
-
-    @staticmethod
-    def forward(ctx, x, weight, layer):
-        xt = x.t().contiguous()  # (in, batch)
-        W = torch.sparse_csr_tensor(layer.crow, layer.input_index, weight, (layer.out_features, layer.in_features),
-                                    check_invariants=False)
-        ctx.save_for_backward(xt, weight)
-        ctx.layer = layer
-        return (W @ xt).t()
-
-    @staticmethod
-    def backward(ctx, grad_y):
-        xt, weight = ctx.saved_tensors
-        layer = ctx.layer
-        gyt = grad_y.t().contiguous()  # (out, batch)
-        grad_x = grad_w = None
-        if ctx.needs_input_grad[0]:  # W.T @ grad_y.T with the transposed CSR structure
-            Wt = torch.sparse_csr_tensor(layer.crow_t, layer.col_t, weight[layer.perm_t],
-                                         (layer.in_features, layer.out_features), check_invariants=False)
-            grad_x = (Wt @ gyt).t()
-        if ctx.needs_input_grad[1]:  # one value per edge: sum over the batch of grad_y[out] * x[in]
-            grad_w = (gyt.index_select(0, layer.output_index) * xt.index_select(0, layer.input_index)).sum(dim=1)
-        return grad_x, grad_w, None
-
-
-class CSRMaskedLinear(SparseMaskedLinear):
-    """:class:`~genenets.models.masked.SparseMaskedLinear` computed with sparse CSR matrix products.
-
-    Same parameters (one weight per edge, same order and initialisation, same ``state_dict``) and the same
-    output; only the arithmetic differs. ``SparseMaskedLinear`` sums edge contributions with a row-wise
-    ``index_add_`` (also in its backward), slow on CPU with ~10^6 edges; here a CSR product (``W @ x.T``)
-    and, for the weight gradient, one gather of each side. In one profiled genome-wide GeneDAE step
-    (batch 32, 898,308 inputs, 19,305 genes; shared machine under load) forward + backward took 9.0 s
-    instead of 12.0 s: the element-wise work on the (batch, 2m) tensors then dominates. At MHC size it
-    is no faster (``benchmarks/results/training_throughput.csv``). Autocast does not apply to it (float32).
-    """
-
-    def __init__(self, mask, bias: bool = True):
-        super().__init__(mask, bias)
-        self._build_csr()
-
-    def _build_csr(self):
-        out_idx, in_idx = self.output_index, self.input_index  # edges sorted by output then input = CSR order
-        crow = torch.zeros(self.out_features + 1, dtype=torch.int64)
-        crow[1:] = torch.cumsum(torch.bincount(out_idx, minlength=self.out_features), 0)
-        perm = torch.as_tensor(np.lexsort((out_idx.numpy(), in_idx.numpy())))  # by input then output
-        crow_t = torch.zeros(self.in_features + 1, dtype=torch.int64)
-        crow_t[1:] = torch.cumsum(torch.bincount(in_idx, minlength=self.in_features), 0)
-        # derived from the edges: not saved in the state_dict, which stays that of SparseMaskedLinear
-        self.register_buffer("crow", crow, persistent=False)
-        self.register_buffer("crow_t", crow_t, persistent=False)
-        self.register_buffer("col_t", out_idx[perm].clone(), persistent=False)
-        self.register_buffer("perm_t", perm, persistent=False)
-
-    @classmethod
-    def from_layer(cls, layer: SparseMaskedLinear) -> "CSRMaskedLinear":
-        """The same layer (same weights) computed with CSR products."""
-        new = cls.__new__(cls)
-        torch.nn.Module.__init__(new)
-        new.in_features, new.out_features = layer.in_features, layer.out_features
-        new.register_buffer("input_index", layer.input_index.clone())
-        new.register_buffer("output_index", layer.output_index.clone())
-        new.weight = torch.nn.Parameter(layer.weight.detach().clone())
-        new.bias = None if layer.bias is None else torch.nn.Parameter(layer.bias.detach().clone())
-        new._build_csr()
-        return new
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x`` of shape (batch, in_features) -> (batch, out_features)."""
-        if x.shape[-1] != self.in_features:
-            raise ValueError(f"expected {self.in_features} input features, got {x.shape[-1]}")
-        with torch.autocast(x.device.type, enabled=False):
-            out = _CSRMaskedMatmul.apply(x.float(), self.weight, self)
-            return out if self.bias is None else out + self.bias
-
-
-class GenomewideGeneDAE(GeneDAE):
-    """:class:`~genenets.models.genedae.GeneDAE` with :class:`CSRMaskedLinear` layers.
-
-    Built from the same seed it has exactly GeneDAE's weights (the GeneDAE layers are built first and
-    copied), so its outputs, losses and ``state_dict`` are those of GeneDAE; it is only faster with
-    ~10^6 edges.
-    """
-
-    def __init__(self, adjacency, noise_std: float = 0.3, nodes_per_gene: int = 1):
-        super().__init__(adjacency, noise_std=noise_std, nodes_per_gene=nodes_per_gene)
-        self.encoder = CSRMaskedLinear.from_layer(self.encoder)
-        self.decoder = CSRMaskedLinear.from_layer(self.decoder)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -508,10 +267,10 @@ def _train_command(args) -> int:
     device = f"cuda:{local}" if torch.cuda.is_available() else "cpu"
     if device != "cpu":
         torch.cuda.set_device(local)
-    graph = graph_for_plink(args.prefix, gtf=args.gtf, cache_dir=args.cache_dir) if rank == 0 else None
+    graph = graph_for_plink(args.prefix, gtf=args.gtf) if rank == 0 else None
     if world > 1:  # rank 0 builds (and caches) the graph once; the others read the cache
         torch.distributed.barrier()
-        graph = graph_for_plink(args.prefix, gtf=args.gtf, cache_dir=args.cache_dir) if graph is None else graph
+        graph = graph_for_plink(args.prefix, gtf=args.gtf) if graph is None else graph
     model = StreamingGeneDAE(noise_std=args.noise_std, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                              block_size=args.block_size, seed=args.seed, checkpoint=args.checkpoint, device=device,
                              amp=args.amp, n_threads=args.threads, num_workers=args.workers, distributed=world > 1,
@@ -558,7 +317,6 @@ def _main(argv=None) -> int:
     tr.add_argument("--noise-std", type=float, default=0.3, help="input noise gamma (paper 0.3)")
     tr.add_argument("--gtf", default=None, help="gene annotation (default: the registry's RefSeq GRCh37 genes)")
     tr.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
-    tr.add_argument("--cache-dir", default=None, help="where the graph is cached (default data/cache/genomewide)")
     args = parser.parse_args(argv)
     if args.command == "train":
         return _train_command(args)
