@@ -8,7 +8,8 @@
 
 ``genenets run`` exits 0 when every notebook ran, 1 when one failed, 2 on a bad parameter, grid,
 notebook name or output folder (nothing is written), 3 when another run holds an output folder
-(the message names it), and 130 after Ctrl-C (kernels stopped, completed folders kept, summary printed).
+(the message names it), and 130 after Ctrl-C (143 after SIGTERM: kernels stopped, completed folders kept,
+summary printed).
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _cmd_run(args) -> int:
                               executor=args.executor, scheduler=args.scheduler)
     except runner.RunInterrupted as stop:
         print(runner.summary_table(stop.outcomes), flush=True)
-        return 130
+        return 128 + int(stop.signum)  # 130 after Ctrl-C, 143 after SIGTERM
     except KeyboardInterrupt:  # a second Ctrl-C, or one before the run started
         print("genenets run: interrupted", file=sys.stderr)
         return 130

@@ -393,6 +393,8 @@ def _failure_text(rec: dict) -> str:
     first = first[0] if first else ""
     if status == "running":
         return f"running now (pid {rec.get('pid')}, started {rec.get('started', '?')})"
+    if status == "unreadable":
+        return first
     return f"{status} in the latest run ({rec.get('started', '?')})" + (f": {first}" if first else "")
 
 
@@ -493,6 +495,13 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
     failed = {r["name"]: r for r in (summary or []) if r["status"] not in ("ok", "not run")}
     for name, r in failed.items():  # the runner's latest outcomes, where the record is older or missing
         records.setdefault(name, {"status": r["status"], "error": r.get("error", "")})
+    for name in names:  # a results.json that cannot be read (truncated, edited) is reported, never shown
+        res_path = figures_dir / name / "results.json"
+        if res_path.exists() and name not in records:
+            try:
+                json.loads(res_path.read_text())
+            except (OSError, ValueError) as err:
+                records[name] = {"status": "unreadable", "error": f"{res_path} cannot be read ({err}); rerun it"}
     stale = {n for n in names if n in records}  # their folder holds an earlier run: not current
     ledger = ledger_rows(figures_dir, [n for n in names if n not in stale])
     counts = claims_mod.summary_counts(ledger)
@@ -522,8 +531,11 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
     lines += ["## Runs", "", "| notebook | profile | dataset | status | wall time (s) |", "|---|---|---|---|---|"]
     for name in names:
         res_path, prov_path = figures_dir / name / "results.json", figures_dir / name / "run.json"
-        res = json.loads(res_path.read_text()) if res_path.exists() else {}
-        prov = json.loads(prov_path.read_text()) if prov_path.exists() else {}
+        res = json.loads(res_path.read_text()) if res_path.exists() and name not in stale else {}
+        try:
+            prov = json.loads(prov_path.read_text()) if prov_path.exists() else {}
+        except (OSError, ValueError):
+            prov = {}
         wall = prov.get("timings_s", {}).get("runner_wall", res.get("runtime_s"))
         if name in stale:
             rec = records[name]

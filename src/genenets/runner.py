@@ -737,6 +737,8 @@ def run(names: list[str] | None = None, profile: str = "quick", overrides: dict 
         raise ConfigError(f"unknown executor {executor!r}; choose local or dask")
     if not isinstance(jobs, int) or jobs < 1:
         raise ConfigError(f"--jobs must be a whole number of at least 1, got {jobs!r}")
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     tasks = plan(names, overrides, grid, directory)
     for t in tasks:  # unknown or ill-typed parameters stop the run before any kernel starts
         check_overrides(t.info, t.overrides)

@@ -7,6 +7,11 @@ file, taken from the shared ``MANIFEST.tsv``). Files are downloaded with pooch i
 manifest instead of the network (offline clusters, CI). Either way the sha256 is checked and
 a file that fails the check never stays in the cache.
 
+Errors say what to fix: a file that cannot be had (network, mirror) is :class:`DataUnavailable`; a
+wrong hash is :class:`DataError`; a cache folder on a read-only or full disk is a :class:`DataError`
+that says "disk" and names the folder (never "check the network"). Temporary files left by a download
+that was killed (``kill -9``) are removed by the next fetch into the same folder.
+
 Every file handed out is recorded in :data:`ACCESS_LOG`, so a notebook's provenance
 (``run.json``) can list the sha256 of each data file it read.
 """
@@ -15,8 +20,11 @@ from __future__ import annotations
 from ..errors import DataError, DataUnavailable  # noqa: F401  (re-exported from genenets.data)
 
 import csv
+import errno
 import os
+import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +34,14 @@ REGISTRY_TSV = Path(__file__).with_name("registry.tsv")
 
 #: ``{registry name: sha256}`` of every file handed out in this process.
 ACCESS_LOG: dict[str, str] = {}
+
+#: A download temporary file (pooch's ``tmpXXXXXXXX``) untouched for this long belongs to a dead download.
+STALE_TEMP_S = 600
+_POOCH_TEMP = re.compile(r"^tmp[a-z0-9_]{8}$")
+#: errno values that mean the local disk, not the source, is the problem.
+DISK_ERRORS = {errno.EROFS: "read-only file system", errno.ENOSPC: "no space left on the disk",
+               errno.EDQUOT: "disk quota exceeded", errno.EACCES: "permission denied",
+               errno.EPERM: "operation not permitted"}
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,7 @@ def fetch(name: str, *, progress: bool = False) -> Path:
     entry = table[name]
     cache = cache_dir()
     mirror = mirror_dir()
+    clean_stale_downloads((cache / name).parent)
     fetcher = pooch.create(path=cache, base_url="", registry={name: f"sha256:{entry.sha256}"},
                            urls={name: entry.url}, retry_if_failed=1)
     downloader = _mirror_downloader(mirror, name) if mirror else pooch.HTTPDownloader(progressbar=progress)
@@ -125,12 +142,50 @@ def fetch(name: str, *, progress: bool = False) -> Path:
             f"changed; nothing was kept in {cache}. Restore the original from {entry.url}."
         ) from err
     except Exception as err:  # network errors, permissions, ...
+        disk = _disk_error(err)
+        if disk is not None:
+            raise DataError(
+                f"{name}: cannot be written into the data cache {(cache / name).parent} ({disk}: {err}). This is a "
+                f"local disk problem, not the network: free disk space, make the folder writable, or set "
+                f"GENENETS_DATA_DIR to a writable folder."
+            ) from err
         raise DataUnavailable(
             f"{name}: could not be obtained from {entry.url} ({type(err).__name__}: {err}). "
             f"Check the network, or set GENENETS_DATA_MIRROR to a folder holding a copy of the data."
         ) from err
     ACCESS_LOG[name] = entry.sha256
     return path
+
+
+def _disk_error(err: BaseException) -> str | None:
+    """The disk problem behind ``err`` (read-only, full...), following its causes; None for other errors."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, OSError) and err.errno in DISK_ERRORS:
+            return DISK_ERRORS[err.errno]
+        if isinstance(err, PermissionError):
+            return "permission denied"
+        err = err.__cause__ or err.__context__
+    return None
+
+
+def clean_stale_downloads(folder: Path, max_age_s: float = STALE_TEMP_S) -> list[Path]:
+    """Remove download temporary files in ``folder`` left by a killed fetch (untouched for ``max_age_s``)."""
+    removed = []
+    try:
+        candidates = [p for p in Path(folder).iterdir() if _POOCH_TEMP.match(p.name) and p.is_file()]
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        try:
+            if now - path.stat().st_mtime > max_age_s:
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+    return removed
 
 
 def verify(name: str) -> tuple[bool, str]:
