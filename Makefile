@@ -9,7 +9,7 @@ JOBS ?= 2  # notebooks of different papers in parallel; one paper's notebooks ru
 MIRROR := $(firstword $(wildcard ../shared/data))
 export GENENETS_DATA_MIRROR ?= $(if $(MIRROR),$(abspath $(MIRROR)),)
 
-.PHONY: setup reproduce test lock benchmark clean
+.PHONY: setup reproduce test lock benchmark clean verify robustness book lab
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -31,8 +31,26 @@ reproduce: setup
 test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
+# Re-execute the committed executed notebooks under figures/ with nbval and compare: figures/VERIFY.md
+verify: setup
+	$(BIN)/python -m genenets.verify $(NAMES)
+
+# Every claim re-decided over seeds x training budgets (notebooks/robustness.yaml): figures/robustness/
+robustness: setup
+	-$(BIN)/genenets run --jobs $(JOBS) --grid notebooks/robustness.yaml --output figures/robustness/runs
+	$(BIN)/python -m genenets.robustness
+
 benchmark: setup
 	$(BIN)/python -m benchmarks
+
+# The book: static HTML of the executed notebooks in figures/ and the claims ledger (never re-executed)
+book: setup
+	$(BIN)/python -m genenets.book
+
+# JupyterLab on the notebooks folder with the project's kernel (the venv's python3 before any other)
+LAB_ARGS ?=
+lab: setup
+	cd notebooks && JUPYTER_PREFER_ENV_PATH=1 ../$(BIN)/jupyter lab --MappingKernelManager.default_kernel_name=python3 $(LAB_ARGS)
 
 # Regenerate requirements.lock from the environment (after changing pyproject dependencies).
 lock: setup

@@ -1,0 +1,149 @@
+"""``make verify``: re-execute the committed executed notebooks and compare them with what is committed.
+
+For each ``figures/<name>/<name>.ipynb`` (or the names given) the executed notebook is re-run cell by cell
+with nbval (``pytest --nbval``, volatile output sanitized by ``tests/nbval_sanitize.cfg``: progress bars,
+wall times, memory addresses, machine paths), with the parameters it recorded (papermill's injected cell)
+except ``output_dir``, which points to a temporary folder so the committed outputs are never touched. Its
+``results.json`` metrics and CSV tables are compared with the committed ones as well.
+
+Per notebook the verdict is "identical", "differs in cell N[, M]" / "differs in <table or metric>", or
+"failed"; the summary goes to ``figures/VERIFY.md``. What it proves to a reader: the committed numbers,
+tables and printed outputs are what the committed code produces from the committed parameters on this
+kind of machine (figures are compared through the tables they draw, not pixel by pixel).
+
+    python -m genenets.verify [NAME ...] [--figures DIR] [--summary FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import nbformat
+
+from .params import repo_root
+
+
+def _flatten(d, prefix=""):
+    out = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            out.update(_flatten(v, f"{prefix}[{i}]"))
+    else:
+        out[prefix] = d
+    return out
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def prepare_copy(executed: Path, notebooks_dir: Path, out_dir: Path) -> Path:
+    """A copy of ``executed`` in the notebooks folder (its working folder), writing into ``out_dir``."""
+    nb = nbformat.read(str(executed), as_version=4)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []) or "parameters" in cell.metadata.get("tags", []):
+            cell.source = re.sub(r"^output_dir = .*$", f"output_dir = {str(out_dir)!r}", cell.source, flags=re.M)
+    copy = notebooks_dir / f".verify_{executed.stem}.ipynb"
+    nbformat.write(nb, str(copy))
+    return copy
+
+
+def verify_one(name: str, figures: Path, timeout: int = 3600) -> dict:
+    """Re-execute ``figures/<name>/<name>.ipynb`` with nbval; return ``{name, status, detail, wall_s}``."""
+    root = repo_root()
+    executed = figures / name / f"{name.split('__')[0]}.ipynb"
+    if not executed.exists():
+        return {"name": name, "status": "failed", "detail": f"{executed} not found", "wall_s": 0.0}
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"verify_{name}_") as tmp:
+        tmp = Path(tmp)
+        copy = prepare_copy(executed, root / "notebooks", tmp / "out")
+        (tmp / "out").mkdir()
+        junit = tmp / "junit.xml"
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "--nbval", str(copy), "--nbval-sanitize-with",
+                 str(root / "tests" / "nbval_sanitize.cfg"), "--nbval-cell-timeout", str(timeout),
+                 "-p", "no:cacheprovider", "-p", "no:xdist", "-q", f"--junitxml={junit}", "-o", "addopts="],
+                capture_output=True, text=True, cwd=root)
+        finally:
+            copy.unlink(missing_ok=True)
+        cells, errors = [], []
+        if junit.exists():
+            for case in ET.parse(junit).getroot().iter("testcase"):
+                bad = case.find("failure") if case.find("failure") is not None else case.find("error")
+                if bad is not None:
+                    m = re.search(r"Cell (\d+)", case.get("name", ""))
+                    (cells if bad.tag == "failure" else errors).append(m.group(1) if m else case.get("name"))
+        detail = []
+        if done.returncode not in (0, 1) or errors:
+            status = "failed"
+            detail.append(("errors in cells " + ", ".join(errors)) if errors else done.stdout[-500:])
+        else:
+            status = "identical" if not cells else "differs"
+            if cells:
+                detail.append("differs in cell " + ", ".join(cells))
+            new = tmp / "out" / "results.json"
+            old = figures / name / "results.json"
+            if new.exists() and old.exists():
+                a = _flatten(json.loads(old.read_text()).get("metrics", {}))
+                b = _flatten(json.loads(new.read_text()).get("metrics", {}))
+                diff = [k for k in sorted(set(a) | set(b)) if not _same(a.get(k), b.get(k))]
+                if diff:
+                    status = "differs"
+                    detail.append("metrics differ: " + ", ".join(diff[:5]))
+            for csv in sorted((figures / name).glob("*.csv")):
+                other = tmp / "out" / csv.name
+                if other.exists() and other.read_text() != csv.read_text():
+                    status = "differs"
+                    detail.append(f"table {csv.name} differs")
+    return {"name": name, "status": status, "detail": "; ".join(detail), "wall_s": round(time.perf_counter() - t0, 1)}
+
+
+def write_summary(rows: list[dict], path: Path) -> None:
+    lines = ["# make verify: the committed executed notebooks re-executed and compared", "",
+             "Each notebook under `figures/` was re-run cell by cell with nbval from its recorded parameters "
+             "(outputs written to a temporary folder), its printed outputs compared after sanitizing volatile "
+             "text (`tests/nbval_sanitize.cfg`), and its metrics and CSV tables compared with the committed ones.",
+             "", "| notebook | result | detail | wall time (s) |", "|---|---|---|---|"]
+    lines += [f"| {r['name']} | {r['status']} | {r['detail'].replace('|', '/')} | {r['wall_s']} |" for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m genenets.verify", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="folders under figures/ (default: every executed notebook)")
+    parser.add_argument("--figures", default=str(repo_root() / "figures"))
+    parser.add_argument("--summary", help="write the summary table here (default: figures/VERIFY.md when all run)")
+    args = parser.parse_args(argv)
+    figures = Path(args.figures)
+    names = args.names or sorted(p.parent.name for p in figures.glob("*/*.ipynb") if p.parent.name != "robustness")
+    rows = []
+    for name in names:
+        row = verify_one(name, figures)
+        print(f"{row['name']}: {row['status']}{' (' + row['detail'] + ')' if row['detail'] else ''}", flush=True)
+        rows.append(row)
+    summary = Path(args.summary) if args.summary else (figures / "VERIFY.md" if not args.names else None)
+    if summary is not None:
+        write_summary(rows, summary)
+        print(f"-> {summary}")
+    return 0 if all(r["status"] == "identical" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""The robustness grid's collector and the report's use of it."""
+import json
+
+from genenets import report, robustness
+
+
+def _run(root, label, seed, scale, verdict):
+    d = root / label
+    d.mkdir(parents=True)
+    (d / "results.json").write_text(json.dumps({
+        "notebook": "08_x", "params": {"seed": seed, "budget_scale": scale}, "metrics": {},
+        "claims": [{"id": "R9", "claim": "c", "paper_ref": "Fig", "rule": "r", "verdict": verdict, "robust": False,
+                    "why": "one seed", "evidence": {"a": 0.5}}]}))
+
+
+def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
+    runs = tmp_path / "robustness" / "runs"
+    for seed in (0, 1, 2):
+        for scale in (1, 4):
+            _run(runs, f"08_x__seed={seed}_budget_scale={scale}", seed, scale, "reproduced")
+    table = robustness.collect(runs, tmp_path / "robustness")
+    assert len(table) == 6 and (tmp_path / "robustness" / "R9.csv").exists()
+    assert "| R9 | 08_x | 6 | 0, 1, 2 | 1, 4 | reproduced x6 | yes |" in (tmp_path / "robustness" / "SUMMARY.md").read_text()
+    # the main run's claim: one seed, so not robust by itself; the grid makes it robust
+    main = tmp_path / "08_x"
+    main.mkdir()
+    (main / "results.json").write_text(json.dumps({"notebook": "08_x", "metrics": {}, "claims": [
+        {"id": "R9", "claim": "c", "paper_ref": "Fig", "rule": "r", "verdict": "reproduced", "robust": False,
+         "why": "one seed"}]}))
+    assert report.ledger_rows(tmp_path, ["08_x"])[0]["robust"] is True
+    _run(runs, "08_x__seed=3_budget_scale=16", 3, 16, "not reproduced")  # one budget disagrees
+    robustness.collect(runs, tmp_path / "robustness")
+    row = report.ledger_rows(tmp_path, ["08_x"])[0]
+    assert row["robust"] is False and "not reproduced x1" in row["why"]
+    text = report.write_report(tmp_path, [{"name": "08_x", "paper": "GRN paper", "result": "r"}]).read_text()
+    first_screen = "\n".join(text.splitlines()[:12])
+    assert "1 reproduced, 0 not reproduced, 0 mixed, 0 not testable here" in first_screen
+    assert "| R9 | c |" in first_screen

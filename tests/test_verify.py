@@ -1,0 +1,36 @@
+"""`make verify` on the cheapest committed notebook: nbval re-executes it and its outputs, metrics and tables
+match what is committed (the mechanism is exercised on every change)."""
+import pytest
+
+from genenets import verify
+from genenets.params import repo_root
+
+
+@pytest.mark.notebook
+@pytest.mark.xdist_group("00_data_overview")
+def test_committed_data_overview_reexecutes_identically():
+    row = verify.verify_one("00_data_overview", repo_root() / "figures")
+    assert row["status"] == "identical", row
+
+
+def test_a_changed_committed_table_is_reported(tmp_path):
+    # a fabricated executed notebook whose committed table disagrees with what its code writes
+    import nbformat
+
+    figures = tmp_path / "figures"
+    (figures / "01_t").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    inj = nbformat.v4.new_code_cell("output_dir = 'x'")
+    inj.metadata["tags"] = ["injected-parameters"]
+    body = nbformat.v4.new_code_cell("import pathlib\npathlib.Path(output_dir, 't.csv').write_text('a\\n1\\n')\nprint(2 + 2)")
+    body.outputs = [nbformat.v4.new_output("stream", name="stdout", text="4\n")]
+    body.execution_count = 1
+    nb.cells = [inj, body]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, figures / "01_t" / "01_t.ipynb")
+    (figures / "01_t" / "t.csv").write_text("a\n1\n")
+    first = verify.verify_one("01_t", figures)
+    assert first["status"] == "identical", first
+    (figures / "01_t" / "t.csv").write_text("a\n2\n")
+    row = verify.verify_one("01_t", figures)
+    assert row["status"] == "differs" and "t.csv" in row["detail"]
