@@ -6,8 +6,9 @@ from genenets.simulate.multiomics import simulate_multiomics
 
 
 def test_shapes_truth_and_planted_signal():
-    data, hits, truth = simulate_multiomics(n_samples=20, n_genes=300, n_metabolites=30, n_pathway_genes=10,
-                                            n_pathway_metabolites=5, n_markers=20, seed=1)
+    data, truth = simulate_multiomics(n_samples=20, n_genes=300, n_metabolites=30, n_pathway_genes=10,
+                                      n_pathway_metabolites=5, n_markers=20, seed=1)
+    hits = data.homology
     assert data.genes.shape == (20, 300) and data.metabolites.shape == (20, 30)
     assert list(data.labels.columns) == ["tissue", "geography"]
     assert (data.genes >= 0).all().all() and (data.metabolites > 0).all().all()

@@ -11,14 +11,13 @@ from genenets.simulate.multiomics import simulate_multiomics
 from genenets.tools import multiomics as mo
 
 torch.set_num_threads(1)
-CONFIG = "notebooks/config/09_multiomics.yaml"
 
 
 @pytest.fixture(scope="module")
 def small():
-    data, hits, truth = simulate_multiomics(n_samples=16, n_genes=120, n_metabolites=20, n_pathway_genes=8,
-                                            n_pathway_metabolites=4, n_markers=10, seed=0)
-    return data, hits, truth, mo.prepare(data)
+    data, truth = simulate_multiomics(n_samples=16, n_genes=120, n_metabolites=20, n_pathway_genes=8,
+                                      n_pathway_metabolites=4, n_markers=10, seed=0)
+    return data, data.homology, truth, mo.prepare(data)
 
 
 def test_prepare_log_zscore_and_pqn():
@@ -37,16 +36,20 @@ def test_prepare_log_zscore_and_pqn():
         mo.normalize_metabolites(M, "quantile")
 
 
-def test_load_config_profiles_datasets_and_bad_weights(tmp_path):
-    cfg = mo.load_config(CONFIG, "paper")
-    assert cfg["gene_hidden"] == [8192, 1024, 128] and cfg["metabolite_hidden"] == [1024, 256]
-    assert cfg["latent"] == 64 and cfg["dropout"] == 0.3 and cfg["ae"]["patience"] == 10
-    assert cfg["weights"] == ranking.DEFAULT_WEIGHTS
-    assert mo.load_config(CONFIG, "quick", "nutrimouse")["latent"] == 16
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("weights: {correlation: 0.5, autoencoder: 0.3}\nprofiles: {quick: {}}\n")
-    with pytest.raises(ValueError, match="bad.yaml: weights sum to 0.8"):
-        mo.load_config(bad, "quick")
+def test_settings_budget_scale_and_weights(tmp_path):
+    params = dict(gene_hidden=[64], metabolite_hidden=[32], latent=8, dropout=0.1, ae_lr=1e-3, ae_epochs=100,
+                  ae_patience=5, ae_batch_size=16, n_folds=3, gat_hidden=8, gat_heads=2, gat_dropout=0.3,
+                  gat_epochs=50, gat_lr=0.005, gat_weight_decay=5e-4, budget_scale=4.0,
+                  weights={"correlation": 0.5, "autoencoder": 0.5})
+    cfg = mo.settings(params)
+    assert cfg["ae"]["epochs"] == 400 and cfg["gat"]["epochs"] == 200 and cfg["latent"] == 8
+    assert cfg["weights"] == {"correlation": 0.5, "autoencoder": 0.5}
+    good = tmp_path / "w.yaml"
+    good.write_text("weights: {correlation: 0.8, homology: 0.2}\n")
+    assert mo.settings({**params, "weights_file": str(good)})["weights"] == {"correlation": 0.8, "homology": 0.2}
+    with pytest.raises(ValueError, match="budget_scale"):
+        mo.settings({**params, "budget_scale": 0.0})
+    assert mo.fit_widths(21, [128, 16], 64) == ([21, 16], 21)
 
 
 def test_spearman_matrix_matches_scipy_and_bh(small):
@@ -73,7 +76,7 @@ def test_sample_graph_knn_and_cosine():
 
 def test_autoencoder_cv_fold_losses_and_importances(small):
     _, _, _, prep = small
-    ae = mo.OmicsAE([16], latent=4, epochs=15, patience=3, n_folds=3, seed=0).fit(prep.genes.to_numpy(), "genes")
+    ae = mo.OmicsAE([16], latent=4, epochs=15, patience=3, n_folds=3, seed=0).fit(prep.genes.to_numpy())
     assert list(ae.fold_losses_["fold"]) == [1, 2, 3]
     assert (ae.fold_losses_["best_epoch"] <= ae.fold_losses_["epochs_run"]).all()
     assert ae.transform(prep.genes).shape == (16, 4)
@@ -114,12 +117,24 @@ def test_gnn_gene_importance_projection():
         mo.gnn_gene_importance([1.0], X, Z)
 
 
-def test_stage_cache_roundtrip_and_missing(tmp_path):
-    cache = mo.StageCache(tmp_path, "sim_seed0")
-    assert mo.run_or_load(1, [1], cache, lambda: {"x": 1}) == {"x": 1}
-    assert mo.run_or_load(1, [2], cache, lambda: 1 / 0) == {"x": 1}
-    with pytest.raises(ValueError, match="stage 3 has no checkpoint"):
-        mo.run_or_load(3, [5], cache, lambda: None)
+def test_stage_cache_is_content_keyed_and_stages_run_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"x": len(calls)}
+
+    inputs = {"data": np.arange(5.0), "p": 1}
+    out, key = mo.stage(1, [1], inputs, compute)
+    assert out == {"x": 1}
+    # not in stages: read from the cache, not computed
+    assert mo.stage(1, [2], inputs, lambda: 1 / 0) == (out, key)
+    # other content, same names: recomputed, another key
+    out2, key2 = mo.stage(1, [1], {"data": np.arange(5.0) + 1, "p": 1}, compute)
+    assert out2 == {"x": 2} and key2 != key
+    with pytest.raises(ValueError, match="stage 3 is not in stages"):
+        mo.stage(3, [5], inputs, compute)
 
 
 def test_evidence_table_fusion_and_excel(small, tmp_path):

@@ -175,3 +175,15 @@ register("hapmap", "genenets.data.genotypes:load_hapmap_mhc", kind="real",
 register("plink", "genenets.data.genotypes:read_plink", kind="user",
          description="a user's PLINK 1 fileset (prefix=...), MHC window; phenotypes from a separate table (01, 02)")
 # --- end GeneDAE ---
+
+# --- multi-omics (notebook 09) ---
+register("multiomics-simulated", "genenets.simulate.multiomics:simulate_multiomics", kind="simulated",
+         description="paired transcriptome (FPKM) + metabolome with shared latent factors and planted pathway "
+                     "genes on the target metabolite's factor (09)")
+register("nutrimouse", "genenets.data.multiomics:nutrimouse_dataset", kind="real",
+         fallback="multiomics-simulated",
+         description="nutrimouse (Martin et al. 2007): 40 mice, 120 liver genes, 21 hepatic fatty acids, "
+                     "diet and genotype (09)")
+register("multiomics-csv", "genenets.data.multiomics:csv_dataset", kind="user",
+         description="a user's genes x samples and metabolites x samples CSV pair, optional labels (09)")
+# --- end multi-omics ---

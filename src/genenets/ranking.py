@@ -6,12 +6,10 @@ gene, ties share the mean rank), then summed with weights that sum to 1.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-import yaml
 
+from .errors import ConfigError
 from .stats import precision_at_k
 
 #: The seed pipeline's weights.
@@ -34,34 +32,41 @@ def validate_weights(weights: dict, evidences=tuple(DEFAULT_WEIGHTS), source: st
 
     Raises
     ------
-    ValueError
-        Unknown evidence name, a negative or non-numeric weight, or a sum different from 1.
+    ConfigError (a ValueError)
+        Unknown evidence name, a negative or non-numeric weight, or a sum different from 1; the
+        message names ``source``.
     """
     if not isinstance(weights, dict) or not weights:
-        raise ValueError(f"{source}: weights must be a non-empty mapping evidence -> weight, got {weights!r}")
+        raise ConfigError(f"{source}: weights must be a non-empty mapping evidence -> weight, got {weights!r}")
     unknown = sorted(set(weights) - set(evidences))
     if unknown:
-        raise ValueError(f"{source}: unknown evidence {unknown}; known evidences are {list(evidences)}")
+        raise ConfigError(f"{source}: unknown evidence {unknown}; known evidences are {list(evidences)}")
     out = {}
     for k, v in weights.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-            raise ValueError(f"{source}: weight of {k!r} must be a non-negative number, got {v!r}")
+            raise ConfigError(f"{source}: weight of {k!r} must be a non-negative number, got {v!r}")
         out[k] = float(v)
     total = sum(out.values())
     if abs(total - 1.0) > tol:
-        raise ValueError(f"{source}: weights sum to {total:.6g}, not 1 ({out})")
+        raise ConfigError(f"{source}: weights sum to {total:.6g}, not 1 ({out})")
     return out
 
 
 def load_weights(path, key: str = "weights", evidences=tuple(DEFAULT_WEIGHTS)) -> dict:
-    """Read and validate the ``weights`` mapping of a YAML file."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: weights file not found")
-    doc = yaml.safe_load(path.read_text()) or {}
-    if key not in doc:
-        raise ValueError(f"{path}: no {key!r} entry")
-    return validate_weights(doc[key], evidences, source=str(path))
+    """Read and validate the ``weights`` mapping of a YAML file.
+
+    Raises
+    ------
+    ConfigError
+        Missing or malformed file, no ``key`` entry, or invalid weights; the message names the file.
+    """
+    from .params import read_yaml
+
+    doc = read_yaml(path, "weights file")
+    if not isinstance(doc, dict) or key not in doc:
+        raise ConfigError(f"weights file {path}: no {key!r} mapping (expected e.g. 'weights: {{correlation: 0.4, "
+                          f"autoencoder: 0.3, gnn: 0.2, homology: 0.1}}')")
+    return validate_weights(doc[key], evidences, source=f"weights file {path}")
 
 
 def rank_normalize(scores: pd.Series) -> pd.Series:

@@ -39,6 +39,8 @@ class MultiOmics:
     exclusions : dict
         Counted exclusions, e.g. ``{"samples_only_in_genes": 2, "metabolites_all_nan": 1}``.
     name : str
+    homology : DataFrame or None
+        A BLAST/HMM hits table (``query_gene``, ``family``, ``evalue``) for the homology evidence.
     """
 
     genes: pd.DataFrame
@@ -47,6 +49,7 @@ class MultiOmics:
     gene_scale: str = "fpkm"
     exclusions: dict = field(default_factory=dict)
     name: str = ""
+    homology: pd.DataFrame | None = None
 
     @property
     def shape(self) -> dict:
@@ -166,12 +169,23 @@ def read_omics_csv(path, what: str = "table") -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: {what} file not found")
-    df = pd.read_csv(path, index_col=0)
+    try:
+        df = pd.read_csv(path, index_col=0)
+    except pd.errors.EmptyDataError as err:
+        raise DataError(f"{path}: the {what} file is empty; it needs a header of sample names and one row per "
+                        "feature") from err
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise DataError(f"{path}: the {what} table is empty ({df.shape[0]} features x {df.shape[1]} samples); it "
+                        "needs a header of sample names and one row per feature")
     if df.index.duplicated().any():
         raise DataError(f"{path}: duplicated feature ids {df.index[df.index.duplicated()].tolist()[:5]}")
     bad = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     if bad:
         raise DataError(f"{path}: non-numeric values in sample column(s) {bad[:5]}")
+    inf = np.isinf(df.to_numpy(float))
+    if inf.any():
+        raise DataError(f"{path}: {int(inf.sum())} infinite values (e.g. feature {df.index[inf.any(axis=1)][0]!r}); "
+                        "replace them by numbers or leave them empty (missing)")
     out = df.T
     out.index = out.index.astype(str).rename("sample")
     return out
@@ -196,10 +210,39 @@ def load_csv_pair(gene_csv, metabolite_csv, labels_csv=None, gene_scale: str = "
     metabolites = read_omics_csv(metabolite_csv, "metabolite")
     labels = None
     if labels_csv is not None:
+        if not Path(labels_csv).exists():
+            raise DataError(f"{labels_csv}: labels file not found; check the parameter `labels_csv`")
         labels = pd.read_csv(labels_csv, index_col=0)
         labels.index = labels.index.astype(str)
         labels = labels.astype("category")
     genes, metabolites, labels, counts = align_samples(genes, metabolites, labels,
                                                        sources=(str(gene_csv), str(metabolite_csv)))
+    if len(genes) < 3:
+        raise DataError(f"{gene_csv} / {metabolite_csv}: {len(genes)} sample(s) in common; the autoencoders' "
+                        "cross-validation needs at least 3 samples (columns) in both files")
+    for col in labels.columns:
+        n_classes = labels[col].dropna().nunique()
+        if n_classes < 2:
+            raise DataError(f"{labels_csv}: label column {col!r} has {n_classes} class(es) over the samples in "
+                            "common; a classifier needs at least two: drop the column or add samples")
     return _finish(genes, metabolites, labels, gene_scale, (str(gene_csv), str(metabolite_csv)),
                    Path(gene_csv).stem, counts)
+
+
+# ------------------------------------------------------------------------------------------------
+# loaders registered in genenets.datasets
+
+
+def nutrimouse_dataset(**_):
+    """Registry loader of ``nutrimouse``: ``(MultiOmics, None)`` (no ground truth)."""
+    return load_nutrimouse(), None
+
+
+def csv_dataset(gene_csv=None, metabolite_csv=None, labels_csv=None, gene_scale: str = "fpkm", **_):
+    """Registry loader of ``multiomics-csv`` (a user's files, see :func:`load_csv_pair`)."""
+    from ..errors import ConfigError
+
+    if gene_csv is None or metabolite_csv is None:
+        raise ConfigError("dataset 'multiomics-csv' needs the parameters `gene_csv` and `metabolite_csv` "
+                          "(genes x samples and metabolites x samples CSV files)")
+    return load_csv_pair(gene_csv, metabolite_csv, labels_csv, gene_scale), None

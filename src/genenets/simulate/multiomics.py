@@ -131,6 +131,6 @@ def simulate_multiomics(n_samples: int = 20, n_genes: int = 2000, n_metabolites:
                            "geography": pd.Categorical(np.where(geography == 1, "north", "south"))}, index=samples)
     data = MultiOmics(pd.DataFrame(fpkm, index=samples, columns=genes),
                       pd.DataFrame(intensity, index=samples, columns=metabolites), labels, "fpkm", {},
-                      "simulated")
+                      "simulated", homology)
     truth = MultiOmicsTruth(list(genes[planted]), list(metabolites[m_planted]), activity, family)
-    return data, homology, truth
+    return data, truth

@@ -1,7 +1,10 @@
 """The five stages of the multi-omics gene-ranking pipeline (autoencoders + GAT + evidence fusion).
+Computation only: figures are in :mod:`genenets.plotting.multiomics`, verdict rules and sentences in
+:mod:`genenets.summaries.multiomics`, datasets in :mod:`genenets.datasets` (``multiomics-simulated``,
+``nutrimouse``, ``multiomics-csv``).
 
 1. :func:`prepare` - log2(FPKM + 1) and z-score for genes; median or PQN normalization, log and
-   z-score for metabolites; :func:`qc_figure`, :func:`sample_metadata`.
+   z-score for metabolites; :func:`sample_metadata`.
 2. :class:`OmicsAE` (k-fold CV with fold losses, early stopping) per omics; :func:`sample_graph`
    (kNN or cosine threshold) over the concatenated latents; :class:`GATClassifier` (multi-task)
    with :func:`evaluate_classifiers` against majority-class and logistic-regression baselines.
@@ -9,22 +12,20 @@
 4. :func:`reconstruction_importance`, :func:`gradient_importance`, :func:`gnn_gene_importance`.
 5. :func:`evidence_table` + :func:`genenets.ranking.fuse`; :func:`write_excel`.
 
-:class:`StageCache` keeps each stage's output under ``data/cache/`` so later stages can run alone.
+:func:`stage` keeps each stage's output in the content-keyed :mod:`genenets.cache`, keyed by the
+content of the data and every parameter the stage reads, so later stages can run alone and a
+replaced input file gives new results.
 """
 from __future__ import annotations
 
-import copy
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 import torch
-import yaml
 from scipy import stats as sps
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import PCA
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -33,74 +34,85 @@ from sklearn.neighbors import kneighbors_graph
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .. import ranking, stats
+from .. import cache, ranking, stats
 from ..data.multiomics import MultiOmics
+from ..errors import ConfigError, DataError
 from ..models.omics import MultiTaskGAT, OmicsAutoencoder
-from ..train import fit, make_loader
+from ..train import fit, make_loader, no_learning_mse
 
 EVIDENCES = ("correlation", "autoencoder", "gnn", "homology")
+#: bump when a stage's computation changes (invalidates its cache entries)
+STAGE_VERSION = 2
 
 
 # ----------------------------------------------------------------------------------------------
-# configuration and checkpoints
+# settings (from the notebook's parameters) and stage outputs in the content-keyed cache
 
 
-def load_config(path, profile: str = "quick", dataset: str = "simulated") -> dict:
-    """Read the YAML config: ``weights`` plus the model sizes of ``profile``, with the
-    ``datasets.<dataset>`` overrides applied on top. The weights are validated
-    (:func:`genenets.ranking.validate_weights`)."""
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: config file not found")
-    doc = yaml.safe_load(path.read_text()) or {}
-    if profile not in doc.get("profiles", {}):
-        raise ValueError(f"{path}: no profile {profile!r} under 'profiles' (has {list(doc.get('profiles', {}))})")
-    cfg = copy.deepcopy(doc["profiles"][profile])
-    for key, value in (doc.get("datasets", {}).get(dataset, {}) or {}).items():
-        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
-            cfg[key].update(value)
-        else:
-            cfg[key] = value
-    cfg["weights"] = ranking.validate_weights(doc.get("weights", {}), EVIDENCES, source=str(path))
+def read_weights(weights: dict | None = None, weights_file=None) -> dict:
+    """The evidence weights: ``weights_file`` (a YAML file with a ``weights:`` mapping) when given,
+    else ``weights``; validated by :func:`genenets.ranking.validate_weights`.
+
+    Raises
+    ------
+    ConfigError
+        Malformed YAML, no ``weights`` entry, unknown evidence, negative weights, or a sum other
+        than 1: the message names the file (or the ``weights`` parameter).
+    """
+    if weights_file is not None:
+        return ranking.load_weights(weights_file, evidences=EVIDENCES)
+    return ranking.validate_weights(weights if weights is not None else dict(ranking.DEFAULT_WEIGHTS), EVIDENCES,
+                                    source="parameter `weights`")
+
+
+def fit_widths(n_features: int, hidden, latent: int) -> tuple[list[int], int]:
+    """Layer widths for ``n_features`` inputs: no hidden layer wider than the input, a latent no
+    larger than the input (nutrimouse has 21 metabolites)."""
+    return [min(int(w), n_features) for w in hidden], min(int(latent), n_features)
+
+
+def settings(params: dict) -> dict:
+    """Model settings of a run from the notebook's parameters (``run.params``).
+
+    Returns ``{"gene_hidden", "metabolite_hidden", "latent", "dropout", "ae": {lr, epochs, patience,
+    batch_size, n_folds}, "gat": {hidden, heads, dropout, epochs, lr, weight_decay, patience},
+    "weights"}``; ``budget_scale`` multiplies the epoch caps of every trained model.
+    """
+    p = params
+    scale = float(p.get("budget_scale", 1.0))
+    if scale <= 0:
+        raise ConfigError(f"parameter `budget_scale` must be > 0, got {scale}")
+    cfg = {"gene_hidden": list(p["gene_hidden"]), "metabolite_hidden": list(p["metabolite_hidden"]),
+           "latent": int(p["latent"]), "dropout": float(p["dropout"]),
+           "ae": {"lr": float(p["ae_lr"]), "epochs": max(1, round(p["ae_epochs"] * scale)),
+                  "patience": int(p["ae_patience"]), "batch_size": int(p["ae_batch_size"]),
+                  "n_folds": int(p["n_folds"])},
+           "gat": {"hidden": int(p["gat_hidden"]), "heads": int(p["gat_heads"]), "dropout": float(p["gat_dropout"]),
+                   "epochs": max(1, round(p["gat_epochs"] * scale)), "lr": float(p["gat_lr"]),
+                   "weight_decay": float(p["gat_weight_decay"]), "patience": p.get("gat_patience")},
+           "weights": read_weights(p.get("weights"), p.get("weights_file"))}
     return cfg
 
 
-class StageCache:
-    """Pickled stage outputs under ``root/<key>/stage<N>.pkl``.
+def stage(number: int, stages, inputs: dict, compute, *, namespace: str = "09_multiomics"):
+    """Stage ``number``'s output from the content-keyed cache, computed when absent.
 
-    Parameters
-    ----------
-    root : path, e.g. ``data/cache/09_multiomics``
-    key : str naming the data and seed (outputs of another dataset are never mixed in)
+    ``inputs`` holds everything the stage's result depends on (the data or the upstream stage's
+    key, and the parameters it reads); the cache key is their content, so replacing an input file
+    with other values gives new results. A stage not in ``stages`` is only read from the cache:
+    without an entry for these inputs it raises :class:`ConfigError` naming ``stages``.
+
+    Returns ``(output, key)``; pass ``key`` as the upstream input of the next stage.
     """
+    key = cache.key(namespace, number, STAGE_VERSION, inputs)
 
-    def __init__(self, root, key: str):
-        self.dir = Path(root) / key
-        self.dir.mkdir(parents=True, exist_ok=True)
+    def missing():
+        raise ConfigError(f"parameter `stages`: stage {number} is not in stages={list(stages)} and has no cached "
+                          f"output for this data and these parameters; add {number} to `stages` (run it once)")
 
-    def path(self, stage: int) -> Path:
-        return self.dir / f"stage{stage}.pkl"
-
-    def save(self, stage: int, obj) -> Path:
-        with open(self.path(stage), "wb") as fh:
-            pickle.dump(obj, fh)
-        return self.path(stage)
-
-    def load(self, stage: int):
-        if not self.path(stage).exists():
-            raise ValueError(f"stage {stage} has no checkpoint at {self.path(stage)}: run stage {stage} first "
-                             f"(add {stage} to `stages`) with the same dataset and seed")
-        with open(self.path(stage), "rb") as fh:
-            return pickle.load(fh)
-
-
-def run_or_load(stage: int, stages, cache: StageCache, compute):
-    """``compute()`` and checkpoint it if ``stage`` is in ``stages``, else load its checkpoint."""
-    if stage in stages:
-        out = compute()
-        cache.save(stage, out)
-        return out
-    return cache.load(stage)
+    out, _ = cache.get_or_compute(f"{namespace}/stage{number}", key,
+                                  compute if number in set(stages) else missing, version=STAGE_VERSION)
+    return out, key
 
 
 # ----------------------------------------------------------------------------------------------
@@ -202,32 +214,6 @@ def sample_metadata(prep: Prepared, seed: int = 0) -> pd.DataFrame:
     return meta.reset_index().rename(columns={"index": "sample"})
 
 
-def qc_figure(prep: Prepared, meta: pd.DataFrame, colour_by: str | None = None):
-    """2 x 2 QC panels: per-sample distributions of log expression and log metabolite intensity,
-    the sample-sample Pearson correlation heatmap, and the PCA of samples."""
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9))
-    n = len(prep.genes)
-    show_names = n <= 40
-    for ax, df, what in ((axes[0, 0], prep.gene_log, "log expression"),
-                         (axes[0, 1], prep.metabolite_log, "log2 normalized intensity")):
-        ax.boxplot(df.to_numpy().T, showfliers=False)
-        ax.set(title=f"{what} per sample", xlabel="sample", ylabel=what)
-        ax.set_xticks(np.arange(1, n + 1), df.index if show_names else [""] * n, rotation=90, fontsize=6)
-    corr = np.corrcoef(np.hstack([prep.genes.to_numpy(), prep.metabolites.to_numpy()]))
-    sns.heatmap(pd.DataFrame(corr, index=prep.genes.index, columns=prep.genes.index), ax=axes[1, 0],
-                cmap="vlag", center=0, xticklabels=show_names, yticklabels=show_names,
-                cbar_kws={"label": "Pearson r"})
-    axes[1, 0].tick_params(labelsize=6)
-    axes[1, 0].set_title("sample correlation (z-scored genes + metabolites)")
-    hue = colour_by if colour_by in meta.columns else None
-    sns.scatterplot(data=meta, x="PC1", y="PC2", hue=hue, ax=axes[1, 1], s=60)
-    axes[1, 1].set_title("PCA of samples")
-    if hue:
-        axes[1, 1].legend(title=hue, frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
 # ----------------------------------------------------------------------------------------------
 # stage 2: autoencoders
 
@@ -237,61 +223,87 @@ def _mse_loss(model, batch):
     return torch.nn.functional.mse_loss(model(x), x)
 
 
-class OmicsAE:
-    """Autoencoder of one omics table with k-fold cross-validation (scikit-learn-like).
+class OmicsAE(BaseEstimator):
+    """Autoencoder of one omics table with k-fold cross-validation (scikit-learn estimator).
 
-    ``fit`` trains one model per fold with early stopping on the held-out fold (``patience``)
-    and records the fold losses; then it trains the final model on all samples for the median
-    best epoch of the folds (no sample left to stop on).
+    ``fit`` trains one model per fold with mini-batches (an epoch is one full pass over the fold's
+    training samples) and early stopping on an inner validation split of the training samples
+    (``val_fraction``; never the held-out fold; ``val_fraction=0`` stops on the held-out fold as the
+    seed pipeline did), records per fold the held-out loss of the autoencoder, of a PCA with the
+    same number of components as the latent (the linear baseline) and of the training mean, then
+    trains the final model on all samples for the median best epoch of the folds.
 
     Parameters
     ----------
     hidden : sequence of int
     latent : int
-    dropout, lr, epochs, patience, batch_size : training settings
+    dropout, lr, epochs, patience, batch_size : training settings (``epochs`` is the cap)
     n_folds : int, 0 or 1 to skip cross-validation (then ``epochs`` are used as is)
+    val_fraction : float in [0, 0.5)
     seed : int
+    device : str
+    name : str, the model's name in tables
 
     Attributes
     ----------
     model_ : OmicsAutoencoder
     oof_reconstruction_ : array (n_samples, n_features) or None
         Out-of-fold reconstruction of every sample by the fold model that did not see it.
-    fold_losses_ : DataFrame (fold, best_epoch, epochs_run, train_loss, val_loss)
+    fold_losses_ : DataFrame (model, fold, best_epoch, epochs_run, stop_reason, train_loss,
+        val_loss, heldout_loss, pca_loss, mean_loss)
+    histories_ : dict ``{"<name> fold k": History}`` of the fold fits
     history_ : DataFrame of the final fit
     """
 
     def __init__(self, hidden=(256, 128), latent: int = 64, dropout: float = 0.3, lr: float = 1e-3,
-                 epochs: int = 200, patience: int = 10, batch_size: int = 8, n_folds: int = 5, seed: int = 0,
-                 device="cpu"):
-        self.hidden, self.latent, self.dropout, self.lr = list(hidden), latent, dropout, lr
+                 epochs: int = 200, patience: int = 10, batch_size: int = 8, n_folds: int = 5,
+                 val_fraction: float = 0.0, seed: int = 0, device="cpu", name: str = "AE"):
+        self.hidden, self.latent, self.dropout, self.lr = hidden, latent, dropout, lr
         self.epochs, self.patience, self.batch_size = epochs, patience, batch_size
-        self.n_folds, self.seed, self.device = n_folds, seed, device
+        self.n_folds, self.val_fraction, self.seed, self.device, self.name = n_folds, val_fraction, seed, device, name
 
     def _new_model(self, n_features):
         torch.manual_seed(self.seed)
-        return OmicsAutoencoder(n_features, self.hidden, self.latent, self.dropout)
+        return OmicsAutoencoder(n_features, list(self.hidden), self.latent, self.dropout)
 
-    def fit(self, X, name: str = "AE"):
-        """X : array (n_samples, n_features), z-scored."""
+    def _heldout(self, model, X):
+        with torch.no_grad():
+            return model.eval()(torch.as_tensor(X)).cpu().numpy()
+
+    def fit(self, X, y=None):
+        """X : array (n_samples, n_features), z-scored; ``y`` is ignored. Returns self."""
         X = np.asarray(X, dtype=np.float32)
+        check_matrix(X, f"{self.name} table")
+        name = self.name
         rows, best_epochs = [], []
-        self.oof_reconstruction_ = None
+        self.oof_reconstruction_, self.histories_ = None, {}
         if self.n_folds and self.n_folds > 1:
-            for fold, (tr, va) in enumerate(KFold(self.n_folds, shuffle=True, random_state=self.seed).split(X)):
+            for fold, (tr, te) in enumerate(KFold(self.n_folds, shuffle=True, random_state=self.seed).split(X)):
                 model = self._new_model(X.shape[1])
-                hist = fit(model, make_loader(X[tr], batch_size=self.batch_size, shuffle=True, seed=self.seed + fold),
-                           _mse_loss, val_loader=make_loader(X[va], batch_size=len(va)), epochs=self.epochs,
+                fit_idx, val_idx = tr, te
+                if self.val_fraction:
+                    perm = np.random.default_rng(self.seed + fold).permutation(tr)
+                    n_val = max(1, int(round(self.val_fraction * len(tr))))
+                    val_idx, fit_idx = perm[:n_val], perm[n_val:]
+                hist = fit(model, make_loader(X[fit_idx], batch_size=self.batch_size, shuffle=True,
+                                              seed=self.seed + fold),
+                           _mse_loss, val_loader=make_loader(X[val_idx], batch_size=len(val_idx)), epochs=self.epochs,
                            lr=self.lr, patience=self.patience, device=self.device, progress=False,
-                           desc=f"{name} fold {fold + 1}")
+                           desc=f"{name} fold {fold + 1}", no_learning_loss=no_learning_mse(X[fit_idx], X[val_idx]))
                 best = hist.best_epoch or len(hist.train_loss)
                 best_epochs.append(best)
+                self.histories_[f"{name} AE fold {fold + 1}"] = hist
                 if self.oof_reconstruction_ is None:
                     self.oof_reconstruction_ = np.full_like(X, np.nan)
-                with torch.no_grad():  # held-out reconstruction: what the latent generalizes, not memorizes
-                    self.oof_reconstruction_[va] = model.eval()(torch.as_tensor(X[va])).numpy()
+                # held-out reconstruction: what the latent generalizes, not memorizes
+                self.oof_reconstruction_[te] = self._heldout(model, X[te])
+                pca = PCA(min(self.latent, len(tr) - 1, X.shape[1]), random_state=self.seed).fit(X[tr])
                 rows.append({"model": name, "fold": fold + 1, "best_epoch": best, "epochs_run": len(hist.train_loss),
-                             "train_loss": hist.train_loss[best - 1], "val_loss": hist.val_loss[best - 1]})
+                             "stop_reason": hist.stop_reason, "train_loss": hist.train_loss[best - 1],
+                             "val_loss": hist.val_loss[best - 1],
+                             "heldout_loss": float(np.mean((X[te] - self.oof_reconstruction_[te]) ** 2)),
+                             "pca_loss": float(np.mean((X[te] - pca.inverse_transform(pca.transform(X[te]))) ** 2)),
+                             "mean_loss": no_learning_mse(X[tr], X[te])})
         self.fold_losses_ = pd.DataFrame(rows)
         self.final_epochs_ = int(np.median(best_epochs)) if best_epochs else self.epochs
         self.model_ = self._new_model(X.shape[1])
@@ -303,12 +315,34 @@ class OmicsAE:
     def transform(self, X) -> np.ndarray:
         """Latents, array (n_samples, latent)."""
         with torch.no_grad():
-            return self.model_.eval().encode(torch.as_tensor(np.asarray(X, np.float32))).numpy()
+            return self.model_.eval().encode(torch.as_tensor(np.asarray(X, np.float32))).cpu().numpy()
 
     def reconstruct(self, X) -> np.ndarray:
         """Reconstruction, array (n_samples, n_features)."""
-        with torch.no_grad():
-            return self.model_.eval()(torch.as_tensor(np.asarray(X, np.float32))).numpy()
+        return self._heldout(self.model_, np.asarray(X, np.float32))
+
+    def score(self, X, y=None) -> float:
+        """Negative mean squared reconstruction error of ``X`` (higher is better)."""
+        X = np.asarray(X, np.float32)
+        return -float(np.mean((X - self.reconstruct(X)) ** 2))
+
+
+def check_matrix(X, what: str) -> None:
+    """A numeric matrix the models can read: at least 2 samples and 1 feature, all values finite.
+
+    Raises
+    ------
+    DataError
+        naming ``what`` (the table or file) and the problem.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] < 2 or X.shape[1] < 1:
+        raise DataError(f"{what}: needs at least 2 samples and 1 feature, got shape {X.shape}")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise DataError(f"{what}: {int(bad.sum())} non-finite values (inf or NaN; first at sample {r}, "
+                        f"feature {c}); remove or impute them before the autoencoders")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -345,31 +379,64 @@ def sample_graph(Z, method: str = "knn", k: int = 5, threshold: float = 0.5) -> 
     return np.array(np.nonzero(A), dtype=np.int64)
 
 
-def encode_labels(labels: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
-    """Categorical label columns -> integer codes (n_samples, n_tasks) and the class names per task."""
+def encode_labels(labels: pd.DataFrame, source: str = "labels") -> tuple[np.ndarray, list[list[str]]]:
+    """Categorical label columns -> integer codes (n_samples, n_tasks) and the class names per task.
+
+    Raises
+    ------
+    DataError
+        A label column with fewer than two classes (nothing to classify) or missing labels,
+        naming ``source`` (the labels file) and the column; checked before any training.
+    """
     codes, classes = [], []
     for col in labels.columns:
         cat = pd.Categorical(labels[col])
+        if (cat.codes < 0).any():
+            raise DataError(f"{source}: label column {col!r} has {int((cat.codes < 0).sum())} missing labels; "
+                            "fill them or drop those samples")
+        if len(cat.categories) < 2:
+            raise DataError(f"{source}: label column {col!r} has one class only ({list(cat.categories)}); a "
+                            "classifier needs at least two: drop the column or add samples of another class")
         codes.append(cat.codes.astype(np.int64))
         classes.append([str(c) for c in cat.categories])
+    if not codes:
+        return np.zeros((len(labels), 0), np.int64), []
     return np.stack(codes, axis=1), classes
 
 
-class GATClassifier:
+def _prior_ce(Y, fit_mask, val_mask) -> float:
+    """Sum over tasks of the cross-entropy on ``val_mask`` nodes of predicting the class shares of
+    ``fit_mask`` nodes: the loss of a classifier that learned nothing from the features."""
+    total = 0.0
+    for t in range(Y.shape[1]):
+        k = int(Y[:, t].max()) + 1
+        share = np.clip(np.bincount(Y[fit_mask, t], minlength=k) / max(fit_mask.sum(), 1), 1e-6, None)
+        total += float(-np.mean(np.log(share[Y[val_mask, t]])))
+    return total
+
+
+class GATClassifier(BaseEstimator):
     """Multi-task GAT over a fixed sample graph, trained on a subset of nodes (transductive).
 
     Parameters
     ----------
     hidden, heads, dropout : :class:`genenets.models.omics.MultiTaskGAT` sizes
-    epochs, lr, weight_decay : training (full-batch, fixed number of epochs: no held-out node is
-        used to stop)
+    epochs, lr, weight_decay : full-batch training (``epochs`` is the cap; one epoch = one pass
+        over the training nodes)
+    patience : int or None
+        None: train for ``epochs`` (the seed pipeline). An int: early stopping on the summed
+        cross-entropy of an inner validation split (``val_fraction``) of the training nodes, never
+        the test nodes.
+    val_fraction : float
     seed : int
     """
 
     def __init__(self, hidden: int = 32, heads: int = 4, dropout: float = 0.3, epochs: int = 200, lr: float = 5e-3,
-                 weight_decay: float = 5e-4, seed: int = 0, device="cpu"):
+                 weight_decay: float = 5e-4, patience: int | None = None, val_fraction: float = 0.2, seed: int = 0,
+                 device="cpu"):
         self.hidden, self.heads, self.dropout = hidden, heads, dropout
         self.epochs, self.lr, self.weight_decay, self.seed, self.device = epochs, lr, weight_decay, seed, device
+        self.patience, self.val_fraction = patience, val_fraction
 
     def fit(self, X, edge_index, Y, train_mask=None):
         """X (n_nodes, n_features); edge_index (2, n_edges); Y int (n_nodes, n_tasks); train_mask bool (n_nodes,)."""
@@ -378,6 +445,11 @@ class GATClassifier:
         Y = np.asarray(Y)
         n_classes = [int(Y[:, t].max()) + 1 for t in range(Y.shape[1])]
         mask = np.ones(len(Y), bool) if train_mask is None else np.asarray(train_mask, bool)
+        val = np.zeros(len(Y), bool)
+        if self.patience is not None:
+            idx = np.random.default_rng(self.seed).permutation(np.flatnonzero(mask))
+            val[idx[:max(1, int(round(self.val_fraction * len(idx))))]] = True
+            mask = mask & ~val
         graph = Data(x=torch.as_tensor(np.asarray(X, np.float32)), edge_index=torch.as_tensor(edge_index),
                      y=torch.as_tensor(Y), train_mask=torch.as_tensor(mask))
         torch.manual_seed(self.seed)
@@ -388,24 +460,38 @@ class GATClassifier:
             return sum(torch.nn.functional.cross_entropy(lg[g.train_mask], g.y[g.train_mask, t])
                        for t, lg in enumerate(logits))
 
-        hist = fit(self.model_, [graph], loss_fn, epochs=self.epochs, lr=self.lr, device=self.device,
-                   optimizer_kwargs={"weight_decay": self.weight_decay}, progress=False, desc="GAT")
-        self.history_, self.graph_ = hist.to_frame(), graph
+        val_loader, ref = None, _prior_ce(Y, mask, mask)
+        if self.patience is not None:
+            vgraph = graph.clone()
+            vgraph.train_mask = torch.as_tensor(val)
+            val_loader, ref = [vgraph], _prior_ce(Y, mask, val)
+        hist = fit(self.model_, [graph], loss_fn, val_loader=val_loader, epochs=self.epochs, lr=self.lr,
+                   device=self.device, patience=self.patience, optimizer_kwargs={"weight_decay": self.weight_decay},
+                   progress=False, desc="GAT", no_learning_loss=ref)
+        self.history_, self.graph_, self.fit_history_ = hist.to_frame(), graph, hist
         return self
 
-    def predict(self) -> np.ndarray:
-        """Predicted class per node and task, int (n_nodes, n_tasks)."""
+    def predict(self, X=None) -> np.ndarray:
+        """Predicted class per node and task, int (n_nodes, n_tasks) (the fitted graph's nodes)."""
+        g = self.graph_.to(self.device)
         with torch.no_grad():
-            logits = self.model_.eval()(self.graph_.x, self.graph_.edge_index)
-        return np.stack([lg.argmax(1).numpy() for lg in logits], axis=1)
+            logits = self.model_.eval()(g.x, g.edge_index)
+        return np.stack([lg.argmax(1).cpu().numpy() for lg in logits], axis=1)
+
+    def score(self, X=None, Y=None, mask=None) -> float:
+        """Mean accuracy over tasks on the nodes of ``mask`` (default: all)."""
+        Y = self.graph_.y.numpy() if Y is None else np.asarray(Y)
+        m = np.ones(len(Y), bool) if mask is None else np.asarray(mask, bool)
+        return float((self.predict() == Y)[m].mean())
 
     def input_importance(self) -> np.ndarray:
         """Mean |d log p(true class) / d x| over nodes, summed over tasks: (n_features,)."""
-        x = self.graph_.x.clone().requires_grad_(True)
-        logits = self.model_.eval()(x, self.graph_.edge_index)
-        obj = sum(torch.log_softmax(lg, 1).gather(1, self.graph_.y[:, t:t + 1]).sum() for t, lg in enumerate(logits))
+        g = self.graph_.to(self.device)
+        x = g.x.clone().requires_grad_(True)
+        logits = self.model_.eval()(x, g.edge_index)
+        obj = sum(torch.log_softmax(lg, 1).gather(1, g.y[:, t:t + 1]).sum() for t, lg in enumerate(logits))
         (grad,) = torch.autograd.grad(obj, x)
-        return grad.abs().mean(0).numpy()
+        return grad.abs().mean(0).cpu().numpy()
 
 
 def _folds(Y, n_folds, seed):
@@ -476,25 +562,6 @@ def embed_latents(Z, methods=("pca", "tsne", "umap"), seed: int = 0) -> dict[str
     return out
 
 
-def embedding_figure(embeddings: dict, labels: pd.DataFrame):
-    """One row per label column, one column per embedding method, points coloured by label."""
-    tasks = list(labels.columns) or [None]
-    fig, axes = plt.subplots(len(tasks), len(embeddings), figsize=(4.2 * len(embeddings), 3.8 * len(tasks)),
-                             squeeze=False)
-    for i, task in enumerate(tasks):
-        for j, (method, E) in enumerate(embeddings.items()):
-            ax = axes[i, j]
-            hue = None if task is None else labels[task].astype(str).values
-            sns.scatterplot(x=E[:, 0], y=E[:, 1], hue=hue, hue_order=None if hue is None else sorted(set(hue)),
-                            ax=ax, s=45, legend=(j == len(embeddings) - 1))
-            ax.set(title=f"{method}" + (f" - {task}" if task else ""), xlabel=f"{method} 1", ylabel=f"{method} 2")
-            ax.set_xticks([]), ax.set_yticks([])
-            if j == len(embeddings) - 1 and task is not None:
-                ax.legend(title=task, frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
 def spearman_matrix(genes: pd.DataFrame, metabolites: pd.DataFrame, alpha: float = 0.05):
     """Gene x metabolite Spearman correlations with Benjamini-Hochberg FDR over all pairs.
 
@@ -519,25 +586,6 @@ def correlation_evidence(rho: pd.DataFrame, q: pd.DataFrame, alpha: float = 0.05
     absr = rho.abs()
     return pd.DataFrame({"correlation": absr.max(axis=1), "best_metabolite": absr.idxmax(axis=1),
                          "n_significant_pairs": (q < alpha).sum(axis=1)})
-
-
-def correlation_heatmap(rho: pd.DataFrame, q: pd.DataFrame, n_genes: int = 30, n_metabolites: int = 25,
-                        alpha: float = 0.05):
-    """Heatmap of the strongest gene-metabolite correlations (top genes and metabolites by max
-    |rho|); FDR-significant cells marked with a dot."""
-    g = rho.abs().max(axis=1).nlargest(n_genes).index
-    m = rho.loc[g].abs().max(axis=0).nlargest(n_metabolites).index
-    sub, sig = rho.loc[g, m], q.loc[g, m] < alpha
-    fig, ax = plt.subplots(figsize=(0.3 * len(m) + 3, 0.25 * len(g) + 2))
-    sns.heatmap(sub, cmap="vlag", center=0, vmin=-1, vmax=1, ax=ax, cbar_kws={"label": "Spearman rho"},
-                xticklabels=True, yticklabels=True)
-    yy, xx = np.nonzero(sig.to_numpy())
-    ax.scatter(xx + 0.5, yy + 0.5, s=4, color="black", label=f"BH q < {alpha}")
-    ax.tick_params(labelsize=7)
-    ax.set(title=f"Top {len(g)} genes x {len(m)} metabolites by |Spearman rho|", xlabel="metabolite", ylabel="gene")
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.12))
-    fig.tight_layout()
-    return fig
 
 
 # ----------------------------------------------------------------------------------------------
@@ -624,92 +672,129 @@ def write_excel(ranked: pd.DataFrame, path, sheet: str = "ranking") -> Path:
     return path
 
 
-def ranking_figure(ranked: pd.DataFrame, weights: dict, n_top: int = 25, truth=None):
-    """Stacked bars of each evidence's weighted contribution to the fused score of the top genes;
-    planted genes (when ``truth`` is given) marked with a star."""
-    top = ranked.head(n_top)
-    contrib = pd.DataFrame({k: w * top[f"{k}_rank"] for k, w in weights.items()}, index=top.index)
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(top) + 1.5))
-    contrib.iloc[::-1].plot.barh(stacked=True, ax=ax, width=0.8)
-    labels = [f"{g} *" if truth is not None and g in set(truth) else g for g in top.index[::-1]]
-    ax.set_yticks(range(len(top)), labels, fontsize=7)
-    ax.set(xlabel="fused score (weighted rank-normalized evidence)", ylabel="",
-           title=f"Top {len(top)} genes" + (" (* = planted pathway gene)" if truth is not None else ""))
-    ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
-    fig.tight_layout()
-    return fig
-
-
-def replicate_precision(seeds, sim_params: dict, cfg: dict, ks=(20,), metabolite_norm: str = "median",
-                        graph_method: str = "knn", k_neighbors: int = 5, threshold: float = 0.5,
-                        device="cpu") -> pd.DataFrame:
-    """Precision@k of the planted genes for each single evidence and the fused ranking, over
-    simulation seeds. Each seed runs stages 1-5 with :func:`rank_pipeline` (the GAT trains on all
-    samples; no classifier evaluation).
-
-    Returns DataFrame (seed, evidence, k, precision).
-    """
-    from ..simulate.multiomics import simulate_multiomics
-
-    rows = []
-    for seed in seeds:
-        data, hom, truth = simulate_multiomics(**sim_params, seed=seed)
-        ev = rank_pipeline(data, hom, cfg, seed, metabolite_norm, graph_method, k_neighbors, threshold, device)
-        fused = ranking.fuse(ev, cfg["weights"])
-        cols = pd.DataFrame({k: ev[k] for k in ("correlation", "reconstruction", "gradient", "autoencoder", "gnn",
-                                                "homology")})
-        cols["fused"] = fused["fused"].reindex(cols.index)
-        tab = ranking.precision_table(cols, truth.pathway_genes, ks)
-        rows.append(tab.assign(seed=seed))
-    if not rows:
-        return pd.DataFrame(columns=["seed", "evidence", "k", "precision"])
-    return pd.concat(rows, ignore_index=True)[["seed", "evidence", "k", "precision"]]
-
-
 def ae_params(cfg: dict, seed: int = 0, device="cpu") -> dict:
-    """:class:`OmicsAE` keyword arguments (all but ``hidden``) from the config."""
-    return dict(latent=cfg["latent"], dropout=cfg["dropout"], lr=cfg["ae"]["lr"], epochs=cfg["ae"]["epochs"],
-                patience=cfg["ae"]["patience"], batch_size=cfg["ae"]["batch_size"], n_folds=cfg["ae"]["n_folds"],
+    """:class:`OmicsAE` keyword arguments (all but ``hidden``, ``latent`` and ``name``) from :func:`settings`."""
+    a = cfg["ae"]
+    return dict(dropout=cfg["dropout"], lr=a["lr"], epochs=a["epochs"], patience=a["patience"],
+                batch_size=a["batch_size"], n_folds=a["n_folds"], val_fraction=a.get("val_fraction", 0.0),
                 seed=seed, device=device)
 
 
-def rank_pipeline(data: MultiOmics, homology_hits, cfg: dict, seed: int = 0, metabolite_norm: str = "median",
+def fit_autoencoders(prep: Prepared, cfg: dict, seed: int = 0, device="cpu") -> tuple[OmicsAE, OmicsAE]:
+    """The gene and the metabolite :class:`OmicsAE` (widths fitted to the tables, :func:`fit_widths`)."""
+    out = []
+    for X, hidden, name in ((prep.genes, cfg["gene_hidden"], "genes"),
+                            (prep.metabolites, cfg["metabolite_hidden"], "metabolites")):
+        h, lat = fit_widths(X.shape[1], hidden, cfg["latent"])
+        out.append(OmicsAE(h, lat, name=name, **ae_params(cfg, seed, device)).fit(X.to_numpy()))
+    return out[0], out[1]
+
+
+def gat_params(cfg: dict, device="cpu") -> dict:
+    """:class:`GATClassifier` keyword arguments (all but ``seed``) from :func:`settings`."""
+    return {**cfg["gat"], "device": device}
+
+
+def stage1(data: MultiOmics, metabolite_norm: str = "median", seed: int = 0) -> dict:
+    """Stage 1: ``{"prep": Prepared, "meta": sample table}``."""
+    prep = prepare(data, metabolite_norm)
+    return {"prep": prep, "meta": sample_metadata(prep, seed)}
+
+
+def stage2(prep: Prepared, cfg: dict, seed: int = 0, graph_method: str = "knn", k_neighbors: int = 5,
+           threshold: float = 0.5, device="cpu", evaluate: bool = True) -> dict:
+    """Stage 2: both autoencoders, the sample graph over their latents, the GAT on all samples and
+    (``evaluate``) the held-out comparison of classifiers (:func:`evaluate_classifiers`).
+
+    Returns ``{"ae_g", "ae_m", "Z", "edges", "gat", "acc", "preds"}``.
+    """
+    ae_g, ae_m = fit_autoencoders(prep, cfg, seed, device)
+    Z = np.hstack([ae_g.transform(prep.genes), ae_m.transform(prep.metabolites)])
+    edges = sample_graph(Z, graph_method, k_neighbors, threshold)
+    Y, _ = encode_labels(prep.labels)
+    out = {"ae_g": ae_g, "ae_m": ae_m, "Z": Z, "edges": edges, "acc": None, "preds": None, "gat": None}
+    if Y.shape[1]:
+        if evaluate:
+            out["acc"], out["preds"] = evaluate_classifiers(Z, edges, prep.labels, gat_params(cfg, device),
+                                                            cfg["ae"]["n_folds"], seed)
+        out["gat"] = GATClassifier(**gat_params(cfg, device), seed=seed).fit(Z, edges, Y)
+    return out
+
+
+def stage3(prep: Prepared, Z, embeddings=("pca",), alpha: float = 0.05, seed: int = 0) -> dict:
+    """Stage 3: ``{"emb": {method: (n, 2)}, "rho", "q"}`` (gene x metabolite Spearman with BH FDR)."""
+    rho, q = spearman_matrix(prep.genes, prep.metabolites, alpha)
+    return {"emb": embed_latents(Z, embeddings, seed), "rho": rho, "q": q}
+
+
+def stage4(prep: Prepared, s2: dict) -> dict:
+    """Stage 4: per-gene ``recon`` (out-of-fold reconstruction), ``grad`` (encoder gradient) and
+    ``gnn`` (GAT importance projected to genes; 0 without labels)."""
+    ae_g = s2["ae_g"]
+    n_lat = ae_g.latent
+    gnn = (gnn_gene_importance(s2["gat"].input_importance()[:n_lat], prep.genes, s2["Z"][:, :n_lat])
+           if s2["gat"] is not None else pd.Series(0.0, index=prep.genes.columns, name="gnn"))
+    return {"recon": reconstruction_importance(ae_g, prep.genes), "grad": gradient_importance(ae_g, prep.genes),
+            "gnn": gnn}
+
+
+def stage5(prep: Prepared, s3: dict, s4: dict, homology_hits, weights: dict, alpha: float = 0.05) -> dict:
+    """Stage 5: ``{"evidence", "ranked" (:func:`genenets.ranking.fuse`), "hom_counts"}``."""
+    genes = prep.genes.columns
+    hom, fam, counts = (ranking.homology_evidence(homology_hits, genes) if homology_hits is not None
+                        else (pd.Series(0.0, index=genes), pd.Series("", index=genes), {}))
+    ev = evidence_table(correlation_evidence(s3["rho"], s3["q"], alpha), s4["recon"], s4["grad"], s4["gnn"], hom, fam)
+    return {"evidence": ev, "ranked": ranking.fuse(ev, weights), "hom_counts": counts}
+
+
+def rank_pipeline(data: MultiOmics, cfg: dict, seed: int = 0, metabolite_norm: str = "median",
                   graph_method: str = "knn", k_neighbors: int = 5, threshold: float = 0.5,
                   device="cpu") -> pd.DataFrame:
     """Stages 1-5 in one call (AE cross-validation included: it gives the out-of-fold reconstruction
-    importance; no classifier evaluation, no figures); returns the evidence table."""
+    importance; no classifier evaluation, no embeddings); returns the evidence table."""
     prep = prepare(data, metabolite_norm)
-    ae_g = OmicsAE(cfg["gene_hidden"], **ae_params(cfg, seed, device)).fit(prep.genes.to_numpy())
-    ae_m = OmicsAE(cfg["metabolite_hidden"], **ae_params(cfg, seed, device)).fit(prep.metabolites.to_numpy())
-    Zg, Zm = ae_g.transform(prep.genes), ae_m.transform(prep.metabolites)
-    Z = np.hstack([Zg, Zm])
-    edges = sample_graph(Z, graph_method, k_neighbors, threshold)
-    Y, _ = encode_labels(prep.labels)
-    gat = GATClassifier(**cfg["gat"], seed=seed, device=device).fit(Z, edges, Y)
-    rho, q = spearman_matrix(prep.genes, prep.metabolites)
-    hom, fam, _ = (ranking.homology_evidence(homology_hits, prep.genes.columns) if homology_hits is not None
-                   else (pd.Series(0.0, index=prep.genes.columns), pd.Series("", index=prep.genes.columns), {}))
-    return evidence_table(correlation_evidence(rho, q), reconstruction_importance(ae_g, prep.genes),
-                          gradient_importance(ae_g, prep.genes),
-                          gnn_gene_importance(gat.input_importance()[:Zg.shape[1]], prep.genes, Zg), hom, fam)
+    s2 = stage2(prep, cfg, seed, graph_method, k_neighbors, threshold, device, evaluate=False)
+    s3 = {"rho": None, "q": None}
+    s3["rho"], s3["q"] = spearman_matrix(prep.genes, prep.metabolites)
+    return stage5(prep, s3, stage4(prep, s2), data.homology, cfg["weights"])["evidence"]
 
 
-def precision_figure(table: pd.DataFrame, k: int, random: float | None = None):
-    """Precision@k per evidence over seeds: mean bar (error bar: SE) with one dot per seed, and the
-    expected precision of a random ranking (``random``) as a dotted line."""
-    sub = table[table["k"] == k]
-    order = sub.groupby("evidence")["precision"].mean().sort_values(ascending=False).index
-    fig, ax = plt.subplots(figsize=(7, 4))
-    sns.barplot(data=sub, x="evidence", y="precision", order=order, ax=ax, errorbar="se", color="tab:blue", alpha=0.6)
-    sns.stripplot(data=sub, x="evidence", y="precision", order=order, ax=ax, color="black", size=4)
-    if random is not None:
-        ax.axhline(random, color="grey", ls=":", label=f"random ranking ({random:.3f})")
-        ax.legend(frameon=False, fontsize=8, loc="upper right")
-    ax.set(ylabel=f"precision@{k} of planted genes", xlabel="", ylim=(0, 1.05),
-           title=f"Planted-gene recovery over {sub['seed'].nunique()} simulated data sets")
-    ax.tick_params(axis="x", rotation=30)
-    fig.tight_layout()
-    return fig
+SINGLE_EVIDENCES = ("correlation", "reconstruction", "gradient", "autoencoder", "gnn", "homology")
+
+
+def replicate_evidence(seeds, sim_params: dict, cfg: dict, metabolite_norm: str = "median",
+                       graph_method: str = "knn", k_neighbors: int = 5, threshold: float = 0.5,
+                       device="cpu") -> dict:
+    """Evidence tables of simulated replicates: ``{seed: (evidence table, planted genes)}``, each
+    replicate through stages 1-5 (:func:`rank_pipeline`), cached by content."""
+    from ..simulate.multiomics import simulate_multiomics
+
+    out = {}
+    for s in seeds:
+        data, truth = simulate_multiomics(**sim_params, seed=s)
+        ev, _ = cache.get_or_compute("09_multiomics/replicate", {"data": data, "cfg": cfg, "seed": s,
+                                                                 "norm": metabolite_norm, "graph": graph_method,
+                                                                 "k": k_neighbors, "threshold": threshold},
+                                     lambda: rank_pipeline(data, cfg, s, metabolite_norm, graph_method, k_neighbors,
+                                                           threshold, device), version=STAGE_VERSION)
+        out[s] = (ev, list(truth.pathway_genes))
+    return out
+
+
+def replicate_precision(replicates: dict, weights: dict, ks=(20,)) -> pd.DataFrame:
+    """Precision@k of the planted genes for each single evidence and the fused ranking with
+    ``weights``, per replicate (``replicates`` from :func:`replicate_evidence`).
+
+    Returns DataFrame (seed, evidence, k, precision).
+    """
+    rows = []
+    for s, (ev, planted) in replicates.items():
+        cols = pd.DataFrame({k: ev[k] for k in SINGLE_EVIDENCES})
+        cols["fused"] = ranking.fuse(ev, weights)["fused"].reindex(cols.index)
+        rows.append(ranking.precision_table(cols, planted, ks).assign(seed=s))
+    if not rows:
+        return pd.DataFrame(columns=["seed", "evidence", "k", "precision"])
+    return pd.concat(rows, ignore_index=True)[["seed", "evidence", "k", "precision"]]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -718,11 +803,9 @@ def precision_figure(table: pd.DataFrame, k: int, random: float | None = None):
 
 def read_homology(path) -> pd.DataFrame:
     """A user's BLAST/HMM hits table (CSV or TSV with columns ``query_gene``, ``family``, ``evalue``)."""
-    from ..data import DataError
-
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: homology table not found")
+        raise DataError(f"{path}: homology table not found; check the parameter `homology_table`")
     df = pd.read_csv(path, sep="\t" if path.suffix in (".tsv", ".tab") else ",")
     missing = {"query_gene", "family", "evalue"} - set(df.columns)
     if missing:
@@ -730,41 +813,31 @@ def read_homology(path) -> pd.DataFrame:
     return df
 
 
-def load_dataset(dataset: str, seed: int = 0, sim_params: dict | None = None, gene_csv=None, metabolite_csv=None,
-                 labels_csv=None, gene_scale: str = "fpkm", homology_table=None):
-    """``(MultiOmics, homology hits or None, truth or None)`` for ``dataset`` in
-    ``{"simulated", "nutrimouse", "csv"}``; ``homology_table`` (a path) replaces the simulated one."""
-    from ..data import multiomics as mdata
-    from ..simulate.multiomics import simulate_multiomics
+def overview_pcs(data: MultiOmics, seed: int = 0) -> dict[str, np.ndarray]:
+    """PC1-PC2 of the samples from the prepared genes and from the prepared metabolites:
+    ``{"<n> genes": array (n_samples, 2), "<m> metabolites": ...}`` (for
+    :func:`genenets.plotting.multiomics.overview_figure`)."""
+    prep = prepare(data)
+    return {f"{df.shape[1]} {what}": PCA(2, random_state=seed).fit_transform(df.to_numpy())
+            for df, what in ((prep.genes, "genes"), (prep.metabolites, "metabolites"))}
 
-    hits, truth = None, None
-    if dataset == "simulated":
-        data, hits, truth = simulate_multiomics(**(sim_params or {}), seed=seed)
-    elif dataset == "nutrimouse":
-        data = mdata.load_nutrimouse()
-    elif dataset == "csv":
-        if gene_csv is None or metabolite_csv is None:
-            raise ValueError("dataset='csv' needs gene_csv and metabolite_csv")
-        data = mdata.load_csv_pair(gene_csv, metabolite_csv, labels_csv, gene_scale)
-    else:
-        raise ValueError(f"unknown dataset {dataset!r}; use 'simulated', 'nutrimouse' or 'csv'")
-    if homology_table is not None:
-        hits = read_homology(homology_table)
-    return data, hits, truth
+
+# ----------------------------------------------------------------------------------------------
+# compatibility for notebook 00 until it loads datasets through genenets.datasets
+
+
+def load_dataset(dataset: str, seed: int = 0, **params):
+    """Deprecated: ``(MultiOmics, homology hits or None, truth or None)`` through
+    :func:`genenets.datasets.load` (``simulated`` means ``multiomics-simulated``)."""
+    from .. import datasets
+
+    ds = datasets.load({"simulated": "multiomics-simulated", "csv": "multiomics-csv"}.get(dataset, dataset),
+                       seed=seed, **params)
+    return ds.data, ds.data.homology, ds.truth
 
 
 def overview_figure(data: MultiOmics, seed: int = 0):
-    """PCA of samples from the genes (left) and from the metabolites (right), coloured by the
-    first label: a one-look summary of a paired data set for the data overview."""
-    prep = prepare(data)
-    hue = data.labels.iloc[:, 0].astype(str).values if data.labels.shape[1] else None
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, df, what in ((axes[0], prep.genes, "genes"), (axes[1], prep.metabolites, "metabolites")):
-        pcs = PCA(2, random_state=seed).fit_transform(df.to_numpy())
-        sns.scatterplot(x=pcs[:, 0], y=pcs[:, 1], hue=hue, ax=ax, s=45, legend=ax is axes[1])
-        ax.set(title=f"{data.name}: PCA of samples ({df.shape[1]} {what})", xlabel="PC1", ylabel="PC2")
-    if hue is not None:
-        axes[1].legend(title=data.labels.columns[0], frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1),
-                       loc="upper left")
-    fig.tight_layout()
-    return fig
+    """Deprecated: :func:`genenets.plotting.multiomics.overview_figure` of :func:`overview_pcs`."""
+    from ..plotting.multiomics import overview_figure as draw
+
+    return draw(overview_pcs(data, seed), data.labels, data.name)
