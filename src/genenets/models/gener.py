@@ -86,37 +86,107 @@ class GENER(nn.Module):
         return self.head(features)
 
 
-class GNEStyle(nn.Module):
-    """GNE-style link predictor: each gene is a learned topology embedding concatenated with an
-    encoding of its expression vector; a pair is scored from the element-wise product of the two
-    gene representations.
+class ShallowM(nn.Module):
+    """GENER as in the authors' code (``Shallow_M``, saved config of experiment 2), in torch.
 
-    Genes not seen in training have index ``n_seen`` (the padding row, all zeros and never
-    updated), so for them the model falls back on expression alone.
+    Element-wise product branch: Dense(256, relu) -> BatchNorm -> Dropout(0.5), twice. Convolution
+    branch on the pair as a one-channel (2, L) image: Conv2D(16, 2x2, no activation) -> BatchNorm ->
+    Dropout(0.5) -> Conv2D(8, 1x1) -> BatchNorm -> Dropout(0.5) -> Flatten -> Dense(32, relu) ->
+    BatchNorm -> Dropout(0.5). Concatenation -> Dense(2) (softmax in the loss). Keras' BatchNorm
+    (momentum 0.9, epsilon 1e-3) and Glorot-uniform initialisation with zero biases are kept.
+
+    Shapes: x (batch, 2, L) -> conv maps (batch, 16, 1, L - 1) -> (batch, 8, 1, L - 1) -> flattened
+    8 (L - 1) -> 32; product branch (batch, L) -> 256; logits (batch, 2).
+
+    Parameters
+    ----------
+    n_arrays : int
+        L, the length of the expression vectors (L >= 2).
+    dense, conv_dense : int
+        Widths of the product branch (256) and of the dense layer after the convolutions (32).
+    filters : tuple of 2 int
+        Filters of the two convolutions (16, 8).
+    dropout : float
+    cnn_only : bool
+        The CNN-only ablation: the product branch is dropped.
+    """
+
+    def __init__(self, n_arrays: int, dense: int = 256, filters=(16, 8), conv_dense: int = 32, dropout: float = 0.5,
+                 cnn_only: bool = False):
+        super().__init__()
+        if n_arrays < 2:
+            raise ValueError(f"n_arrays must be at least 2 for a 2x2 convolution, got {n_arrays}")
+
+        def bn1(n):
+            return nn.BatchNorm1d(n, momentum=0.1, eps=1e-3)  # torch momentum 0.1 == Keras momentum 0.9
+
+        def bn2(n):
+            return nn.BatchNorm2d(n, momentum=0.1, eps=1e-3)
+
+        self.cnn = nn.Sequential(nn.Conv2d(1, filters[0], kernel_size=2), bn2(filters[0]), nn.Dropout(dropout),
+                                 nn.Conv2d(filters[0], filters[1], kernel_size=1), bn2(filters[1]),
+                                 nn.Dropout(dropout), nn.Flatten(),
+                                 nn.Linear(filters[1] * (n_arrays - 1), conv_dense), nn.ReLU(), bn1(conv_dense),
+                                 nn.Dropout(dropout))
+        self.mlp = None if cnn_only else nn.Sequential(
+            nn.Linear(n_arrays, dense), nn.ReLU(), bn1(dense), nn.Dropout(dropout),
+            nn.Linear(dense, dense), nn.ReLU(), bn1(dense), nn.Dropout(dropout))
+        self.head = nn.Linear(conv_dense + (0 if cnn_only else dense), 2)
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d)):
+                nn.init.xavier_uniform_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (batch, 2, n_arrays) -> logits (batch, 2)."""
+        features = self.cnn(x.unsqueeze(1))
+        if self.mlp is not None:
+            features = torch.cat([self.mlp(x[:, 0] * x[:, 1]), features], dim=1)
+        return self.head(features)
+
+
+class GNEEmbedder(nn.Module):
+    """GNE (Kc et al. 2019): a gene's representation combines a structure embedding (its id) and an
+    attribute embedding (its expression vector), passed through a nonlinear layer; trained without
+    labels to predict the gene's neighbours in the (training) interaction graph, skip-gram style
+    with negative sampling, against a separate context embedding per gene.
+
+    Genes outside the training graph have index ``n_seen`` (the padding row: zero structure
+    embedding, never updated), so their representation comes from expression alone.
 
     Parameters
     ----------
     n_seen : int
-        Number of genes with a topology embedding (training genes).
+        Genes of the training graph.
     n_arrays : int
-    embedding_dim, hidden : int
-    dropout : float
+    dim : int
+        Size of the structure and attribute embeddings and of the representation.
+    attribute_weight : float
+        GNE's lambda: weight of the attribute embedding in the concatenation.
+
+    Shapes: ``represent(index (batch,), x (batch, n_arrays)) -> (batch, dim)``;
+    ``forward(index (batch,), x (batch, n_arrays), context (batch, k)) -> scores (batch, k)``.
     """
 
-    def __init__(self, n_seen: int, n_arrays: int, embedding_dim: int = 32, hidden: int = 64, dropout: float = 0.2):
+    def __init__(self, n_seen: int, n_arrays: int, dim: int = 64, attribute_weight: float = 1.0):
         super().__init__()
-        self.embedding = nn.Embedding(n_seen + 1, embedding_dim, padding_idx=n_seen)
-        self.encoder = nn.Sequential(nn.Linear(n_arrays, hidden), nn.ReLU(), nn.Dropout(dropout),
-                                     nn.Linear(hidden, embedding_dim))
-        self.head = nn.Sequential(nn.Linear(2 * embedding_dim, hidden), nn.ReLU(), nn.Dropout(dropout),
-                                  nn.Linear(hidden, 2))
+        self.structure = nn.Embedding(n_seen + 1, dim, padding_idx=n_seen)
+        self.attribute = nn.Linear(n_arrays, dim)
+        self.hidden = nn.Linear(2 * dim, dim)
+        self.context = nn.Embedding(n_seen + 1, dim, padding_idx=n_seen)
+        self.attribute_weight = attribute_weight
+        nn.init.normal_(self.structure.weight, std=0.1)
+        nn.init.normal_(self.context.weight, std=0.1)
+        with torch.no_grad():
+            self.structure.weight[n_seen].zero_()
+            self.context.weight[n_seen].zero_()
 
-    def represent(self, index: torch.Tensor, expression: torch.Tensor) -> torch.Tensor:
-        """index: (batch,) long, expression: (batch, n_arrays) -> (batch, 2 * embedding_dim)."""
-        return torch.cat([self.embedding(index), self.encoder(expression)], dim=1)
+    def represent(self, index: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """index (batch,) long, x (batch, n_arrays) -> (batch, dim)."""
+        h = torch.cat([self.structure(index), self.attribute_weight * self.attribute(x)], dim=1)
+        return torch.tanh(self.hidden(h))
 
-    def forward(self, index_pair: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """index_pair: (batch, 2) long; x: (batch, 2, n_arrays) -> logits (batch, 2)."""
-        h_a = self.represent(index_pair[:, 0], x[:, 0])
-        h_b = self.represent(index_pair[:, 1], x[:, 1])
-        return self.head(h_a * h_b)
+    def forward(self, index: torch.Tensor, x: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+        """Scores of each gene against ``context`` genes (batch, k): dot products."""
+        h = self.represent(index, x)
+        return torch.einsum("bd,bkd->bk", h, self.context(context))

@@ -77,3 +77,22 @@ def metric_bars(table: pd.DataFrame, metric: str = "auroc", paper: dict | None =
                         label="paper (random split)" if i == 0 else None)
         ax.legend(frameon=False, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     return ax
+
+
+def survival_bars(survival: pd.DataFrame, ax=None, title: str = "AUROC before and after degree balancing"):
+    """Per method, AUROC on the original and on the degree-balanced benchmark side by side.
+
+    survival : table with ``method``, ``original``, ``degree-balanced`` (see
+    :func:`genenets.summaries.gener.survival`).
+    """
+    long = survival.melt(id_vars="method", value_vars=["original", "degree-balanced"], var_name="benchmark",
+                         value_name="auroc")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    plots.grouped_bars(long, x="method", y="auroc", hue="benchmark", ax=ax, baseline=0.5, baseline_label="chance",
+                       title=title)
+    ax.set(ylim=(0.3, 1.0), ylabel="AUROC (random split)", xlabel="")
+    ax.tick_params(axis="x", labelrotation=30)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    return ax

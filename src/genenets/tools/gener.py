@@ -13,11 +13,12 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn import metrics as skm
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import QuantileTransformer
 
 from .. import train
-from ..models.gener import GENER, GNEStyle
+from ..models.gener import GENER, GNEEmbedder, ShallowM
 
 # ----------------------------------------------------------------------------------------------
 # data
@@ -88,6 +89,7 @@ class PairSplit:
     train: pd.DataFrame
     val: pd.DataFrame
     tests: dict = field(default_factory=dict)
+    heldout: set = field(default_factory=set)  # genes held out of training (gene-disjoint splits)
 
     def sizes(self) -> pd.DataFrame:
         parts = {"train": self.train, "validation": self.val, **{f"test {k}": v for k, v in self.tests.items()}}
@@ -139,11 +141,132 @@ def gene_disjoint_split(pairs: pd.DataFrame, heldout_gene_fraction: float = 0.3,
     parts = {k: v.reset_index(drop=True) for k, v in parts.items()}
     _check_both_labels(parts)
     return PairSplit("gene-disjoint", parts["train"], parts["validation"],
-                     {"C1": parts["C1"], "C2": parts["C2"], "C3": parts["C3"]})
+                     {"C1": parts["C1"], "C2": parts["C2"], "C3": parts["C3"]}, heldout=heldout)
 
 
 def genes_of(pairs: pd.DataFrame) -> set:
     return set(pairs["gene_a"]) | set(pairs["gene_b"])
+
+
+def _pair_key(a, b) -> tuple:
+    return (a, b) if a <= b else (b, a)
+
+
+@dataclass
+class BalancedNegatives:
+    """Negatives that give every gene as many negative as positive pairs, and the genes where that failed."""
+
+    negatives: pd.DataFrame  # gene_a, gene_b, label (= 0)
+    unbalanced: pd.DataFrame  # gene, positives, negatives: genes whose two counts differ
+
+
+def degree_balanced_negatives(positives: pd.DataFrame, exclude: pd.DataFrame | None = None, seed: int = 0,
+                              attempts: int = 200) -> BalancedNegatives:
+    """Non-interacting pairs in which every gene appears exactly as often as among ``positives``.
+
+    Each gene gets one "stub" per positive pair it is in, on the side (``gene_a`` or ``gene_b``) it
+    has there; the ``gene_b`` stubs are shuffled and paired with the ``gene_a`` stubs (a bipartite
+    configuration model, so a split class defined by sides, such as C2's held-out ``gene_a``, is kept). Pairs that are self pairs, known positives (``positives`` and the pairs of
+    ``exclude``) or duplicates are repaired by swapping partners with random valid pairs (degree
+    preserving, up to ``attempts`` tries per pair); pairs still invalid are dropped, and their genes
+    end with fewer negatives than positives (listed in ``unbalanced``, as is the gene of a left-over
+    odd stub). Degree alone then scores chance on positives versus these negatives.
+
+    Parameters
+    ----------
+    positives : DataFrame with ``gene_a``, ``gene_b`` (all rows are interactions)
+    exclude : DataFrame with ``gene_a``, ``gene_b``, optional
+        Further known interactions that must not be drawn as negatives.
+    seed : int
+    attempts : int
+
+    Returns
+    -------
+    BalancedNegatives
+    """
+    rng = np.random.default_rng(seed)
+    a_side = list(positives["gene_a"].to_numpy())
+    b_side = list(positives["gene_b"].to_numpy()[rng.permutation(len(positives))])
+    forbidden = {_pair_key(a, b) for a, b in zip(positives["gene_a"], positives["gene_b"])}
+    if exclude is not None:
+        forbidden |= {_pair_key(a, b) for a, b in zip(exclude["gene_a"], exclude["gene_b"])}
+    n = len(a_side)
+    used: dict = {}
+    for a, b in zip(a_side, b_side):
+        used[_pair_key(a, b)] = used.get(_pair_key(a, b), 0) + 1
+
+    def valid(a, b, extra=()):
+        key = _pair_key(a, b)
+        return a != b and key not in forbidden and used.get(key, 0) + sum(k == key for k in extra) == 0
+
+    def release(a, b):
+        key = _pair_key(a, b)
+        used[key] -= 1
+        if not used[key]:
+            del used[key]
+
+    bad = [i for i in range(n) if a_side[i] == b_side[i] or _pair_key(a_side[i], b_side[i]) in forbidden
+           or used[_pair_key(a_side[i], b_side[i])] > 1]
+    dropped = []
+    for i in bad:
+        a, b = a_side[i], b_side[i]
+        if a != b and _pair_key(a, b) not in forbidden and used[_pair_key(a, b)] == 1:
+            continue  # a duplicate already repaired through its twin
+        release(a, b)
+        for j in rng.integers(0, n, attempts):
+            c, d = a_side[j], b_side[j]
+            if j == i or (c, d) == (None, None):
+                continue
+            release(c, d)
+            if valid(a, d) and valid(c, b, extra=[_pair_key(a, d)]):
+                a_side[i], b_side[i], a_side[j], b_side[j] = a, d, c, b
+                break
+            used[_pair_key(c, d)] = used.get(_pair_key(c, d), 0) + 1
+        else:
+            dropped.append(i)
+            a_side[i] = b_side[i] = None
+            continue
+        for x, y in ((a, d), (c, b)):
+            used[_pair_key(x, y)] = used.get(_pair_key(x, y), 0) + 1
+    keep = [i for i in range(n) if a_side[i] is not None]
+    neg = pd.DataFrame({"gene_a": [a_side[i] for i in keep], "gene_b": [b_side[i] for i in keep], "label": 0})
+    pos_count = pd.Series(np.r_[positives["gene_a"].to_numpy(), positives["gene_b"].to_numpy()]).value_counts()
+    neg_count = pd.Series(np.r_[neg["gene_a"].to_numpy(), neg["gene_b"].to_numpy()]).value_counts()
+    counts = pd.DataFrame({"positives": pos_count, "negatives": neg_count}).fillna(0).astype(int)
+    unbalanced = counts[counts["positives"] != counts["negatives"]].rename_axis("gene").reset_index()
+    return BalancedNegatives(neg, unbalanced.sort_values("positives", ascending=False, ignore_index=True))
+
+
+def degree_balanced_split(split: PairSplit, known: pd.DataFrame | None = None, seed: int = 0
+                          ) -> tuple[PairSplit, pd.DataFrame]:
+    """The degree-balanced benchmark of a split: every part (train, validation, each test set) keeps
+    its positives and gets new :func:`degree_balanced_negatives` drawn from its own positives, so that
+    within every part each gene is as often among negatives as among positives (a gene's degree, and
+    so any degree-derived score, then carries no label information inside a test set). In C2 the
+    held-out gene stays on one side. Negatives never repeat a known interaction (``known``, plus
+    every part's positives) nor a negative of an earlier part.
+
+    Returns ``(PairSplit, unbalanced genes table with a "part" column)``.
+    """
+    parts = {"train": split.train, "validation": split.val, **split.tests}
+    exclude = pd.concat([p[p["label"] == 1] for p in parts.values()] + ([known] if known is not None else []))
+    exclude = exclude[["gene_a", "gene_b"]]
+    out, failures = {}, []
+    for i, (name, part) in enumerate(parts.items()):
+        pos = part[part["label"] == 1][["gene_a", "gene_b", "label"]]
+        if name == "C2":  # the held-out gene on side a
+            flip = ~pos["gene_a"].isin(split.heldout)
+            pos = pos.assign(gene_a=pos["gene_a"].where(~flip, pos["gene_b"]),
+                             gene_b=pos["gene_b"].where(~flip, pos["gene_a"]))
+        neg = degree_balanced_negatives(pos, exclude=exclude, seed=seed + i)
+        exclude = pd.concat([exclude, neg.negatives[["gene_a", "gene_b"]]])
+        failures.append(neg.unbalanced.assign(part=name))
+        both = pd.concat([pos, neg.negatives], ignore_index=True)
+        out[name] = both.iloc[np.random.default_rng(seed + i).permutation(len(both))].reset_index(drop=True)
+    tests = {k: out[k] for k in split.tests}
+    _check_both_labels(out)
+    return (PairSplit(split.scheme, out["train"], out["validation"], tests, heldout=split.heldout),
+            pd.concat(failures, ignore_index=True))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -327,88 +450,208 @@ def _ce_loss(model, batch):
     return F.cross_entropy(model(batch[0]), batch[1])
 
 
-def _ce_loss_gne(model, batch):
-    return F.cross_entropy(model(batch[0], batch[1]), batch[2])
+#: The two GENER variants: the paper's text and the authors' code (``Shallow_M``), with their optimiser,
+#: learning rate and batch size. The authors' SGD learning rate decays exponentially per step.
+VARIANTS = {
+    "paper": {"optimizer": "Adam", "lr": 1e-3, "batch_size": 256},
+    "authors": {"optimizer": "SGD", "lr": 1e-2, "batch_size": 64, "decay_steps": 2500, "decay_rate": 0.8},
+}
 
 
-class GENERClassifier:
+class _StepDecay:
+    """Keras' ``ExponentialDecay`` for plain SGD: every gradient is multiplied by
+    ``rate ** (step / steps)``, which for SGD without momentum or weight decay is exactly a learning
+    rate ``lr * rate ** (step / steps)``. ``step`` counts training batches."""
+
+    def __init__(self, steps: int, rate: float):
+        self.steps, self.rate, self.step = steps, rate, 0
+
+    def factor(self) -> float:
+        return self.rate ** (self.step / self.steps)
+
+    def attach(self, model):
+        for p in model.parameters():
+            p.register_hook(lambda g: g * self.factor())
+
+    def loss(self, model, batch):
+        if model.training:
+            self.step += 1
+        return _ce_loss(model, batch)
+
+
+class GENERClassifier(BaseEstimator, ClassifierMixin):
     """GENER (or its CNN-only ablation) on the 2 x L pair matrices, trained with cross-entropy and
-    early stopping on the validation pairs.
+    early stopping on the validation pairs (best weights restored).
 
     Parameters
     ----------
     expr : DataFrame (genes x arrays), already preprocessed
+    variant : {"paper", "authors"}
+        ``"paper"``: the paper's text (three 1-D convolutions, two dense layers of ``hidden``;
+        :class:`genenets.models.gener.GENER`), Adam 1e-3, batch 256. ``"authors"``: the authors' code
+        (:class:`genenets.models.gener.ShallowM`), SGD 1e-2 decayed by 0.8 every 2,500 steps, batch 64.
     cnn_only : bool
-    channels, kernel_size, hidden, dropout : architecture (see :class:`genenets.models.gener.GENER`)
-    epochs, lr, batch_size, patience : training
+        The CNN-only ablation of the variant.
+    channels, kernel_size, hidden, dropout : architecture of the "paper" variant
+    epochs : int
+        Cap on full passes over the training pairs.
+    patience : int or None
+        Early stopping on the validation loss.
+    lr, batch_size : None (the variant's) or a number
     seed : int
         Weight initialisation and batch order.
     device : str
     """
 
-    def __init__(self, expr: pd.DataFrame, cnn_only: bool = False, channels=(8, 16, 16), kernel_size: int = 3,
-                 hidden: int = 128, dropout: float = 0.3, epochs: int = 10, lr: float = 1e-3, batch_size: int = 256,
-                 patience: int | None = 3, seed: int = 0, device="cpu"):
-        self.expr, self.cnn_only, self.channels, self.kernel_size, self.hidden, self.dropout = \
-            expr, cnn_only, tuple(channels), kernel_size, hidden, dropout
+    def __init__(self, expr: pd.DataFrame, variant: str = "paper", cnn_only: bool = False, channels=(8, 16, 16),
+                 kernel_size: int = 3, hidden: int = 128, dropout: float = 0.3, epochs: int = 10,
+                 lr: float | None = None, batch_size: int | None = None, patience: int | None = 3, seed: int = 0,
+                 device="cpu"):
+        self.expr, self.variant, self.cnn_only, self.channels, self.kernel_size, self.hidden, self.dropout = \
+            expr, variant, cnn_only, channels, kernel_size, hidden, dropout
         self.epochs, self.lr, self.batch_size, self.patience, self.seed, self.device = \
             epochs, lr, batch_size, patience, seed, device
 
+    def _build(self):
+        if self.variant == "paper":
+            return GENER(self.expr.shape[1], tuple(self.channels), self.kernel_size, self.hidden, self.dropout,
+                         self.cnn_only)
+        if self.variant == "authors":
+            return ShallowM(self.expr.shape[1], cnn_only=self.cnn_only)
+        raise ValueError(f"variant must be 'paper' or 'authors', got {self.variant!r}")
+
     def fit(self, train_pairs, val_pairs=None):
+        """Train on ``train_pairs`` (DataFrame gene_a, gene_b, label), early stopping on ``val_pairs``."""
         torch.manual_seed(self.seed)
-        self.model_ = GENER(self.expr.shape[1], self.channels, self.kernel_size, self.hidden, self.dropout,
-                            self.cnn_only)
+        self.model_ = self._build()
+        spec = VARIANTS[self.variant]
+        loss_fn = _ce_loss
+        if "decay_steps" in spec:
+            decay = _StepDecay(spec["decay_steps"], spec["decay_rate"])
+            decay.attach(self.model_)
+            loss_fn = decay.loss
+        batch_size = self.batch_size or spec["batch_size"]
+        if len(train_pairs) % batch_size == 1:  # batch norm cannot train on a last batch of one pair
+            train_pairs = train_pairs.iloc[:-1]
         loader = train.make_loader(pair_tensor(self.expr, train_pairs), train_pairs["label"].to_numpy(),
-                                   batch_size=self.batch_size, shuffle=True, seed=self.seed)
+                                   batch_size=batch_size, shuffle=True, seed=self.seed)
         val = None if val_pairs is None else train.make_loader(pair_tensor(self.expr, val_pairs),
                                                                val_pairs["label"].to_numpy(), batch_size=1024)
-        self.history_ = train.fit(self.model_, loader, _ce_loss, val_loader=val, epochs=self.epochs, lr=self.lr,
+        ref = train.no_learning_bce((val_pairs if val_pairs is not None else train_pairs)["label"])
+        self.history_ = train.fit(self.model_, loader, loss_fn, val_loader=val, epochs=self.epochs,
+                                  lr=self.lr or spec["lr"], optimizer=spec["optimizer"],
                                   patience=self.patience if val is not None else None, device=self.device,
-                                  progress=False, desc="GENER")
+                                  progress=False, desc=f"GENER ({self.variant})", no_learning_loss=ref)
+        self.classes_ = np.array([0, 1])
         return self
 
     def predict_proba(self, pairs):
+        """(n_pairs, 2) class probabilities."""
         loader = train.make_loader(pair_tensor(self.expr, pairs), batch_size=1024)
         logits = train.predict(self.model_, loader, device=self.device)
         return torch.softmax(torch.as_tensor(logits), dim=1).numpy()
 
+    def predict(self, pairs):
+        return self.predict_proba(pairs).argmax(axis=1)
 
-class GNEClassifier:
-    """GNE-style model: learned topology embedding of each training gene + an expression encoder
-    (:class:`genenets.models.gener.GNEStyle`), trained on the training pairs."""
 
-    def __init__(self, expr: pd.DataFrame, embedding_dim: int = 32, hidden: int = 64, dropout: float = 0.2,
-                 epochs: int = 10, lr: float = 1e-3, batch_size: int = 256, patience: int | None = 3,
-                 weight_decay: float = 1e-5, seed: int = 0, device="cpu"):
-        self.expr, self.embedding_dim, self.hidden, self.dropout = expr, embedding_dim, hidden, dropout
-        self.epochs, self.lr, self.batch_size, self.patience, self.weight_decay, self.seed, self.device = \
-            epochs, lr, batch_size, patience, weight_decay, seed, device
+class _GNELoss:
+    """Skip-gram with negative sampling. A batch is ``(index, x, context)``: column 0 of ``context``
+    is the true neighbour; in training ``negatives`` non-neighbours are drawn afresh per batch from
+    ``noise`` (unigram^0.75, as word2vec), in evaluation the batch's further columns are used (fixed).
+    Positive and negative terms weigh equally, so a model that learned nothing scores ln 2."""
 
-    def _index(self, pairs):
-        unseen = len(self.genes_)
-        return np.stack([pairs["gene_a"].map(self.genes_).fillna(unseen).to_numpy(np.int64),
-                         pairs["gene_b"].map(self.genes_).fillna(unseen).to_numpy(np.int64)], axis=1)
+    def __init__(self, noise: np.ndarray, negatives: int):
+        self.noise, self.negatives = torch.as_tensor(noise, dtype=torch.float32), negatives
+
+    def __call__(self, model, batch):
+        index, x, context = batch
+        if model.training:
+            neg = torch.multinomial(self.noise, len(index) * self.negatives, replacement=True)
+            context = torch.cat([context[:, :1], neg.view(len(index), -1).to(context.device)], dim=1)
+        scores = model(index, x, context)
+        return -(F.logsigmoid(scores[:, 0]).mean() + F.logsigmoid(-scores[:, 1:]).mean()) / 2
+
+
+class GNEClassifier(BaseEstimator, ClassifierMixin):
+    """GNE as its paper describes it, then link prediction.
+
+    1. Unsupervised embedding (:class:`genenets.models.gener.GNEEmbedder`) of the genes of the
+       *training* interaction graph (positive training pairs only): structure (gene id) plus
+       attribute (expression) embedding, trained to predict each edge's endpoint from the other
+       with ``negatives`` sampled non-neighbours per edge (unigram^0.75, as word2vec), early stopping
+       on the validation pairs' positive edges with fixed sampled negatives.
+    2. Link prediction: logistic regression on the element-wise product of the two genes'
+       representations, fitted on the training pairs (both labels).
+
+    Genes outside the training graph keep a zero structure embedding (expression only).
+
+    Parameters
+    ----------
+    expr : DataFrame (genes x arrays), preprocessed
+    dim : int
+    attribute_weight : float (GNE's lambda)
+    negatives : int
+    epochs, lr, batch_size, patience, seed, device : training
+    """
+
+    def __init__(self, expr: pd.DataFrame, dim: int = 64, attribute_weight: float = 1.0, negatives: int = 5,
+                 epochs: int = 20, lr: float = 5e-3, batch_size: int = 256, patience: int | None = 3, seed: int = 0,
+                 device="cpu"):
+        self.expr, self.dim, self.attribute_weight, self.negatives = expr, dim, attribute_weight, negatives
+        self.epochs, self.lr, self.batch_size, self.patience, self.seed, self.device = \
+            epochs, lr, batch_size, patience, seed, device
+
+    def _edges(self, pairs, rng):
+        """(index, expression, context) arrays of both directions of the positive pairs; context =
+        the neighbour and ``negatives`` sampled genes."""
+        pos = pairs[pairs["label"] == 1]
+        src = np.r_[pos["gene_a"].to_numpy(), pos["gene_b"].to_numpy()]
+        dst = np.r_[pos["gene_b"].to_numpy(), pos["gene_a"].to_numpy()]
+        known = self.genes_.index
+        keep = np.isin(src, known) & np.isin(dst, known)
+        src, dst = src[keep], dst[keep]
+        neg = rng.choice(len(self.genes_), (len(src), self.negatives), p=self.noise_)
+        context = np.c_[self.genes_.loc[dst].to_numpy(), neg]
+        x = self.expr.loc[src].to_numpy(np.float32)
+        return self.genes_.loc[src].to_numpy(np.int64), x, context.astype(np.int64)
+
+    def _represent(self, genes) -> np.ndarray:
+        index = pd.Series(np.asarray(genes)).map(self.genes_).fillna(len(self.genes_)).to_numpy(np.int64)
+        with torch.no_grad():
+            self.model_.eval()
+            h = self.model_.represent(torch.as_tensor(index, device=self.device),
+                                      torch.as_tensor(self.expr.loc[genes].to_numpy(np.float32), device=self.device))
+        return h.cpu().numpy()
+
+    def _features(self, pairs):
+        return self._represent(pairs["gene_a"].to_numpy()) * self._represent(pairs["gene_b"].to_numpy())
 
     def fit(self, train_pairs, val_pairs=None):
         torch.manual_seed(self.seed)
-        genes = sorted(genes_of(train_pairs))
-        self.genes_ = pd.Series(np.arange(len(genes)), index=genes)
-        self.model_ = GNEStyle(len(genes), self.expr.shape[1], self.embedding_dim, self.hidden, self.dropout)
-        loader = train.make_loader(self._index(train_pairs), pair_tensor(self.expr, train_pairs),
-                                   train_pairs["label"].to_numpy(), batch_size=self.batch_size, shuffle=True,
+        rng = np.random.default_rng(self.seed)
+        pos = train_pairs[train_pairs["label"] == 1]
+        degree = pd.concat([pos["gene_a"], pos["gene_b"]]).value_counts().sort_index()
+        self.genes_ = pd.Series(np.arange(len(degree)), index=degree.index)
+        noise = degree.to_numpy(float) ** 0.75
+        self.noise_ = noise / noise.sum()
+        self.model_ = GNEEmbedder(len(self.genes_), self.expr.shape[1], self.dim, self.attribute_weight)
+        loader = train.make_loader(*self._edges(train_pairs, rng), batch_size=self.batch_size, shuffle=True,
                                    seed=self.seed)
-        val = None if val_pairs is None else train.make_loader(
-            self._index(val_pairs), pair_tensor(self.expr, val_pairs), val_pairs["label"].to_numpy(), batch_size=1024)
-        self.history_ = train.fit(self.model_, loader, _ce_loss_gne, val_loader=val, epochs=self.epochs, lr=self.lr,
-                                  optimizer_kwargs={"weight_decay": self.weight_decay},
+        val = None
+        if val_pairs is not None and len(self._edges(val_pairs, rng)[0]):
+            val = train.make_loader(*self._edges(val_pairs, rng), batch_size=1024)
+        # an epoch is one pass over the training edges; their negatives are redrawn per batch
+        self.history_ = train.fit(self.model_, loader, _GNELoss(self.noise_, self.negatives), val_loader=val, epochs=self.epochs, lr=self.lr,
                                   patience=self.patience if val is not None else None, device=self.device,
-                                  progress=False, desc="GNE")
+                                  progress=False, desc="GNE", no_learning_loss=float(np.log(2)))
+        self.classifier_ = LogisticRegression(max_iter=2000, random_state=self.seed).fit(
+            self._features(train_pairs), train_pairs["label"])
+        self.classes_ = self.classifier_.classes_
         return self
 
     def predict_proba(self, pairs):
-        loader = train.make_loader(self._index(pairs), pair_tensor(self.expr, pairs), batch_size=1024)
-        logits = train.predict(self.model_, loader, forward=lambda m, b: m(b[0], b[1]), device=self.device)
-        return torch.softmax(torch.as_tensor(logits), dim=1).numpy()
+        return self.classifier_.predict_proba(self._features(pairs))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -420,7 +663,7 @@ class BenchmarkResult:
     table: pd.DataFrame  # one row per (test set, method): auroc, aupr, mcc_0, mcc_1, n_pairs
     scores: dict  # {test set: {method: (n, 2) probabilities}}
     labels: dict  # {test set: (n,) labels}
-    histories: dict  # {method: training-loss frame} of the torch models
+    histories: dict  # {method: genenets.train.History} of the trained models
 
 
 def benchmark(split: PairSplit, methods: dict, timer=None) -> BenchmarkResult:
@@ -441,7 +684,7 @@ def benchmark(split: PairSplit, methods: dict, timer=None) -> BenchmarkResult:
         else:
             estimator.fit(split.train, split.val)
         if hasattr(estimator, "history_"):
-            histories[method] = estimator.history_.to_frame()
+            histories[method] = estimator.history_
         for test_name, test in split.tests.items():
             proba = estimator.predict_proba(test)
             scores[test_name][method] = proba
@@ -506,33 +749,58 @@ def make_splits(pairs: pd.DataFrame, heldout_gene_fraction: float = 0.3, seed: i
             "gene-disjoint": gene_disjoint_split(pairs, heldout_gene_fraction=heldout_gene_fraction, seed=seed)}
 
 
-def default_methods(expr: pd.DataFrame, epochs: int = 10, patience: int | None = 3, batch_size: int = 256,
-                    node2vec_walks: int = 10, seed: int = 0, device="cpu", skip=()) -> dict:
-    """GENER, its CNN-only ablation and the baselines of Table 4, unfitted, in display order
-    (``skip``: names of methods to leave out)."""
-    unknown = set(skip) - {"GENER", "CNN-only", "GNE", "node2vec", "degree", "|Pearson|", "|Spearman|"}
+#: Method names in display order; "GENER"/"CNN-only" come in two variants, e.g. "GENER (authors)".
+DEEP = ("GENER (paper)", "CNN-only (paper)", "GENER (authors)", "CNN-only (authors)")
+METHODS = (*DEEP, "GNE", "node2vec", "degree", "|Pearson|", "|Spearman|")
+
+
+def default_methods(expr: pd.DataFrame, epochs: int = 10, patience: int | None = 3, gne_epochs: int = 20,
+                    node2vec_walks: int = 10, seed: int = 0, device="cpu", only=None, skip=()) -> dict:
+    """Both GENER variants with their CNN-only ablations and the baselines of Table 4, unfitted, in
+    display order (:data:`METHODS`).
+
+    Parameters
+    ----------
+    epochs, patience : int
+        Epoch cap and early-stopping patience of every GENER model (each with its variant's optimiser,
+        learning rate and batch size, :data:`VARIANTS`).
+    gne_epochs : int
+        Epoch cap of GNE's embedding (same patience).
+    only, skip : names of methods to keep / leave out
+    """
+    unknown = (set(skip) | set(only or ())) - set(METHODS)
     if unknown:
-        raise ValueError(f"unknown methods to skip: {sorted(unknown)}")
-    deep = dict(epochs=epochs, patience=patience, batch_size=batch_size, seed=seed, device=device)
-    methods = {"GENER": GENERClassifier(expr, **deep),
-            "CNN-only": GENERClassifier(expr, cnn_only=True, **deep),
-            "GNE": GNEClassifier(expr, **deep),
-            "node2vec": Node2VecBaseline(num_walks=node2vec_walks, seed=seed),
-            "degree": DegreeBaseline(),
-            "|Pearson|": CorrelationBaseline(expr, "pearson"),
-            "|Spearman|": CorrelationBaseline(expr, "spearman")}
-    return {name: m for name, m in methods.items() if name not in skip}
+        raise ValueError(f"unknown methods: {sorted(unknown)}; choose from {list(METHODS)}")
+    deep = dict(epochs=epochs, patience=patience, seed=seed, device=device)
+    builders = {f"{kind} ({variant})": (lambda v=variant, c=(kind == "CNN-only"):
+                                        GENERClassifier(expr, variant=v, cnn_only=c, **deep))
+                for variant in ("paper", "authors") for kind in ("GENER", "CNN-only")}
+    builders.update({"GNE": lambda: GNEClassifier(expr, epochs=gne_epochs, patience=patience, seed=seed,
+                                                  device=device),
+                     "node2vec": lambda: Node2VecBaseline(num_walks=node2vec_walks, seed=seed),
+                     "degree": DegreeBaseline,
+                     "|Pearson|": lambda: CorrelationBaseline(expr, "pearson"),
+                     "|Spearman|": lambda: CorrelationBaseline(expr, "spearman")})
+    keep = [m for m in METHODS if m not in skip and (only is None or m in only)]
+    return {m: builders[m]() for m in keep}
 
 
-def results_table(results: dict) -> pd.DataFrame:
-    """One long table from ``{label_set: {scheme: BenchmarkResult}}``."""
-    return pd.concat([r.table.assign(label_set=ls, scheme=scheme) for ls, by in results.items()
+def results_table(results: dict, key: str = "benchmark") -> pd.DataFrame:
+    """One long table from ``{benchmark: {scheme: BenchmarkResult}}`` (column ``key`` names the outer level)."""
+    return pd.concat([r.table.assign(**{key: k}, scheme=scheme) for k, by in results.items()
                       for scheme, r in by.items()], ignore_index=True)[
-        ["label_set", "scheme", "split", "method", "n_pairs", "auroc", "aupr", "mcc_0", "mcc_1", "auroc_class1"]]
+        [key, "scheme", "split", "method", "n_pairs", "auroc", "aupr", "mcc_0", "mcc_1", "auroc_class1"]]
 
 
-def per_split_tables(table: pd.DataFrame, methods=None) -> dict:
-    """``{(label_set, split): rows of that test split}`` (optionally only some methods)."""
+def histories(results: dict) -> dict:
+    """``{"<benchmark>/<scheme>/<method>": History}`` of every trained model, for
+    :func:`genenets.train.convergence_table`."""
+    return {f"{k}/{scheme}/{m}": h for k, by in results.items() for scheme, r in by.items()
+            for m, h in r.histories.items()}
+
+
+def per_split_tables(table: pd.DataFrame, methods=None, key: str = "benchmark") -> dict:
+    """``{(benchmark, split): rows of that test split}`` (optionally only some methods)."""
     if methods is not None:
         table = table[table["method"].isin(methods)]
-    return {key: g.reset_index(drop=True) for key, g in table.groupby(["label_set", "split"], sort=False)}
+    return {k: g.reset_index(drop=True) for k, g in table.groupby([key, "split"], sort=False)}
