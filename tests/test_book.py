@@ -220,7 +220,7 @@ def _check_page(driver, base: str, root: Path, page: str, shot: str, min_images:
     # the page from its top to just past its first figure (or 2400 px)
     height = driver.execute_script(
         "const img = document.querySelector('main img, article img');"
-        "const end = img ? img.getBoundingClientRect().bottom + window.scrollY + 80 : 2400;"
+        "const end = img ? img.getBoundingClientRect().bottom + window.scrollY + 300 : 2400;"
         "return Math.min(document.body.scrollHeight, Math.max(1000, Math.min(end, 6000)))")
     driver.set_window_size(1400, max(1000, height))
     assert driver.save_screenshot(str(shots / shot))

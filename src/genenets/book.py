@@ -170,13 +170,16 @@ def _short_title(paper: str, width: int = 56) -> str:
 # ------------------------------------------------------------------------------------------------
 # pages
 
+#: front matter of a page of wide tables: no "contents" column on the right
+WIDE = ["---", "html_theme.sidebar_secondary.remove: true", "---", ""]
+
 
 def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], extra: list[str]) -> str:
     by_name = {nb["name"]: nb for nb in notebooks}
     counts = {v: sum(r.get("verdict") == v for r in ledger)
               for v in ("reproduced", "not reproduced", "mixed", "not testable here")}
     n_robust = sum(bool(r.get("robust")) for r in ledger)
-    lines = ["# genenets: the papers' claims and our verdicts", "",
+    lines = WIDE + ["# genenets: the papers' claims and our verdicts", "",
              "A notebook-first research compendium of neural networks that find disease genes and gene "
              "relationships. Each paper's claims are declared in its notebook with the rule that decides them "
              "*before* any result is read; the run then records a verdict: reproduced, not reproduced, mixed, or "
@@ -284,7 +287,7 @@ def paper_page(title: str, paper: dict, ledger: list[dict], figure_dir: str) -> 
 def data_page(repo: Path, notebooks: list[dict]) -> str:
     from . import datasets
 
-    lines = ["# Data", "",
+    lines = WIDE + ["# Data", "",
              "Real public files are listed in `src/genenets/data/registry.tsv` (public URL at a pinned commit, "
              "sha256, licence) and fetched with `genenets data fetch`; nothing is committed. Where a paper's data "
              "are closed (UK Biobank genotypes, for example) or too large for a workshop, a simulator with known "
@@ -319,7 +322,8 @@ def data_page(repo: Path, notebooks: list[dict]) -> str:
     lines += ["", "## Data of each committed run", ""]
     lines += table(["notebook", "dataset", "kind", "fallback"], [
         [f"{{doc}}`{nb['name']} <notebooks/{nb['page']}>`", cell(nb["results"].get("dataset", "not run")),
-         kinds.get(nb["results"].get("dataset", ""), ""), cell(nb["results"].get("fallback", ""))]
+         kinds.get(nb["results"].get("dataset", ""), "simulated" if "simulat" in str(nb["results"].get("dataset")) else ""),
+         cell(nb["results"].get("fallback", ""))]
         for nb in notebooks])
     return "\n".join(lines)
 
@@ -344,7 +348,7 @@ def _csv_table(path: Path, max_rows: int = BENCHMARK_ROWS) -> list[str]:
 
 
 def benchmarks_page(repo: Path) -> str:
-    lines = ["# Benchmarks", "",
+    lines = WIDE + ["# Benchmarks", "",
              "Measured by `make benchmark` on 2 CPU cores (`benchmarks/results/*.csv`; each row names its machine "
              "and date).", ""]
     files = sorted((repo / "benchmarks" / "results").glob("*.csv"))
