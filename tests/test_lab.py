@@ -110,3 +110,24 @@ def test_make_lab_serves_notebooks_and_project_kernel(lab_server):
     status, body = _get(base + "lab", token)
     assert status == 200
     assert b"@jupyter-widgets/jupyterlab-manager" in body, "ipywidgets' lab extension is not served"
+
+
+def test_binder_environment_matches_the_lock():
+    """Binder: .binder/environment.yml is the root environment.yml (conda-forge python + pip, the pins of
+    requirements.lock) less '-e .', which repo2docker cannot install before the repository is copied;
+    .binder/postBuild installs the package."""
+    import yaml
+
+    root = yaml.safe_load((REPO / "environment.yml").read_text())
+    binder = yaml.safe_load((REPO / ".binder" / "environment.yml").read_text())
+    assert root["channels"] == binder["channels"] == ["conda-forge"]
+    conda_root = [d for d in root["dependencies"] if isinstance(d, str)]
+    assert conda_root == [d for d in binder["dependencies"] if isinstance(d, str)]
+    # the only conda packages are python and pip (both conda-forge names); everything else is pip's
+    assert {d.split("=")[0] for d in conda_root} == {"python", "pip"}
+    pip_root = next(d["pip"] for d in root["dependencies"] if isinstance(d, dict))
+    pip_binder = next(d["pip"] for d in binder["dependencies"] if isinstance(d, dict))
+    assert [p for p in pip_root if p != "-e ."] == pip_binder, \
+        "update .binder/environment.yml from environment.yml (the command is in its header)"
+    post = (REPO / ".binder" / "postBuild").read_text()
+    assert "pip install --no-deps -e ." in post and os.access(REPO / ".binder" / "postBuild", os.X_OK)
