@@ -61,7 +61,9 @@ _DIGESTS: dict[tuple, str] = {}
 
 
 def file_digest(path) -> str:
-    """sha256 of a file's bytes (memoised per process by path, size and modification time)."""
+    """sha256 of a file's bytes (memoised per process by path, inode, size, modification and change time:
+    a file replaced by one of the same size and modification time, as ``cp -p`` or an archive leaves it,
+    still changes its change time, which no copy tool can set)."""
     path = Path(path)
     try:
         st = path.stat()
@@ -69,7 +71,7 @@ def file_digest(path) -> str:
         from .errors import DataError
 
         raise DataError(f"{path}: cannot read this file ({err.strerror}); check the path") from err
-    memo = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    memo = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if memo not in _DIGESTS:
         h = hashlib.sha256()
         with open(path, "rb") as fh:
