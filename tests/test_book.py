@@ -81,6 +81,10 @@ def fake_figures(tmp_path):
         {"notebook": "02_fake_b", "profile": "smoke", "dataset": "real", "metrics": {"x": 1.0}, "figures": []}))
     _notebook(figs / "03_other__dataset=x" / "03_other.ipynb", "Another paper (2020)", "03 Other", "03_other")
     (figs / "03_other__dataset=x" / "results.json").write_text("{not json")  # a broken results.json: no claims
+    (figs / ".02_fake_b.partial-123-abcd").mkdir()  # a run's staging folder: not a page
+    (figs / ".02_fake_b.partial-123-abcd" / "02_fake_b.ipynb").write_text("{}")
+    (figs / "02_fake_b.failed.json").write_text(json.dumps(
+        {"status": "failed", "started": "2026-12-01T10:00:00", "error": "ValueError: bad\nmore", "cell": 3}))
     (figs / "robustness").mkdir()
     (figs / "robustness" / "R1.csv").write_text("claim,seed,budget,verdict\nR1,0,10,reproduced\nR1,1,40,mixed\n")
     return figs
@@ -111,6 +115,10 @@ def test_ledger_pages_from_fabricated_results(fake_figures, tmp_path):
     assert nb.cells[0].source.startswith("# 03 Other (dataset=x)")
     assert "../papers/other" in nb.cells[1].source
     assert "R1" in (tmp_path / "src" / "robustness.md").read_text()
+    # a failed latest run is flagged where its previous results are shown
+    assert "**failed in the latest run (2026-12-01T10:00:00): ValueError: bad**: this page shows" in index
+    assert "The latest run of this notebook did not complete" in nbformat.read(
+        str(tmp_path / "src" / "notebooks" / "02_fake_b.ipynb"), as_version=4).cells[1].source
 
 
 def test_no_claims_anywhere_and_missing_figure(fake_figures, tmp_path):

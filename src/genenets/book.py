@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from .params import repo_root
-from .report import flatten, ledger_rows
+from .report import failure_records, flatten, ledger_rows
 
 #: headline rows per notebook on a paper page (as in REPORT.md)
 HEADLINE_ROWS = 15
@@ -126,7 +126,7 @@ def executed_notebooks(figures_dir: Path) -> list[dict]:
         ``group`` (the notebook's parameters group), ``results`` (its results.json, ``{}`` if absent).
     """
     out = []
-    for folder in sorted(p for p in Path(figures_dir).iterdir() if p.is_dir()):
+    for folder in sorted(p for p in Path(figures_dir).iterdir() if p.is_dir() and not p.name.startswith(".")):
         candidates = sorted(folder.glob("*.ipynb"))
         if not candidates:
             continue
@@ -156,6 +156,18 @@ def papers(notebooks: list[dict]) -> dict[str, dict]:
     return out
 
 
+def failures(figures_dir: Path) -> dict[str, str]:
+    """``{notebook: sentence}`` for runs that did not complete (the runner's ``<name>.failed.json``)."""
+    out = {}
+    for name, rec in failure_records(figures_dir).items():
+        status = rec.get("status", "failed")
+        first = (str(rec.get("error") or "").strip().splitlines() or [""])[0]
+        text = (f"running now (started {rec.get('started', '?')})" if status == "running" else
+                f"{status} in the latest run ({rec.get('started', '?')})" + (f": {first}" if first else ""))
+        out[name] = text
+    return out
+
+
 def _short_title(paper: str, width: int = 56) -> str:
     """The paper's name for menus: its acronym-and-title head, without an author list or a subtitle."""
     after_year = re.match(r".*?\(\d{4}\)\s*(.+)", paper)  # "Authors (2020) Title. Journal" -> "Title. Journal"
@@ -174,7 +186,9 @@ def _short_title(paper: str, width: int = 56) -> str:
 WIDE = ["---", "html_theme.sidebar_secondary.remove: true", "---", ""]
 
 
-def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], extra: list[str]) -> str:
+def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], extra: list[str],
+                 failed_only: dict | None = None) -> str:
+    failed_only = failed_only or {}
     by_name = {nb["name"]: nb for nb in notebooks}
     counts = {v: sum(r.get("verdict") == v for r in ledger)
               for v in ("reproduced", "not reproduced", "mixed", "not testable here")}
@@ -217,10 +231,16 @@ def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], e
         lines.append(f"- {{doc}}`{cell(p['short'])} <papers/{p['page']}>`: {len(p['notebooks'])} notebook(s), "
                      f"{n} claim(s). {cell(title)}")
     lines += ["", "## Notebooks", ""]
-    lines += table(["notebook", "paper", "result", "profile", "dataset", "run time (s)"], [
+    lines += table(["notebook", "paper", "result", "profile", "dataset", "run time (s)", "latest run"], [
         [f"{{doc}}`{nb['name']} <notebooks/{nb['page']}>`", cell(paper_pages[nb["paper"]]["short"]),
          cell(nb["result"]), cell(nb["results"].get("profile", "not run")), cell(nb["results"].get("dataset", "")),
-         cell(nb["results"].get("runtime_s"))] for nb in notebooks])
+         cell(nb["results"].get("runtime_s")),
+         f"**{cell(nb['failure'])}**: this page shows the previous complete run" if nb.get("failure") else "complete"]
+        for nb in notebooks])
+    shown = {nb["name"] for nb in notebooks}
+    for name, text in sorted(failed_only.items()):
+        if name not in shown:
+            lines += [f"- `{name}`: {cell(text)} (no complete run to show).", ""]
     lines += ["```{toctree}", ":hidden:", ":caption: Papers", ""]
     lines += [f"papers/{p['page']}" for p in paper_pages.values()] + ["```", ""]
     lines += ["```{toctree}", ":hidden:", ":caption: Notebooks", ""]
@@ -265,6 +285,8 @@ def paper_page(title: str, paper: dict, ledger: list[dict], figure_dir: str) -> 
             continue
         lines += [f"Profile `{res.get('profile')}`, dataset `{res.get('dataset')}`, seed {res.get('seed')}, "
                   f"run time {cell(res.get('runtime_s'))} s.", ""]
+        if nb.get("failure"):
+            lines += [f"**Latest run: {cell(nb['failure'])}.** The numbers below are from the previous complete run.", ""]
         if res.get("fallback"):
             lines += [f"**Fallback:** {cell(res['fallback'])}", ""]
         head = res.get("headline") or {}
@@ -397,6 +419,9 @@ def _notebook_copy(nb: dict, paper: dict, dest: Path) -> None:
     nav = (f"*Executed notebook* `figures/{nb['name']}/{nb['ipynb'].name}` (profile `{res.get('profile', '?')}`, "
            f"dataset `{res.get('dataset', '?')}`). Paper page with the claims: "
            f"{{doc}}`{cell(paper['short'])} <../papers/{paper['page']}>`; all claims: {{doc}}`the ledger <../index>`.")
+    if nb.get("failure"):
+        nav += (f"\n\n**The latest run of this notebook did not complete: {cell(nb['failure'])}.** This page shows "
+                "the previous complete run.")
     at = book_nb.cells.index(first_md) + 1 if first_md is not None else 0
     book_nb.cells.insert(at, nbformat.v4.new_markdown_cell(nav))
     nbformat.write(book_nb, str(dest))
@@ -419,6 +444,9 @@ def write_sources(src: Path, *, figures_dir: Path | None = None, repo: Path | No
     (src / "notebooks").mkdir(parents=True)
     (src / "papers").mkdir()
     notebooks = executed_notebooks(figures_dir)
+    failed = failures(figures_dir)
+    for nb in notebooks:
+        nb["failure"] = failed.get(nb["name"], "")
     paper_pages = papers(notebooks)
     # only readable results.json files (ledger_rows would stop on a broken one)
     ledger = ledger_rows(figures_dir, [nb["name"] for nb in notebooks if nb["results"]])
@@ -451,7 +479,7 @@ def write_sources(src: Path, *, figures_dir: Path | None = None, repo: Path | No
                       lambda m: f"](notebooks/{pages[m.group(1)]}.ipynb)" if m.group(1) in pages else m.group(0), text)
         (src / "workshop.md").write_text(text)
         extra.append("workshop")
-    (src / "index.md").write_text(landing_page(notebooks, paper_pages, ledger, extra))
+    (src / "index.md").write_text(landing_page(notebooks, paper_pages, ledger, extra, failed))
     (src / "conf.py").write_text(CONF)
     (src / "_static").mkdir(exist_ok=True)
     (src / "_static" / "genenets.css").write_text(CSS)
