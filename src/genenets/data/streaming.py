@@ -31,6 +31,7 @@ from .registry import DataError
 
 #: Two-bit encoding of dosages 0, 1, 2 (as :func:`genenets.data.genotypes.encode_two_bit`).
 _TWO_BIT = np.array([[0, 0], [1, 0], [1, 1]], dtype=np.float32)
+_TWO_BIT_U8 = _TWO_BIT.astype(np.uint8)
 
 
 class BlockSampler:
@@ -126,21 +127,36 @@ class PlinkBatchStream(IterableDataset):
     num_threads : int
         bed-reader threads per read.
     dtype : torch dtype of the yielded batches.
+    reader : {"bed", "person"}
+        ``"bed"``: bed-reader reads each block from the SNP-major ``.bed`` (every block touches the whole
+        file). ``"person"``: a one-time person-major bit-packed copy of the streamed variants
+        (:func:`convert_to_person_major`, content-keyed in the cache, atomic and resumable) is read
+        instead: a block is one contiguous read per person. Both yield the same batches.
+    output : {"float", "packed"}
+        ``"float"``: the two-bit input as ``dtype`` (batch, 2m). ``"packed"``: the same bits packed
+        eight per byte, uint8 (batch, ceil(2m / 8)), bit ``i % 8`` of byte ``i // 8`` (input of
+        :class:`genenets.models.genomewide.FusedGeneDAE`).
+    progress : bool
+        Progress bar of the person-major conversion.
 
     Yields
     ------
-    ``(x,)`` with ``x`` a tensor of shape (batch, 2m): columns ``2j, 2j+1`` are the two bits of variant ``j``.
+    ``(x,)`` with ``x`` a tensor of shape (batch, 2m): columns ``2j, 2j+1`` are the two bits of variant ``j``
+    (or its packed form, see ``output``).
     """
 
     def __init__(self, prefix, batch_size: int = 64, block_size: int = 1024, variant_index=None,
                  sample_index=None, shuffle: bool = True, seed: int = 0, missing: str = "error",
                  num_replicas: int | None = None, rank: int | None = None, num_threads: int = 1,
-                 dtype=torch.float32):
+                 dtype=torch.float32, reader: str = "bed", output: str = "float", progress: bool = False):
         super().__init__()
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if missing not in ("error", "zero"):
             raise ValueError(f"missing must be 'error' or 'zero', not {missing!r}")
+        if reader not in ("bed", "person") or output not in ("float", "packed"):
+            raise ValueError(f"reader must be 'bed' or 'person' and output 'float' or 'packed', got {reader!r}, "
+                             f"{output!r}")
         layout = bed_layout(prefix)  # DataError on missing / truncated / mismatched files
         self.bed = plink_paths(prefix)[0]
         if layout["mode"] != "snp":
@@ -162,6 +178,12 @@ class PlinkBatchStream(IterableDataset):
         self.missing, self.num_threads, self.dtype = missing, num_threads, dtype
         self.sampler = BlockSampler(len(self.sample_index), self.block_size, shuffle, seed, num_replicas, rank or 0)
         self.missing_calls_ = 0
+        self.reader, self.output, self.person = reader, output, None
+        if reader == "person":
+            self.person = PersonMajorFile(convert_to_person_major(prefix, self.variant_index, progress=progress))
+            if self.person.missing_calls and missing == "error":
+                raise DataError(f"{self.bed}: {self.person.missing_calls} missing calls in the streamed variants; "
+                                f"impute them first or stream with missing='zero'")
 
     @staticmethod
     def _check_index(index, size: int, name: str) -> np.ndarray:
@@ -188,10 +210,13 @@ class PlinkBatchStream(IterableDataset):
         self.sampler.set_epoch(epoch)
 
     def read_block(self, positions) -> np.ndarray:
-        """Int8 dosages of samples ``sample_index[positions]``, shape (len(positions), m); missing = -127."""
+        """Samples ``sample_index[positions]``: int8 dosages (len(positions), m), missing = -127 (``reader="bed"``),
+        or packed two-bit inputs (len(positions), ceil(m / 4)) uint8, missing as ``[0, 0]`` (``"person"``)."""
         from bed_reader import open_bed
 
         rows = self.sample_index[np.asarray(positions)]
+        if self.person is not None:
+            return self.person.read_packed(rows, missing="zero")
         # bed-reader reads rows in any order; sorted rows keep each variant's read sequential
         order = np.argsort(rows, kind="stable")
         with open_bed(self.bed, count_A1=True, num_threads=self.num_threads,
@@ -204,6 +229,11 @@ class PlinkBatchStream(IterableDataset):
         return block
 
     def _encode(self, dosage: np.ndarray) -> torch.Tensor:
+        if self.person is not None:  # packed two-bit codes already
+            if self.output == "packed":
+                return torch.from_numpy(dosage)
+            bits = np.unpackbits(dosage, axis=1, bitorder="little", count=self.n_features)
+            return torch.from_numpy(bits).to(self.dtype)
         is_missing = dosage == MISSING_INT8
         if is_missing.any():
             if self.missing == "error":
@@ -214,6 +244,9 @@ class PlinkBatchStream(IterableDataset):
             self.missing_calls_ += int(is_missing.sum())
             dosage = np.where(is_missing, 0, dosage)
         # bed-reader's int8 holds only 0, 1, 2 now: one table lookup gives encode_two_bit's pairs
+        if self.output == "packed":
+            return torch.from_numpy(np.packbits(_TWO_BIT_U8[dosage].reshape(len(dosage), -1), axis=1,
+                                                bitorder="little"))
         return torch.from_numpy(_TWO_BIT[dosage].reshape(len(dosage), -1)).to(self.dtype)
 
     def segments(self) -> list[np.ndarray]:
@@ -263,7 +296,8 @@ class StreamingLoader:
 
 def plink_loader(prefix, batch_size: int = 64, block_size: int = 1024, variant_index=None, sample_index=None,
                  shuffle: bool = True, seed: int = 0, missing: str = "error", num_workers: int = 0,
-                 num_threads: int = 1, distributed: bool = False, pin_memory: bool | None = None) -> StreamingLoader:
+                 num_threads: int = 1, distributed: bool = False, pin_memory: bool | None = None,
+                 reader: str = "bed", output: str = "float", progress: bool = False) -> StreamingLoader:
     """A training loader for ``genenets.train.fit`` that streams two-bit batches from a PLINK fileset.
 
     Parameters are those of :class:`PlinkBatchStream`; ``distributed=True`` gives each process of the
@@ -274,7 +308,8 @@ def plink_loader(prefix, batch_size: int = 64, block_size: int = 1024, variant_i
     replicas = None if distributed else 1
     stream = PlinkBatchStream(prefix, batch_size=batch_size, block_size=block_size, variant_index=variant_index,
                               sample_index=sample_index, shuffle=shuffle, seed=seed, missing=missing,
-                              num_replicas=replicas, rank=None if distributed else 0, num_threads=num_threads)
+                              num_replicas=replicas, rank=None if distributed else 0, num_threads=num_threads,
+                              reader=reader, output=output, progress=progress)
     return StreamingLoader(stream, num_workers=num_workers, pin_memory=pin_memory)
 
 
@@ -292,3 +327,183 @@ def stream_dosage_blocks(prefix, block_size: int = 1024, variant_index=None, sam
 def file_size_mb(prefix) -> float:
     """Size of the ``.bed`` in MB (for benchmark tables)."""
     return Path(plink_paths(prefix)[0]).stat().st_size / 2**20
+
+
+# ----------------------------------------------------------------------------------------------
+# person-major bit-packed copy (issue 19): a batch of people is one contiguous read per person
+
+#: Two-bit GeneDAE code of each PLINK 2-bit code (``count_A1``: 00 hom A1 = dosage 2, 01 missing,
+#: 10 het = 1, 11 hom A2 = 0). Low bit = "at least one copy", high bit = "two copies" (the two inputs
+#: ``2j, 2j+1``); missing is ``10`` (high without low), a pair that no dosage produces.
+_GENEDAE_CODE = np.array([0b11, 0b10, 0b01, 0b00], dtype=np.uint8)
+PERSON_MAJOR_VERSION = 1
+
+
+def _convert_kernel():
+    from numba import njit, prange
+
+    @njit(parallel=True, cache=True)
+    def convert(raw, n, lut, out):
+        """SNP-major bytes (nv, bytes_per_variant) -> person-major GeneDAE codes (n, ceil(nv / 4)).
+
+        Returns the missing calls per person (PLINK code 01)."""
+        nv = raw.shape[0]
+        missing = np.zeros(n, np.int64)
+        for p in prange(n):
+            q, s = p >> 2, 2 * (p & 3)
+            for v4 in range((nv + 3) // 4):
+                byte = 0
+                for t in range(4):
+                    v = 4 * v4 + t
+                    if v < nv:
+                        code = (raw[v, q] >> s) & 3
+                        if code == 1:
+                            missing[p] += 1
+                        byte |= lut[code] << (2 * t)
+                out[p, v4] = byte
+        return missing
+
+    return convert
+
+
+def check_padding(bed: Path, rows: np.ndarray, count: int) -> None:
+    """Raise :class:`DataError` if the unused bits of the last byte of any ``rows`` (bytes) are not zero.
+
+    In a valid ``.bed`` the padding of each variant's last byte (SNP-major) is zero; a ``.fam`` that lost
+    a line leaves the last person's genotypes there (every sample would then be read shifted).
+    """
+    used = count % 4
+    if used == 0:
+        return
+    bad = (rows[:, -1] >> (2 * used)) != 0
+    if bad.any():
+        raise DataError(f"{bed}: the padding bits after the last sample are not zero in {int(bad.sum())} of "
+                        f"{len(bad)} variants checked (first: variant {int(np.flatnonzero(bad)[0])} of the chunk); the "
+                        f".fam has fewer lines than the .bed has samples (a lost line shifts every sample): "
+                        f"use the .fam written with this .bed")
+
+
+def person_major_path(prefix, variant_index=None) -> Path:
+    """Where the person-major copy of ``prefix`` (restricted to ``variant_index``) lives in the cache.
+
+    Keyed by the content (sha256) of the ``.bed``, ``.bim`` and ``.fam`` and by ``variant_index``.
+    """
+    from .. import cache
+
+    vi = None if variant_index is None else np.asarray(variant_index, dtype=np.int64)
+    digest = cache.key("person_major", PERSON_MAJOR_VERSION, *[cache.File(p) for p in plink_paths(prefix)], vi)
+    return cache.root() / "personmajor" / f"{plink_paths(prefix)[0].stem}.{digest[:20]}.bits"
+
+
+def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants: int = 8192,
+                            progress: bool = False, stop_after: int | None = None) -> Path:
+    """Write the GeneDAE two-bit codes of a SNP-major ``.bed`` person by person, bit-packed.
+
+    Row ``p`` of the output (``ceil(m / 4)`` bytes) holds the ``m`` variants ``variant_index`` (in that
+    order) of sample ``p``: bits ``2j, 2j+1`` are the two GeneDAE inputs of variant ``j``, so a batch of
+    people is ``batch`` contiguous reads and its input is ``np.unpackbits(..., bitorder="little")``.
+
+    Atomic and resumable: the work goes to ``<out>.part`` with a ``<out>.part.json`` progress record
+    written after each flushed chunk; a killed conversion resumes from its last chunk, and ``out`` appears
+    (one rename) only when complete, after its ``<out>.json`` metadata (samples, variants, missing calls).
+    The padding bits of every variant are checked (:func:`check_padding`). ``stop_after`` stops after
+    that many chunks (to test resuming). Returns ``out`` (default :func:`person_major_path`).
+    """
+    import json
+    import os
+
+    layout = bed_layout(prefix)
+    bed = plink_paths(prefix)[0]
+    if layout["mode"] != "snp":
+        raise DataError(f"{bed}: individual-major (legacy) layout; convert it with "
+                        f"genenets.data.genotypes.snp_major_prefix first")
+    n, m_file = layout["n_samples"], layout["n_variants"]
+    vi = np.arange(m_file) if variant_index is None else np.asarray(variant_index, dtype=np.int64)
+    out = Path(out) if out is not None else person_major_path(prefix, variant_index)
+    if out.exists() and out.with_suffix(".json").exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part, record = out.with_name(out.name + ".part"), out.with_name(out.name + ".part.json")
+    m, per_variant, row_bytes = len(vi), (n + 3) // 4, (len(vi) + 3) // 4
+    chunk = max(4, chunk_variants // 4 * 4)
+    done, missing = 0, 0
+    if part.exists() and record.exists() and part.stat().st_size == n * row_bytes:
+        state = json.loads(record.read_text())
+        if state.get("n") == n and state.get("m") == m:
+            done, missing = int(state["done"]), int(state["missing"])
+    mode = "r+" if done else "w+"
+    dst = np.memmap(part, dtype=np.uint8, mode=mode, shape=(n, row_bytes))
+    src = np.memmap(bed, dtype=np.uint8, mode="r", offset=3, shape=(m_file, per_variant))
+    convert = _convert_kernel()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=m, initial=done, desc=f"person-major copy of {bed.name}", unit="variant",
+               disable=not progress)
+    for k, c0 in enumerate(range(done, m, chunk)):
+        if stop_after is not None and k >= stop_after:
+            bar.close()
+            del dst
+            return part
+        rows = np.asarray(src[vi[c0:c0 + chunk]])
+        check_padding(bed, rows, n)
+        block = np.empty((n, (len(rows) + 3) // 4), np.uint8)
+        missing += int(convert(rows, n, _GENEDAE_CODE, block).sum())
+        dst[:, c0 // 4:c0 // 4 + block.shape[1]] = block
+        dst.flush()
+        tmp = record.with_name(record.name + ".tmp")
+        tmp.write_text(json.dumps({"n": n, "m": m, "done": min(m, c0 + chunk), "missing": missing}))
+        os.replace(tmp, record)
+        bar.update(len(rows))
+    bar.close()
+    del dst
+    meta = out.with_suffix(".json")
+    tmp = meta.with_name(meta.name + ".tmp")
+    tmp.write_text(json.dumps({"n_samples": n, "n_variants": m, "missing_calls": missing, "bed": str(bed),
+                               "version": PERSON_MAJOR_VERSION}))
+    os.replace(tmp, meta)
+    os.replace(part, out)  # last: `out` exists only complete
+    record.unlink(missing_ok=True)
+    return out
+
+
+class PersonMajorFile:
+    """Read access to a person-major copy (:func:`convert_to_person_major`).
+
+    Attributes
+    ----------
+    n_samples, n_variants : int
+    missing_calls : int
+        Missing calls in the copied variants.
+    """
+
+    def __init__(self, path):
+        import json
+
+        self.path = Path(path)
+        meta = json.loads(self.path.with_suffix(".json").read_text())
+        self.n_samples, self.n_variants = int(meta["n_samples"]), int(meta["n_variants"])
+        self.missing_calls = int(meta["missing_calls"])
+        self.row_bytes = (self.n_variants + 3) // 4
+        self.data = np.memmap(self.path, dtype=np.uint8, mode="r", shape=(self.n_samples, self.row_bytes))
+
+    def read_packed(self, rows, missing: str = "zero") -> np.ndarray:
+        """Packed two-bit inputs of samples ``rows`` (in this order), shape (len(rows), ceil(m / 4)) uint8.
+
+        ``missing="zero"`` encodes a missing call as ``[0, 0]`` (dosage 0); ``"keep"`` leaves its ``10``.
+        """
+        rows = np.asarray(rows, dtype=np.intp)
+        order = np.argsort(rows, kind="stable")
+        block = np.empty((len(rows), self.row_bytes), np.uint8)
+        block[order] = self.data[rows[order]]  # sorted rows: a forward pass over the file
+        if missing == "zero" and self.missing_calls:
+            high = (block >> 1) & 0x55
+            block &= ~((high & ~block & 0x55) << 1).astype(np.uint8)
+        return block
+
+    def read_dosage(self, rows) -> np.ndarray:
+        """Int8 dosages of samples ``rows``, shape (len(rows), m); missing calls are ``-127`` (as bed-reader)."""
+        bits = np.unpackbits(self.read_packed(rows, missing="keep"), axis=1, bitorder="little",
+                             count=2 * self.n_variants).reshape(len(rows), self.n_variants, 2)
+        dosage = (bits[..., 0] + bits[..., 1]).astype(np.int8)
+        dosage[(bits[..., 0] == 0) & (bits[..., 1] == 1)] = MISSING_INT8
+        return dosage

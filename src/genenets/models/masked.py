@@ -244,3 +244,89 @@ class CSRMaskedLinear(SparseMaskedLinear):
         with torch.autocast(x.device.type, enabled=False):
             out = _CSRMaskedMatmul.apply(x.float(), self.weight, self)
             return out if self.bias is None else out + self.bias
+
+
+# ----------------------------------------------------------------------------------------------
+# numba CSR kernels (issue 19): work proportional to edges x batch in the forward and the backward
+
+
+class _KernelMaskedMatmul(torch.autograd.Function):
+    """``y = x @ W.T`` with ``W`` given by its edges (CSR by output), computed by numba kernels."""
+
+    @staticmethod
+    def forward(ctx, x, weight, layer):
+        from . import _kernels as K
+
+        xt = np.ascontiguousarray(x.detach().t().numpy())  # (in, batch): each edge reads one row
+        w = weight.detach().numpy()
+        yt = K.spmm(layer.crow_np, layer.col_np, w, xt, np.empty((layer.out_features, x.shape[0]), np.float32))
+        ctx.layer, ctx.xt = layer, xt
+        ctx.save_for_backward(weight)
+        return torch.from_numpy(yt).t()
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        from . import _kernels as K
+
+        (weight,) = ctx.saved_tensors
+        layer, xt = ctx.layer, ctx.xt
+        gyt = np.ascontiguousarray(grad_y.detach().t().numpy(), dtype=np.float32)  # (out, batch)
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:  # W.T @ grad_y.T: the same edges as CSR by input
+            w_t = weight.detach().numpy()[layer.perm_np]
+            gxt = K.spmm(layer.crow_t_np, layer.col_t_np, w_t, gyt, np.empty((layer.in_features, gyt.shape[1]),
+                                                                               np.float32))
+            grad_x = torch.from_numpy(gxt).t()
+        if ctx.needs_input_grad[1]:
+            grad_w = torch.from_numpy(K.sddmm(layer.crow_np, layer.col_np, gyt, xt,
+                                              np.empty(layer.n_edges, np.float32)))
+        return grad_x, grad_w, None
+
+
+class KernelMaskedLinear(SparseMaskedLinear):
+    """:class:`SparseMaskedLinear` computed by numba CSR kernels (CPU, float32).
+
+    Same parameters (one weight per edge, same order and initialisation, same ``state_dict``) and the
+    same outputs up to float32 rounding (sums in another order). The forward is a CSR product over the
+    outputs, the input gradient the same product over the transposed structure, the weight gradient one
+    dot product over the batch per edge (SDDMM): each is ``O(edges x batch)`` and parallel over rows,
+    where :class:`SparseMaskedLinear` builds ``(edges, batch)`` temporaries and scatters with
+    ``index_add_``. Tensors on another device fall back to :class:`SparseMaskedLinear`'s arithmetic.
+    """
+
+    def __init__(self, mask, bias: bool = True):
+        super().__init__(mask, bias)
+        self._build_structure()
+
+    def _build_structure(self):
+        out_idx, in_idx = self.output_index.numpy(), self.input_index.numpy()  # sorted by output, input
+        self.crow_np = np.zeros(self.out_features + 1, np.int64)
+        self.crow_np[1:] = np.cumsum(np.bincount(out_idx, minlength=self.out_features))
+        self.col_np = np.ascontiguousarray(in_idx, dtype=np.int64)
+        self.perm_np = np.lexsort((out_idx, in_idx))  # edges by input, then output
+        self.crow_t_np = np.zeros(self.in_features + 1, np.int64)
+        self.crow_t_np[1:] = np.cumsum(np.bincount(in_idx, minlength=self.in_features))
+        self.col_t_np = np.ascontiguousarray(out_idx[self.perm_np], dtype=np.int64)
+
+    @classmethod
+    def from_layer(cls, layer: SparseMaskedLinear) -> "KernelMaskedLinear":
+        """The same layer (same weights, shared) computed by the kernels."""
+        new = cls.__new__(cls)
+        nn.Module.__init__(new)
+        new.in_features, new.out_features = layer.in_features, layer.out_features
+        new.register_buffer("input_index", layer.input_index.clone())
+        new.register_buffer("output_index", layer.output_index.clone())
+        new.weight = nn.Parameter(layer.weight.detach().clone())
+        new.bias = None if layer.bias is None else nn.Parameter(layer.bias.detach().clone())
+        new._build_structure()
+        return new
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` of shape (batch, in_features) -> (batch, out_features)."""
+        if x.shape[-1] != self.in_features:
+            raise ValueError(f"expected {self.in_features} input features, got {x.shape[-1]}")
+        if x.device.type != "cpu":
+            return super().forward(x)
+        with torch.autocast("cpu", enabled=False):
+            out = _KernelMaskedMatmul.apply(x.float(), self.weight, self)
+            return out if self.bias is None else out + self.bias

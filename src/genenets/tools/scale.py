@@ -34,7 +34,7 @@ from ..data.annotation import GENOME_CHROMOSOMES, genome_gene_models, genome_gen
 from ..data.registry import DataError, fetch
 from ..data.streaming import plink_loader, stream_dosage_blocks
 from ..models.genedae import bce_loss
-from ..models.genomewide import GenomewideGeneDAE  # noqa: F401  (moved; old import path kept)
+from ..models.genomewide import FusedGeneDAE, GenomewideGeneDAE, packed_bce_loss
 from ..models.masked import CSRMaskedLinear  # noqa: F401  (moved; old import path kept)
 
 def graph_for_plink(prefix, gtf=None, flank: int = 1000, splice: int = 2, intergenic_distance: int = 100_000,
@@ -66,6 +66,21 @@ def graph_for_plink(prefix, gtf=None, flank: int = 1000, splice: int = 2, interg
 # streamed training
 
 
+def _discard_unreadable_checkpoint(path) -> None:
+    """A truncated or corrupted checkpoint is removed with a warning (the run starts afresh) instead of
+    failing inside ``torch.load``."""
+    if path is None or not Path(path).exists():
+        return
+    try:
+        torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # truncated zip, unpickling error, ...
+        import warnings
+
+        warnings.warn(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); discarded, training "
+                      f"starts from epoch 0", gcache.CacheWarning, stacklevel=3)
+        Path(path).unlink()
+
+
 class StreamingGeneDAE:
     """GeneDAE trained on batches streamed from a PLINK ``.bed`` (genotypes never loaded whole).
 
@@ -95,12 +110,18 @@ class StreamingGeneDAE:
         Each ``torch.distributed`` process streams its share of the blocks (run under ``torchrun``
         after ``train.init_distributed()``).
     progress : bool
+    engine : {"fused", "reference"}
+        ``"fused"`` (CPU): :class:`~genenets.models.genomewide.FusedGeneDAE` on bit-packed batches read
+        from a person-major copy of the ``.bed`` (made once, content-keyed in the cache). ``"reference"``:
+        :class:`~genenets.models.genomewide.GenomewideGeneDAE` (torch CSR products) on float batches that
+        bed-reader reads from the SNP-major ``.bed`` (the path before issue 19; also used on GPUs). Same
+        model, parameters and loss; the fused engine draws its noise differently (see ``FusedGeneDAE``).
     """
 
     def __init__(self, noise_std: float = 0.3, lr: float = 1e-4, epochs: int = 1, batch_size: int = 32,
                  block_size: int = 512, seed: int = 0, checkpoint=None, device: str = "cpu", amp: bool = False,
                  n_threads: int | None = None, num_workers: int = 0, distributed: bool = False,
-                 progress: bool = False):
+                 progress: bool = False, engine: str = "fused"):
         self.noise_std = noise_std
         self.lr = lr
         self.epochs = epochs
@@ -114,6 +135,7 @@ class StreamingGeneDAE:
         self.num_workers = num_workers
         self.distributed = distributed
         self.progress = progress
+        self.engine = engine
 
     def fit(self, prefix, graph: ann.VariantGeneGraph, sample_index=None, val_sample_index=None):
         """Train on the samples ``sample_index`` (default all) of the SNP-major fileset ``prefix``.
@@ -126,26 +148,37 @@ class StreamingGeneDAE:
         sample_index, val_sample_index : int arrays, optional
             Training samples and (optionally) validation samples, rows of the ``.fam``.
         """
+        if self.engine not in ("fused", "reference"):
+            raise ValueError(f"engine must be 'fused' or 'reference', not {self.engine!r}")
+        fused = self.engine == "fused" and torch.device(self.device).type == "cpu"
         torch.manual_seed(self.seed)
-        self.model_ = GenomewideGeneDAE(graph.A_prime(), noise_std=self.noise_std)
+        model_class = FusedGeneDAE if fused else GenomewideGeneDAE
+        self.model_ = model_class(graph.A_prime(), noise_std=self.noise_std)
         self.genes_ = list(graph.genes)
         self.variant_index_ = np.asarray(graph.variant_index)
+        io = dict(reader="person", output="packed", progress=self.progress) if fused else {}
+        loss_fn = packed_bce_loss if fused else bce_loss
         loader = plink_loader(prefix, batch_size=self.batch_size, block_size=self.block_size,
                               variant_index=self.variant_index_, sample_index=sample_index, shuffle=True,
-                              seed=self.seed, num_workers=self.num_workers, distributed=self.distributed)
+                              seed=self.seed, num_workers=self.num_workers, distributed=self.distributed, **io)
         val = None
         if val_sample_index is not None:
             val = plink_loader(prefix, batch_size=self.block_size, block_size=self.block_size,
-                               variant_index=self.variant_index_, sample_index=val_sample_index, shuffle=False)
-        threads = torch.get_num_threads()
+                               variant_index=self.variant_index_, sample_index=val_sample_index, shuffle=False, **io)
+        _discard_unreadable_checkpoint(self.checkpoint)
+        import numba
+
+        threads, numba_threads = torch.get_num_threads(), numba.get_num_threads()
         if self.n_threads:
             torch.set_num_threads(self.n_threads)
+            numba.set_num_threads(min(self.n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            self.history_ = train.fit(self.model_, loader, bce_loss, val_loader=val, epochs=self.epochs, lr=self.lr,
+            self.history_ = train.fit(self.model_, loader, loss_fn, val_loader=val, epochs=self.epochs, lr=self.lr,
                                       checkpoint=self.checkpoint, device=self.device, amp=self.amp,
                                       progress=self.progress, desc="GeneDAE (streamed)")
         finally:
             torch.set_num_threads(threads)
+            numba.set_num_threads(numba_threads)
         self.model_.to("cpu")
         return self
 
@@ -157,8 +190,12 @@ class StreamingGeneDAE:
         self.model_.eval()
         with torch.no_grad():
             for _, dosage in stream_dosage_blocks(prefix, self.block_size, self.variant_index_, sample_index):
-                x = torch.from_numpy(encode_two_bit(np.where(dosage == gt.MISSING_INT8, 0, dosage)))
-                out.append(self.model_.encode(x).numpy())
+                x = encode_two_bit(np.where(dosage == gt.MISSING_INT8, 0, dosage))
+                if isinstance(self.model_, FusedGeneDAE):
+                    packed = torch.from_numpy(np.packbits(x.astype(np.uint8), axis=1, bitorder="little"))
+                    out.append(self.model_.encode_packed(packed).numpy())
+                else:
+                    out.append(self.model_.encode(torch.from_numpy(x)).numpy())
         return np.concatenate(out)
 
     def score(self, prefix, sample_index=None) -> float:
@@ -169,7 +206,12 @@ class StreamingGeneDAE:
         total, n = 0.0, 0
         with torch.no_grad():
             for batch in loader:
-                total += float(bce_loss(self.model_, batch)) * len(batch[0])
+                x = batch[0]
+                if isinstance(self.model_, FusedGeneDAE):
+                    x = torch.from_numpy(np.packbits(x.numpy().astype(np.uint8), axis=1, bitorder="little"))
+                    total += float(packed_bce_loss(self.model_, (x,))) * len(x)
+                else:
+                    total += float(bce_loss(self.model_, batch)) * len(x)
                 n += len(batch[0])
         return total / n
 
@@ -190,32 +232,57 @@ def peak_rss_mb() -> float:
 
 
 def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: int = 0, n_threads: int | None = None,
-                     epochs: int = 1, checkpoint=None, graph_cache: bool = True, gtf=None, progress: bool = False) -> dict:
+                     epochs: int = 1, checkpoint=None, graph_cache: bool = True, gtf=None, progress: bool = False,
+                     engine: str = "fused", n_samples: int | None = None) -> dict:
     """Build the genome-wide graph of ``prefix`` and train GeneDAE for ``epochs`` streamed epochs.
+
+    Parameters
+    ----------
+    engine : {"fused", "reference"}
+        See :class:`StreamingGeneDAE`. For ``"fused"`` the person-major copy is made (or found in the
+        cache) first and timed on its own (``convert_s``, ``convert_mb_per_s``).
+    n_samples : int, optional
+        Train on the first ``n_samples`` people only (a fixed number of batches instead of a whole
+        epoch: ``n_samples / batch_size`` steps, each reading and computing as in the full epoch when
+        ``n_samples`` is a multiple of ``block_size``).
 
     Returns
     -------
     dict with sizes (samples, variants in the file and in the graph, genes, masked-layer edges), the
-    seconds spent on the graph and the training, samples per second, the final training loss and the
-    peak RSS of this process (MB). ``graph_cache=False`` builds the graph in this process (so that its
-    memory counts) instead of reusing a cached one.
+    seconds spent on the graph, the conversion and the training, samples per second, the final training
+    loss and the peak RSS of this process (MB). ``graph_cache=False`` builds the graph in this process
+    (so that its memory counts) instead of reusing a cached one.
     """
+    from ..data.streaming import convert_to_person_major, file_size_mb
+
     layout = gt.bed_layout(prefix)
+    if n_threads:
+        torch.set_num_threads(n_threads)
     t0 = time.perf_counter()
     graph = graph_for_plink(prefix, gtf=gtf, cache=graph_cache, progress=progress)
     t_graph = time.perf_counter() - t0
     rss_after_graph = peak_rss_mb()
+    convert_s = None
+    if engine == "fused":
+        t0 = time.perf_counter()
+        convert_to_person_major(prefix, np.asarray(graph.variant_index), progress=progress)
+        convert_s = time.perf_counter() - t0
+    n = layout["n_samples"] if n_samples is None else min(int(n_samples), layout["n_samples"])
     model = StreamingGeneDAE(epochs=epochs, batch_size=batch_size, block_size=block_size, seed=seed,
-                             checkpoint=checkpoint, n_threads=n_threads, progress=progress)
+                             checkpoint=checkpoint, n_threads=n_threads, progress=progress, engine=engine)
     t1 = time.perf_counter()
-    model.fit(prefix, graph)
+    model.fit(prefix, graph, sample_index=np.arange(n) if n_samples is not None else None)
     t_train = time.perf_counter() - t1
-    return {"n_samples": layout["n_samples"], "n_variants_file": layout["n_variants"],
-            "n_variants_graph": int(graph.A.shape[0]), "n_genes": int(graph.A.shape[1]),
-            "n_edges_per_layer": int(model.model_.encoder.n_edges), "inputs_2m": int(model.model_.n_inputs),
-            "batch_size": batch_size, "block_size": block_size, "torch_threads": torch.get_num_threads(),
-            "epochs": epochs, "graph_s": round(t_graph, 1), "train_s": round(t_train, 1),
-            "samples_per_s": round(epochs * layout["n_samples"] / t_train, 1),
+    bed_mb = file_size_mb(prefix)
+    return {"engine": engine, "n_samples": n, "n_samples_file": layout["n_samples"],
+            "n_variants_file": layout["n_variants"], "n_variants_graph": int(graph.A.shape[0]),
+            "n_genes": int(graph.A.shape[1]), "n_edges_per_layer": int(model.model_.encoder.n_edges),
+            "inputs_2m": int(model.model_.n_inputs), "batch_size": batch_size, "block_size": block_size,
+            "torch_threads": torch.get_num_threads(), "epochs": epochs, "graph_s": round(t_graph, 1),
+            "convert_s": None if convert_s is None else round(convert_s, 2),
+            "convert_mb_per_s": None if not convert_s else round(bed_mb / convert_s, 1),
+            "bed_mb": round(bed_mb, 1), "train_s": round(t_train, 2),
+            "samples_per_s": round(epochs * n / t_train, 2),
             "final_train_loss": float(model.history_.train_loss[-1]),
             "peak_rss_after_graph_mb": round(rss_after_graph, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
             **{f"excluded_{k}": v for k, v in graph.exclusions.items()}}
@@ -268,13 +335,17 @@ def _train_command(args) -> int:
     if device != "cpu":
         torch.cuda.set_device(local)
     graph = graph_for_plink(args.prefix, gtf=args.gtf) if rank == 0 else None
+    if rank == 0 and args.engine == "fused" and device == "cpu":  # one process writes the person-major copy
+        from ..data.streaming import convert_to_person_major
+
+        convert_to_person_major(args.prefix, np.asarray(graph.variant_index))
     if world > 1:  # rank 0 builds (and caches) the graph once; the others read the cache
         torch.distributed.barrier()
         graph = graph_for_plink(args.prefix, gtf=args.gtf) if graph is None else graph
     model = StreamingGeneDAE(noise_std=args.noise_std, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                              block_size=args.block_size, seed=args.seed, checkpoint=args.checkpoint, device=device,
                              amp=args.amp, n_threads=args.threads, num_workers=args.workers, distributed=world > 1,
-                             progress=False)
+                             progress=False, engine=args.engine)
     model.fit(args.prefix, graph)
     if rank == 0:
         torch.save({"state_dict": model.model_.state_dict(), "genes": model.genes_,
@@ -301,6 +372,8 @@ def _main(argv=None) -> int:
     ep.add_argument("--epochs", type=int, default=1)
     ep.add_argument("--seed", type=int, default=0)
     ep.add_argument("--rebuild-graph", action="store_true", help="build the graph here instead of reusing the cache")
+    ep.add_argument("--engine", choices=("fused", "reference"), default="fused")
+    ep.add_argument("--n-samples", type=int, default=None, help="train on the first N people only")
     ep.add_argument("--progress", action="store_true")
     tr = sub.add_parser("train", help="streamed GeneDAE training with checkpoints; under torchrun, one process "
                                       "per GPU/CPU share (DistributedDataParallel)")
@@ -317,6 +390,8 @@ def _main(argv=None) -> int:
     tr.add_argument("--noise-std", type=float, default=0.3, help="input noise gamma (paper 0.3)")
     tr.add_argument("--gtf", default=None, help="gene annotation (default: the registry's RefSeq GRCh37 genes)")
     tr.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
+    tr.add_argument("--engine", choices=("fused", "reference"), default="fused",
+                    help="fused numba kernels on a person-major copy (CPU), or the torch reference path")
     args = parser.parse_args(argv)
     if args.command == "train":
         return _train_command(args)
@@ -330,7 +405,8 @@ def _main(argv=None) -> int:
     else:
         print(json.dumps(genomewide_epoch(args.prefix, batch_size=args.batch_size, block_size=args.block_size,
                                           seed=args.seed, n_threads=args.threads, epochs=args.epochs,
-                                          graph_cache=not args.rebuild_graph, progress=args.progress)))
+                                          graph_cache=not args.rebuild_graph, progress=args.progress,
+                                          engine=args.engine, n_samples=args.n_samples)))
     return 0
 
 
