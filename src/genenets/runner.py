@@ -409,6 +409,8 @@ class TrackedKernelManager(AsyncKernelManager):
         await super().start_kernel(**kwargs)
         with _KERNELS_LOCK:
             _KERNELS.add(self)
+        if _STOP.is_set():  # Ctrl-C came while this kernel was starting: stop_kernels did not see it
+            stop_kernels(grace_s=1.0)
 
     async def shutdown_kernel(self, *args, **kwargs):
         with _KERNELS_LOCK:

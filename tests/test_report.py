@@ -1,0 +1,49 @@
+"""REPORT.md and the records it reads: failure records, atomic writes, the ledger without stale runs."""
+import json
+import os
+import stat
+
+from genenets import report
+
+
+def _results(root, name, verdict="reproduced"):
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "results.json").write_text(json.dumps({
+        "notebook": name, "profile": "quick", "dataset": "sim", "seed": 0, "runtime_s": 2,
+        "claims": [{"id": f"{name}-R1", "claim": "c", "paper_ref": "Fig. 1", "rule": "r", "verdict": verdict,
+                    "ours": "0.5"}], "headline": {"auroc": 0.5}}))
+
+
+def test_atomic_writes_are_readable_by_others(tmp_path):
+    path = report.write_text_atomic(tmp_path / "REPORT.md", "hello")
+    assert path.read_text() == "hello" and stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["REPORT.md"]
+
+
+def test_failure_records_statuses(tmp_path):
+    report.write_json_atomic(report.failure_path(tmp_path, "01_a"), {"status": "failed", "error": "cell 3: boom",
+                                                                     "cell": 3})
+    report.write_json_atomic(report.failure_path(tmp_path, "02_b"), {"status": "running", "pid": os.getpid()})
+    report.write_json_atomic(report.failure_path(tmp_path, "03_c"), {"status": "interrupted", "error": "Ctrl-C"})
+    recs = report.failure_records(tmp_path)
+    assert {k: v["status"] for k, v in recs.items()} == {"01_a": "failed", "02_b": "running", "03_c": "interrupted"}
+
+
+def test_ledger_counts_only_complete_runs(tmp_path):
+    _results(tmp_path, "01_a", "reproduced")
+    _results(tmp_path, "02_b", "not reproduced")
+    report.write_json_atomic(report.failure_path(tmp_path, "02_b"), {"status": "failed", "error": "cell 5: boom", "profile": "quick",
+                                                                     "cell": 5})
+    text = report.write_report(tmp_path, [{"name": "01_a", "paper": "P", "result": "R"},
+                                          {"name": "02_b", "paper": "P", "result": "R"}]).read_text()
+    assert "**1 reproduced, 0 not reproduced" in text and "02_b-R1" not in text
+    assert "| 01_a | quick | sim | ok | 2 |" in text and "| 02_b | quick |  | failed in the latest run |" in text
+    assert "**The latest run did not complete:** failed in the latest run" in text
+    assert "still holds an earlier complete run" in text
+
+
+def test_summary_failures_without_record_are_flagged(tmp_path):
+    _results(tmp_path, "01_a")
+    text = report.write_report(tmp_path, None, [{"name": "01_a", "status": "failed", "error": "cell 2: x"}]).read_text()
+    assert "failed in the latest run" in text and "01_a-R1" not in text
