@@ -159,3 +159,19 @@ def test_notebooks_that_need_others_run_after_them_in_one_chain(tmp_path):
     assert [[t.label for t in c] for c in grouped] == [["01_a", "02_b"], ["03_c"], ["04_d"]]
     grid = runner.chains(runner.plan(None, None, {"0": {"x": [1, 2]}}, tmp_path))
     assert [t.label for t in grid[0]] == ["01_a__x=1", "02_b__x=1"]  # a dependency, same overrides
+
+
+def test_notebooks_folder_from_environment(tmp_path, monkeypatch):
+    _notebook(tmp_path / "05_env.ipynb", [WRITE])
+    monkeypatch.setenv("GENENETS_NOTEBOOKS_DIR", str(tmp_path))
+    assert runner.notebooks_dir() == tmp_path.resolve()
+    assert [nb.name for nb in runner.discover()] == ["05_env"]
+
+
+def test_summary_of_an_interrupted_run(tmp_path):
+    outcomes = [runner.Outcome("01_a", "ok", 1.0, tmp_path / "01_a"),
+                runner.Outcome("02_b", "interrupted", 2.0, tmp_path / "02_b", "stopped by Ctrl-C/SIGTERM"),
+                runner.Outcome("03_c", "not run", 0.0, tmp_path / "03_c", "not started")]
+    table = runner.summary_table(outcomes)
+    assert "INTERRUPTED 02_b: its previous folder, if any, is unchanged" in table
+    assert "notebooks ok: 1 of 3" in table and "interrupted: 2 notebook(s) stopped or not started" in table
