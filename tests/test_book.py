@@ -10,6 +10,7 @@ browser test, in CI it fails.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -68,7 +69,10 @@ CLAIMS = [
 
 @pytest.fixture
 def fake_figures(tmp_path):
-    figs = tmp_path / "figures"
+    return _make_fake_figures(tmp_path / "figures")
+
+
+def _make_fake_figures(figs: Path) -> Path:
     paper = "Somebody et al. FAKE: a fabricated paper for the book's tests"
     _notebook(figs / "01_fake_a" / "01_fake_a.ipynb", paper, "01 Fake A", "fake")
     (figs / "01_fake_a" / "fig1.png").write_bytes(PNG)
@@ -132,15 +136,22 @@ def test_no_claims_anywhere_and_missing_figure(fake_figures, tmp_path):
     assert "No notebook has recorded claims yet" in (tmp_path / "src" / "index.md").read_text()
 
 
-def test_fabricated_book_builds_and_links_resolve(fake_figures, tmp_path):
-    index = book.build(tmp_path / "book", figures_dir=fake_figures, repo=REPO)
+@pytest.fixture(scope="module")
+def fake_book(tmp_path_factory):
+    """The book of the fabricated figures/, built once: ``build/html/index.html``."""
+    tmp = tmp_path_factory.mktemp("fake")
+    return book.build(tmp / "book", figures_dir=_make_fake_figures(tmp / "figures"), repo=REPO)
+
+
+def test_fabricated_book_builds_and_links_resolve(fake_book):
+    index = fake_book
     html = index.read_text()
     assert "The deep model beats the shallow one" in html
     href = re.search(r'href="papers/fake\.html#(claim-01[-_]fake[-_]a-r1)"', html)
     assert href, "the ledger's claim id links to the claim on its paper page"
     assert f'id="{href.group(1)}"' in (index.parent / "papers" / "fake.html").read_text()
     assert (index.parent / "notebooks" / "03_other__dataset-x.html").exists()
-    assert not (tmp_path / "book" / "warnings.log").read_text().strip(), "sphinx warned"
+    assert not (index.parent.parent / "warnings.log").read_text().strip(), "sphinx warned"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -151,28 +162,42 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")  # every check sees the files as they are now
+        super().end_headers()
 
-@pytest.fixture(scope="module")
-def served_book(tmp_path_factory):
+
+def _need_chromium():
     if not (CHROMIUM and CHROMEDRIVER):
         if os.environ.get("CI"):
             pytest.fail("chromium and chromedriver are not installed: .ci/run installs them (apt-get)")
         pytest.skip("chromium / chromedriver not installed (apt-get install chromium chromium-driver)")
-    out = tmp_path_factory.mktemp("book")
-    index = book.build(out)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_Quiet, directory=str(index.parent)))
+
+
+@contextlib.contextmanager
+def _serve(directory: Path):
+    """Serve ``directory`` on a free localhost port; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", index.parent
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
 
 
 @pytest.fixture(scope="module")
+def served_book(tmp_path_factory):
+    _need_chromium()
+    index = book.build(tmp_path_factory.mktemp("book"))
+    with _serve(index.parent) as base:
+        yield base, index.parent
+
+
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
+    _need_chromium()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -196,7 +221,7 @@ def _status(url: str) -> int:
         return err.code
 
 
-def _check_page(driver, base: str, root: Path, page: str, shot: str, min_images: int) -> None:
+def _check_page(driver, base: str, root: Path, page: str, shot: str | None, min_images: int) -> None:
     driver.get(base + page)
     state = driver.execute_script("return document.readyState")
     assert state == "complete", f"{page}: not loaded ({state})"
@@ -223,6 +248,8 @@ def _check_page(driver, base: str, root: Path, page: str, shot: str, min_images:
         if frag and file.suffix == ".html" and f'id="{urllib.parse.unquote(frag)}"' not in file.read_text():
             bad.append(url)
     assert not bad, f"{page}: broken internal links {bad}"
+    if shot is None:
+        return
     shots = REPO / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     # the page from its top to just past its first figure (or 2400 px)
@@ -259,3 +286,27 @@ def test_book_in_headless_chromium(served_book, browser):
             "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.getAttribute('src'))")
         assert not broken, f"papers/{paper.name}: missing figures {broken}"
+
+
+def test_browser_check_fails_on_missing_figure_broken_link_blank_page(fake_book, tmp_path, browser):
+    """The checks above can fail: a fabricated book with a figure removed, a dead link, an empty page."""
+    root = tmp_path / "html"
+    shutil.copytree(fake_book.parent, root)
+    paper = root / "papers" / "fake.html"
+    with _serve(root) as base:
+        _check_page(browser, base, root, "papers/fake.html", None, min_images=1)  # intact: passes
+        html = paper.read_text()
+        paper.write_text(html.replace("</main>", '<a href="../nowhere.html">dead</a></main>', 1))
+        with pytest.raises(AssertionError, match="broken internal links"):
+            _check_page(browser, base, root, "papers/fake.html", None, min_images=1)
+        paper.write_text(html.replace("</main>", '<a href="fake.html#no-such-anchor">dead</a></main>', 1))
+        with pytest.raises(AssertionError, match="broken internal links"):
+            _check_page(browser, base, root, "papers/fake.html", None, min_images=1)
+        paper.write_text(html)
+        for png in (root / "_images").glob("*.png"):
+            png.unlink()
+        with pytest.raises(AssertionError, match="missing figures"):
+            _check_page(browser, base, root, "papers/fake.html", None, min_images=1)
+        paper.write_text("<html><body><main></main></body></html>")
+        with pytest.raises(AssertionError, match="blank page"):
+            _check_page(browser, base, root, "papers/fake.html", None, min_images=0)

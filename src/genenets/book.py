@@ -172,6 +172,7 @@ def _short_title(paper: str, width: int = 56) -> str:
     """The paper's name for menus: its acronym-and-title head, without an author list or a subtitle."""
     after_year = re.match(r".*?\(\d{4}\)\s*(.+)", paper)  # "Authors (2020) Title. Journal" -> "Title. Journal"
     text = after_year.group(1) if after_year else paper
+    text = re.sub(r"^[^:(]*?\bet al\.?\s+", "", text)  # "Fakhry et al. GENER: ..." -> "GENER: ..."
     head = re.split(r"[:(]|\. ", text)[0].strip().rstrip(".")
     if len(head) <= width:
         return head or paper[:width]
