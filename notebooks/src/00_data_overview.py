@@ -30,161 +30,84 @@
 # | dream4 | DREAM4 in-silico size 100 (5 networks) | GeneNetWeaver-like GRN dynamics | 08 |
 # | multiomics | nutrimouse (40 mice, genes + fatty acids) | paired transcriptome/metabolome with planted pathway | 09 |
 #
-# **How to read it.** Each section names the loader call and what the arrays hold. The provenance of this run
+# **How to read it.** Every dataset is loaded by name through `genenets.datasets.load(name)`, the one place that
+# maps names to loaders (the paper notebooks load theirs the same way); for each, the table lists its arrays with
+# their shapes and where the numbers come from (registry files, or a simulator and its seed), and a figure shows
+# its main matrix. User datasets (your own PLINK files or CSVs) are listed with what they need. The provenance of this run
 # (sha256 of every file read, package versions, git commit) is in `run.json` beside the executed copy.
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 seed = 0
-device = "auto"
+device = "auto"  # auto: cuda, then mps, then cpu
 sim_scale = 1.0  # size of the simulated examples relative to the quick profile
 genomewide_variants = 25_000  # genome-wide simulated PLINK example (0: skip)
 output_dir = "../figures/00_data_overview"
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 
 import genenets
 from genenets import data, report
+from genenets.plotting import overview as plot_overview
+from genenets.tools import overview
 
 run = report.start_run("00_data_overview", globals())
-shapes = {}  # dataset -> shape, collected for the summary table at the end
-print(f"genenets {genenets.__version__}; cache {data.cache_dir()}; mirror {data.mirror_dir()}")
-
-
-def size(n):
-    return max(20, int(n * sim_scale))
-
+print(f"genenets {genenets.__version__}; mirror: {'set' if data.mirror_dir() else 'none (downloads)'}")
 
 # %% [markdown]
 # ## The registry
 # Fetch every file (download, or copy from the mirror) and check its sha256.
 
 # %%
-rows = []
-for name, entry in data.entries().items():
-    path = data.fetch(name)
-    rows.append({"file": name, "source": name.split("/")[0], "MB": path.stat().st_size / 1e6,
-                 "sha256": entry.sha256[:12], "license": entry.license})
-registry = pd.DataFrame(rows)
+registry = overview.registry_table()
 run.table(registry, "registry")
+run.savefig(plot_overview.registry_sizes(registry), "registry_sizes")
 registry
 
+# %% [markdown]
+# ## Every dataset by name
+# Real datasets are loaded whole; simulators at a reduced size (`sim_scale`). The paper notebooks use the same
+# names: `mhc-cohort-simulated`, `hapmap`, `plink` (01-02); `compendium-simulated`, `pbmc68k`, `leukemia` (03-06);
+# `yeast`, `gener-simulated` (07); `dream4`, `dream4-simulated` (08); `multiomics-simulated`, `nutrimouse`,
+# `multiomics-csv` (09).
+
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
-registry.groupby("source")["MB"].sum().sort_values().plot.barh(ax=ax, color="tab:blue")
-ax.set(xlabel="size on disk (MB)", ylabel="", title=f"{len(registry)} registry files by source")
-run.savefig(fig, "registry_sizes")
+shapes, matrices = overview.overview(scale=sim_scale, seed=seed)
+run.table(shapes, "shapes")
+shapes[["dataset", "kind", "component", "shape", "source"]]
 
 # %% [markdown]
-# ## Genotypes and the variant-to-gene graph (GeneDAE, notebooks 01-02)
-# Real: HapMap CEU genotypes of chr6 (legacy individual-major PLINK, converted to SNP-major and read with
-# bed-reader), annotated against Ensembl 75 the way ANNOVAR does. Simulated: an msprime cohort of the MHC with the
-# real chr6 recombination map and four planted diseases (T1D, PSO, MS, AS).
+# One figure per dataset: a block of its main matrix (z-scored by column) and the distribution of its values.
+# Real data and their simulators side by side show what the simulators were built to imitate.
 
 # %%
-from genenets.tools import genedae
-
-genedae_shapes, fig = genedae.overview(n_individuals=size(400), seed=seed)
-shapes.update(genedae_shapes)
-run.savefig(fig, "genotypes_snps_per_gene")
-genedae_shapes
+kinds = dict(zip(shapes["dataset"], shapes["kind"]))
+for name, matrix in matrices.items():
+    run.savefig(plot_overview.dataset_figure(name, matrix, kinds[name]), f"dataset_{name}")
+    plt.show()
 
 # %% [markdown]
 # ### Genome-wide scale
 # For biobank-size and genome-wide use (see `docs/scaling.md`): a simulated genome-wide PLINK file, written chunk
-# by chunk, and its variant-to-gene graph over all RefSeq GRCh37 protein-coding genes, with the same annotation rules.
+# by chunk, and its variant-to-gene graph over all RefSeq GRCh37 protein-coding genes, with the same annotation
+# rules as the MHC.
 
 # %%
 if genomewide_variants:
-    from genenets.simulate.genomewide import simulate_genomewide
-    from genenets.tools import scale
-
-    genome = simulate_genomewide(n_samples=size(200), n_variants=genomewide_variants, seed=seed, progress=False)
-    gw_graph = scale.graph_for_plink(genome.prefix)
-    shapes["genome-wide simulated PLINK (samples x variants)"] = (genome.n_samples, genome.n_variants)
-    shapes["genome-wide variant-gene graph A (variants x genes)"] = gw_graph.A.shape
-    run.savefig(scale.overview_figure(gw_graph, genome.prefix), "genomewide_graph")
+    gw_shapes, gw_figure = overview.genomewide_example(n_samples=max(20, int(200 * sim_scale)),
+                                                       n_variants=genomewide_variants, seed=seed)
+    run.savefig(gw_figure, "genomewide_graph")
     plt.show()
-
-# %% [markdown]
-# ## Interactome, disease genes and expression (deep autoencoder, notebooks 03-06)
-# Real: the human interactome (Entrez ids mapped to symbols with RefSeq) and the 299 diseases' OMIM/GWAS genes;
-# pbmc68k (700 cells, cell types) and the leukemia set (ALL/AML). Simulated: a compendium whose co-expressed
-# modules are communities of the real interactome.
-
-# %%
-from genenets.data import expression, interactome
-from genenets.tools import deepae
-
-ppi, diseases = interactome.load_edges(), interactome.load_disease_genes()
-shapes["interactome edges (rows x columns)"] = ppi.shape
-shapes["disease gene table (rows x columns)"] = diseases.shape
-for es in (expression.load_pbmc68k(), expression.load_leukemia(),
-           deepae.load_dataset("simulated", n_genes=size(300), n_samples=size(400), seed=seed)[0]):
-    shapes[f"expression {es.name}"] = es.shape
-    run.savefig(deepae.overview_figure(es), f"expression_{es.name}")
-    plt.show()
-
-# %% [markdown]
-# ## Yeast gene-gene interactions (GENER, notebook 07)
-# Real: GENER's balanced BioGRID&DREAM5 pairs and the DREAM5 network-4 gold standard, mapped to ORFs, with the
-# netZooR cell-cycle expression (2,555 ORFs x 50 arrays). Simulated: genes whose interacting partners share
-# regulatory programs.
-
-# %%
-from genenets.tools import gener
-
-for dataset, kwargs in [("yeast", {}), ("simulated", {"sim": dict(n_genes=size(400), n_arrays=50, n_programs=size(40),
-                                                                    n_positive=size(2000))})]:
-    gd = gener.load_dataset(dataset, seed=seed, **kwargs)
-    shapes[f"{dataset} expression (genes x arrays)"] = gd.expression.shape
-    for label_set, pairs in gd.pairs.items():
-        shapes[f"{dataset} pairs: {label_set}"] = pairs.shape
-    run.savefig(gener.overview(gd), f"interactions_{dataset}")
-    plt.show()
-
-# %% [markdown]
-# ## Gene regulatory networks (notebook 08)
-# Real: DREAM4 in-silico size 100, five networks with ten perturbation time series of 21 points each and the gold
-# standard. Simulated: a GeneNetWeaver-like network with Hill kinetics and noisy measurements.
-
-# %%
-from genenets.tools import grn
-
-for dataset in ("dream4", "simulated"):
-    network = grn.load_networks(dataset, n_networks=1, n_genes=size(50), seed=seed)[0]
-    shapes[f"{dataset} network 1: genes"] = (len(network.genes),)
-    run.savefig(grn.overview_figure(network), f"grn_{dataset}")
-    plt.show()
-
-# %% [markdown]
-# ## Multi-omics (notebook 09)
-# Real: nutrimouse, 40 mice with 120 liver genes and 21 hepatic fatty acids, diet and genotype labels. Simulated:
-# about 20 samples with planted pathway genes that drive planted metabolites.
-
-# %%
-from genenets.tools import multiomics
-
-for dataset in ("nutrimouse", "simulated"):
-    omics = multiomics.load_dataset(dataset, seed=seed)[0]
-    shapes[f"{dataset} genes (samples x genes)"] = omics.genes.shape
-    shapes[f"{dataset} metabolites (samples x metabolites)"] = omics.metabolites.shape
-    run.savefig(multiomics.overview_figure(omics, seed=seed), f"multiomics_{dataset}")
-    plt.show()
+    print(gw_shapes)
 
 # %% [markdown]
 # ## Summary
-# Every dataset and simulator above, with its shape.
 
 # %%
-summary = pd.DataFrame({"dataset": list(shapes), "shape": [str(v) for v in shapes.values()]})
-run.table(summary, "shapes")
 run.metrics["n_registry_files"] = len(registry)
 run.metrics["registry_MB"] = round(registry["MB"].sum(), 2)
-run.metrics["n_datasets_shown"] = len(summary)
-summary
-
-# %%
+run.metrics["n_datasets"] = shapes["dataset"].nunique()
+run.metrics["n_datasets_loaded"] = len(matrices)
+run.headline.update(run.metrics)
 run.finish()
