@@ -1,7 +1,7 @@
 """Tests of genenets.models.gener."""
 import torch
 
-from genenets.models.gener import GENER, GNEStyle
+from genenets.models.gener import GENER, GNEEmbedder, ShallowM
 
 
 def test_gener_shapes_and_ablation():
@@ -36,14 +36,38 @@ def test_mlp_branch_reads_the_product():
     assert torch.allclose(model.mlp(x), model.mlp(x.flip(1)))
 
 
-def test_gne_unseen_genes_have_zero_embedding_and_no_gradient():
-    model = GNEStyle(n_seen=5, n_arrays=12, embedding_dim=4, hidden=8)
-    idx = torch.tensor([[0, 1], [2, 5]])  # gene 5 = unseen (padding row)
-    out = model(idx, torch.randn(2, 2, 12))
-    assert out.shape == (2, 2)
-    out.sum().backward()
-    grad = model.embedding.weight.grad
-    assert torch.all(model.embedding.weight[5] == 0) and torch.all(grad[5] == 0)
-    assert grad[0].abs().sum() > 0 and grad[1].abs().sum() > 0
-    # the product with an unseen gene's zero embedding removes topology: gene 2 gets no gradient
-    assert torch.all(grad[2] == 0)
+def test_authors_variant_layer_shapes():
+    """Shallow_M as in the authors' saved config: 2x2 conv (16) -> 1x1 conv (8) -> Dense 32; product
+    branch Dense 256 twice; head on 256 + 32 features; dropout 0.5 after every block."""
+    L = 50
+    model = ShallowM(L)
+    convs = [m for m in model.cnn if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [(1, 16, (2, 2)), (16, 8, (1, 1))]
+    x = torch.randn(4, 2, L)
+    maps = model.cnn[:3](x.unsqueeze(1))  # conv, batch norm, dropout
+    assert maps.shape == (4, 16, 1, L - 1)
+    assert model.cnn[:6](x.unsqueeze(1)).shape == (4, 8, 1, L - 1)
+    dense = [m for m in model.cnn if isinstance(m, torch.nn.Linear)]
+    assert [(d.in_features, d.out_features) for d in dense] == [(8 * (L - 1), 32)]
+    mlp = [m for m in model.mlp if isinstance(m, torch.nn.Linear)]
+    assert [(d.in_features, d.out_features) for d in mlp] == [(L, 256), (256, 256)]
+    assert model.head.in_features == 256 + 32 and model.head.out_features == 2
+    drops = [m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    assert drops == [0.5] * 5
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert all(b.momentum == 0.1 and b.eps == 1e-3 for b in bns) and len(bns) == 5  # Keras momentum 0.9
+    assert model(x).shape == (4, 2)
+    ablation = ShallowM(L, cnn_only=True)
+    assert ablation.mlp is None and ablation.head.in_features == 32 and ablation(x).shape == (4, 2)
+
+
+def test_gne_unseen_genes_have_zero_structure_embedding_and_no_gradient():
+    model = GNEEmbedder(n_seen=5, n_arrays=12, dim=4)
+    index = torch.tensor([0, 5])  # gene 5 = unseen (padding row)
+    scores = model(index, torch.randn(2, 12), torch.tensor([[1, 2], [3, 4]]))
+    assert scores.shape == (2, 2)
+    assert model.represent(index, torch.randn(2, 12)).shape == (2, 4)
+    scores.sum().backward()
+    grad = model.structure.weight.grad
+    assert torch.all(model.structure.weight[5] == 0) and torch.all(grad[5] == 0)
+    assert grad[0].abs().sum() > 0

@@ -7,6 +7,7 @@ from scipy import stats as sps
 from sklearn import metrics as skm
 
 from genenets.simulate.interactions import simulate_interactions
+from genenets.train import no_learning_bce
 from genenets.tools import gener as G
 
 
@@ -129,3 +130,104 @@ def test_gener_learns_simulated_signal_and_is_reproducible():
     again = G.GENERClassifier(G.preprocess_expression(sim.expression), **kwargs).fit(split.train, split.val)
     np.testing.assert_allclose(again.predict_proba(split.tests["random"]), proba, rtol=1e-5)
 
+
+
+def _counts(pairs):
+    return pd.concat([pairs["gene_a"], pairs["gene_b"]]).value_counts()
+
+
+def test_degree_balanced_negatives_match_every_gene_count():
+    sim = simulate_interactions(n_genes=300, n_arrays=8, n_programs=10, n_positive=3000, hub_exponent=1.0, seed=2)
+    pos = sim.pairs[sim.pairs["label"] == 1]
+    out = G.degree_balanced_negatives(pos, seed=0)
+    neg = out.negatives
+    assert (neg["label"] == 0).all()
+    pc, nc = _counts(pos), _counts(neg)
+    balanced = pc.index.difference(out.unbalanced["gene"])
+    assert len(balanced) > 0.95 * len(pc)
+    assert (pc.loc[balanced] == nc.reindex(balanced).fillna(0)).all()
+    assert set(out.unbalanced["gene"]) == set(pc.index[pc != nc.reindex(pc.index).fillna(0)])
+    keys = {tuple(sorted(k)) for k in zip(pos["gene_a"], pos["gene_b"])}
+    nkeys = [tuple(sorted(k)) for k in zip(neg["gene_a"], neg["gene_b"])]
+    assert not keys & set(nkeys) and len(set(nkeys)) == len(nkeys)
+    assert (neg["gene_a"] != neg["gene_b"]).all()
+
+
+def test_a_gene_that_cannot_be_balanced_is_reported():
+    # hub h interacts with every other gene: no non-interacting partner exists for it
+    pos = pd.DataFrame({"gene_a": ["h"] * 4 + ["a"], "gene_b": ["a", "b", "c", "d"] + ["b"], "label": 1})
+    out = G.degree_balanced_negatives(pos, seed=0)
+    assert "h" in set(out.unbalanced["gene"])
+    row = out.unbalanced.set_index("gene").loc["h"]
+    assert row["positives"] == 4 and row["negatives"] == 0
+
+
+def test_degree_balanced_split_makes_degree_uninformative(sim):
+    for split in G.make_splits(sim.pairs, seed=0).values():
+        bal, failures = G.degree_balanced_split(split, seed=0)
+        for name, test in bal.tests.items():
+            pos, neg = test[test["label"] == 1], test[test["label"] == 0]
+            assert len(pos) == len(split.tests[name].query("label == 1"))  # positives kept
+            pc, nc = _counts(pos), _counts(neg)
+            ok = pc.index.difference(failures.loc[failures["part"] == name, "gene"])
+            assert (pc.loc[ok] == nc.reindex(ok).fillna(0)).all()
+        if split.scheme == "gene-disjoint":  # C2 keeps one held-out gene per negative
+            c2 = bal.tests["C2"]
+            n_held = c2["gene_a"].isin(split.heldout).astype(int) + c2["gene_b"].isin(split.heldout).astype(int)
+            assert (n_held == 1).all()
+    bal, _ = G.degree_balanced_split(G.random_split(sim.pairs, seed=0), seed=0)
+    model = G.DegreeBaseline().fit(bal.train)
+    test = bal.tests["random"]
+    auc = G.evaluate(test["label"], model.predict_proba(test))["auroc_class1"]
+    assert 0.4 < auc < 0.6
+
+
+def test_authors_variant_trains_with_decaying_sgd():
+    torch.set_num_threads(1)
+    sim = simulate_interactions(n_genes=200, n_arrays=16, n_programs=8, n_positive=1000, signal=0.7, seed=0)
+    split = G.random_split(sim.pairs, seed=0)
+    model = G.GENERClassifier(G.preprocess_expression(sim.expression), variant="authors", epochs=3, patience=2,
+                              seed=0).fit(split.train, split.val)
+    assert len(model.history_.train_loss) == 3
+    assert model.history_.no_learning_loss == pytest.approx(no_learning_bce(split.val["label"]))
+    assert model.history_.status() in ("converged", "budget-limited", "did not learn")
+    assert model.predict_proba(split.tests["random"]).shape == (len(split.tests["random"]), 2)
+    with pytest.raises(ValueError, match="variant"):
+        G.GENERClassifier(sim.expression, variant="keras").fit(split.train, split.val)
+
+
+def test_step_decay_equals_a_decayed_learning_rate():
+    torch.manual_seed(0)
+    a, b = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+    b.load_state_dict(a.state_dict())
+    decay = G._StepDecay(steps=2, rate=0.5)
+    decay.attach(a)
+    opt_a, opt_b = torch.optim.SGD(a.parameters(), lr=0.1), torch.optim.SGD(b.parameters(), lr=0.1)
+    x = torch.randn(8, 3)
+    for step in range(1, 4):
+        decay.step = step
+        for m, opt, lr in [(a, opt_a, 0.1), (b, opt_b, 0.1 * 0.5 ** (step / 2))]:
+            opt.param_groups[0]["lr"] = lr
+            opt.zero_grad()
+            m(x).pow(2).mean().backward()
+            opt.step()
+    torch.testing.assert_close(a.weight, b.weight)
+
+
+def test_gne_fits_and_scores(sim):
+    torch.set_num_threads(1)
+    split = G.random_split(sim.pairs, seed=0)
+    model = G.GNEClassifier(G.preprocess_expression(sim.expression), dim=8, epochs=2, seed=0).fit(split.train, split.val)
+    proba = model.predict_proba(split.tests["random"])
+    assert proba.shape == (len(split.tests["random"]), 2)
+    assert model.history_.no_learning_loss == pytest.approx(np.log(2))
+    unseen = pd.DataFrame({"gene_a": ["g0"], "gene_b": ["g1"], "label": [0]})
+    assert model.predict_proba(unseen).shape == (1, 2)
+
+
+def test_default_methods_names():
+    expr = pd.DataFrame(np.zeros((3, 4)))
+    assert list(G.default_methods(expr, skip=["node2vec"])) == [m for m in G.METHODS if m != "node2vec"]
+    assert list(G.default_methods(expr, only=["degree"])) == ["degree"]
+    with pytest.raises(ValueError, match="unknown methods"):
+        G.default_methods(expr, skip=["GENER"])

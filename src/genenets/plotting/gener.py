@@ -66,7 +66,7 @@ def metric_bars(table: pd.DataFrame, metric: str = "auroc", paper: dict | None =
         _, ax = plt.subplots(figsize=(10, 4.5))
     plots.grouped_bars(table, x="split", y=metric, hue="method", ax=ax, baseline=0.5, baseline_label="chance",
                        title=title)
-    ax.set(ylim=(0.4, 1.0), ylabel=metric.upper(), xlabel="test split")
+    ax.set(ylim=(min(0.4, float(table[metric].min()) - 0.05), 1.0), ylabel=metric.upper(), xlabel="test split")
     if paper:
         hues, splits = list(dict.fromkeys(table["method"])), list(dict.fromkeys(table["split"]))
         if "random" in splits:
@@ -91,7 +91,8 @@ def survival_bars(survival: pd.DataFrame, ax=None, title: str = "AUROC before an
         _, ax = plt.subplots(figsize=(10, 4.5))
     plots.grouped_bars(long, x="method", y="auroc", hue="benchmark", ax=ax, baseline=0.5, baseline_label="chance",
                        title=title)
-    ax.set(ylim=(0.3, 1.0), ylabel="AUROC (random split)", xlabel="")
+    low = min(0.4, float(long["auroc"].min()) - 0.05)
+    ax.set(ylim=(low, 1.0), ylabel="AUROC (random split)", xlabel="")
     ax.tick_params(axis="x", labelrotation=30)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
