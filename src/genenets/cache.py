@@ -18,7 +18,7 @@ Usage::
 
 Everything lives under one root, ``$GENENETS_CACHE_DIR`` or ``data/cache/`` of the checkout. Entries are
 written atomically (temporary file + rename), so notebooks running side by side never read a half
-file; a corrupted entry is discarded with a :class:`CacheWarning` and recomputed; a read-only cache
+file (a temporary file left by a process killed while storing is removed by a later store in its folder); a corrupted entry is discarded with a :class:`CacheWarning` and recomputed; a read-only cache
 folder is reported once and results are computed without being stored.
 """
 from __future__ import annotations
@@ -28,6 +28,7 @@ import hashlib
 import inspect
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable
@@ -116,11 +117,24 @@ def key(*parts: Any) -> str:
 
 
 _WARNED_READONLY: set[str] = set()
+#: A temporary entry file untouched for this long was left by a process killed while storing (kill -9).
+STALE_TEMP_S = 600
+
+
+def _clean_stale_temps(folder: Path) -> None:
+    now = time.time()
+    for tmp in folder.glob(".*.joblib.*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TEMP_S:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def _store(path: Path, value: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _clean_stale_temps(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         try:

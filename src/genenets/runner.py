@@ -25,6 +25,9 @@ Runs never leave stale or mixed results:
 - Ctrl-C (SIGINT, also to the whole process group) or SIGTERM stops the kernels within seconds,
   skips the queued notebooks, prints the summary and exits 130 (:class:`RunInterrupted`);
 - stale temporary folders of killed runs are removed by the next run and never reported.
+
+``GENENETS_NOTEBOOKS_DIR`` points the runner (and ``genenets list/run/report``) at another notebooks
+folder, e.g. a few tiny notebooks in a test.
 """
 from __future__ import annotations
 

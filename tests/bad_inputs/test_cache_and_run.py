@@ -171,3 +171,18 @@ def test_figures_byte_identical_across_reruns(tmp_path):
     assert files[0] == files[1]
     png, pdf = files[0]
     assert b"CreationDate" not in pdf and b"Software" not in png
+
+
+def test_temp_entry_of_killed_store_removed():
+    """A temporary cache file left by a process killed while storing (an hour old) -> removed by the next store in
+    its folder; a fresh one (a store in progress) is kept."""
+    double, _ = _counting()
+    double([1])
+    folder = _entries()[0].parent
+    stale, fresh = folder / ".abc.joblib.x1.tmp", folder / ".abc.joblib.x2.tmp"
+    stale.write_bytes(b"half an entry")
+    fresh.write_bytes(b"being written")
+    old = os.path.getmtime(stale) - 3600
+    os.utime(stale, (old, old))
+    double([2])
+    assert not stale.exists() and fresh.exists()
