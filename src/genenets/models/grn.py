@@ -77,6 +77,7 @@ class TwoBranchPairNet(nn.Module):
 
     def __init__(self, code_dim: int = 3, hidden: int = 16):
         super().__init__()
+        hidden = max(int(hidden), 2)
         self.code_dim = code_dim
         self.regulator = nn.Sequential(nn.Linear(code_dim, hidden), nn.ReLU())
         self.target = nn.Sequential(nn.Linear(code_dim, hidden), nn.ReLU())
@@ -86,3 +87,16 @@ class TwoBranchPairNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         reg, tgt = x[:, :self.code_dim], x[:, self.code_dim:]
         return self.head(torch.cat([self.regulator(reg), self.target(tgt)], dim=1)).squeeze(-1)
+
+
+class PairScoreMLP(nn.Module):
+    """The supervised combination of unsupervised pair scores: ``n_features`` -> hidden -> hidden/2 -> 1
+    (ReLU, dropout). Input shape (batch, n_features); output logits (batch,)."""
+
+    def __init__(self, n_features: int, hidden: int = 32, dropout: float = 0.1):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(dropout),
+                                 nn.Linear(hidden, max(hidden // 2, 1)), nn.ReLU(), nn.Linear(max(hidden // 2, 1), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(-1)

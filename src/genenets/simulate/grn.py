@@ -41,6 +41,12 @@ class GRNSimulation:
     perturbations : array of shape (n_series, n_genes)
         Multiplicative change of each gene's production rate during the first half (1 = untouched).
     modules : int array of shape (n_genes,)
+    knockouts, knockdowns : array of shape (n_genes, n_genes)
+        Measured steady states, row ``g`` after deleting gene ``g`` (production 0) / halving its
+        production, as DREAM4's knockout and knockdown files.
+    multifactorial : array of shape (n_genes, n_genes)
+        Measured steady states after small random changes of every gene's production rate
+        (``exp(N(0, 0.25))``; DREAM4's multifactorial design, one experiment per row).
     params : dict
         Simulation settings and kinetic parameters (``hill_k``, ``hill_n``, ``max_rate``, ``decay``).
     """
@@ -54,6 +60,9 @@ class GRNSimulation:
     wildtype: np.ndarray
     perturbations: np.ndarray
     modules: np.ndarray
+    knockouts: np.ndarray | None = None
+    knockdowns: np.ndarray | None = None
+    multifactorial: np.ndarray | None = None
     params: dict = field(default_factory=dict)
 
     @property
@@ -204,6 +213,18 @@ def simulate_grn(n_genes: int = 100, *, n_series: int = 10, n_times: int = 21, t
     measured = traj * np.exp(multiplicative_noise * rng.standard_normal(traj.shape))
     measured = np.maximum(measured + measurement_noise * rng.standard_normal(traj.shape), 0.0)
     scale = measured.max() if measured.max() > 0 else 1.0
+
+    # steady-state experiments (drawn after the time series, so these are unchanged by them): knockouts,
+    # knockdowns and a multifactorial design, each integrated deterministically from the wild type to
+    # its new steady state and measured with the same noise model
+    def steady(factor):
+        x = integrate(np.repeat(wildtype[None, :], len(factor), axis=0), factor, 3000.0, 0.0, step=5.0)
+        x = x * np.exp(multiplicative_noise * rng.standard_normal(x.shape))
+        return np.maximum(x + measurement_noise * rng.standard_normal(x.shape), 0.0) / scale
+
+    eye = np.eye(n_genes)
+    knockouts, knockdowns = steady(1.0 - eye), steady(1.0 - 0.5 * eye)
+    multifactorial = steady(np.exp(0.25 * rng.standard_normal((n_genes, n_genes))))
     genes = [f"G{i + 1}" for i in range(n_genes)]
     adj01 = (signed != 0).astype(int)
     reg, tgt = np.nonzero(~np.eye(n_genes, dtype=bool))
@@ -213,7 +234,8 @@ def simulate_grn(n_genes: int = 100, *, n_series: int = 10, n_times: int = 21, t
     return GRNSimulation(
         name=name or f"simulated_size{n_genes}_seed{seed}", genes=genes, times=times,
         timeseries=measured / scale, signed_adjacency=signed, gold=gold, wildtype=wildtype / scale,
-        perturbations=factors, modules=modules,
+        perturbations=factors, modules=modules, knockouts=knockouts, knockdowns=knockdowns,
+        multifactorial=multifactorial,
         params={"seed": seed, "n_series": n_series, "n_times": n_times, "t_end": t_end, "dt": dt,
                 "intrinsic_noise": intrinsic_noise, "measurement_noise": measurement_noise,
                 "multiplicative_noise": multiplicative_noise, "hill_k": hill_k, "hill_n": hill_n,
