@@ -217,7 +217,8 @@ def test_step_decay_equals_a_decayed_learning_rate():
 def test_gne_fits_and_scores(sim):
     torch.set_num_threads(1)
     split = G.random_split(sim.pairs, seed=0)
-    model = G.GNEClassifier(G.preprocess_expression(sim.expression), dim=8, epochs=2, seed=0).fit(split.train, split.val)
+    model = G.GNEClassifier(G.preprocess_expression(sim.expression), dim=8, epochs=2, seed=0)
+    model.fit(split.train, split.val)
     proba = model.predict_proba(split.tests["random"])
     assert proba.shape == (len(split.tests["random"]), 2)
     assert model.history_.no_learning_loss == pytest.approx(np.log(2))

@@ -109,7 +109,7 @@ def test_unknown_label_set():
 
 
 def test_auto_falls_back_only_when_files_cannot_be_had(monkeypatch):
-    """yeast files unavailable with dataset='auto' -> simulator with a fallback sentence; a corrupt file -> DataError."""
+    """yeast files unavailable with auto=True -> simulator with a fallback sentence; a corrupt file -> DataError."""
     def unavailable(name, **kw):
         raise DataUnavailable(f"{name}: not in the mirror")
 

@@ -41,7 +41,8 @@ RULES = {
            "pairs (claims.ordering), once with each GENER variant; the same verdict with both: that verdict, "
            "otherwise mixed."),
     "E3": ("Degree-balanced benchmark, random split, micro AUROC: for each GENER variant, GENER vs the best "
-           f"expression-free baseline (degree, and node2vec when run) with margin {MARGIN}, combined as E1. Not testable "
+           f"expression-free baseline (degree, and node2vec when run) with margin {MARGIN}, combined as E1. "
+           "Not testable "
            f"if the degree-only baseline falls outside {DEGREE_CHANCE[0]}-{DEGREE_CHANCE[1]} there (then "
            "the balancing failed)."),
 }

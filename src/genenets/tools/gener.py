@@ -166,11 +166,12 @@ def degree_balanced_negatives(positives: pd.DataFrame, exclude: pd.DataFrame | N
 
     Each gene gets one "stub" per positive pair it is in, on the side (``gene_a`` or ``gene_b``) it
     has there; the ``gene_b`` stubs are shuffled and paired with the ``gene_a`` stubs (a bipartite
-    configuration model, so a split class defined by sides, such as C2's held-out ``gene_a``, is kept). Pairs that are self pairs, known positives (``positives`` and the pairs of
+    configuration model, so a split class defined by sides, such as C2's held-out ``gene_a``, is kept).
+    Pairs that are self pairs, known positives (``positives`` and the pairs of
     ``exclude``) or duplicates are repaired by swapping partners with random valid pairs (degree
     preserving, up to ``attempts`` tries per pair); pairs still invalid are dropped, and their genes
-    end with fewer negatives than positives (listed in ``unbalanced``, as is the gene of a left-over
-    odd stub). Degree alone then scores chance on positives versus these negatives.
+    end with fewer negatives than positives (listed in ``unbalanced``). Degree alone then scores
+    chance on positives versus these negatives.
 
     Parameters
     ----------
@@ -642,7 +643,8 @@ class GNEClassifier(BaseEstimator, ClassifierMixin):
         if val_pairs is not None and len(self._edges(val_pairs, rng)[0]):
             val = train.make_loader(*self._edges(val_pairs, rng), batch_size=1024)
         # an epoch is one pass over the training edges; their negatives are redrawn per batch
-        self.history_ = train.fit(self.model_, loader, _GNELoss(self.noise_, self.negatives), val_loader=val, epochs=self.epochs, lr=self.lr,
+        self.history_ = train.fit(self.model_, loader, _GNELoss(self.noise_, self.negatives), val_loader=val,
+                                  epochs=self.epochs, lr=self.lr,
                                   patience=self.patience if val is not None else None, device=self.device,
                                   progress=False, desc="GNE", no_learning_loss=float(np.log(2)))
         self.classifier_ = LogisticRegression(max_iter=2000, random_state=self.seed).fit(
