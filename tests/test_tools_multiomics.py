@@ -59,7 +59,8 @@ def test_spearman_matrix_matches_scipy_and_bh(small):
     r, p = spearmanr(prep.genes[g], prep.metabolites[m])
     assert rho.loc[g, m] == pytest.approx(r)
     _, p_all = spearmanr(prep.genes.to_numpy(), prep.metabolites.to_numpy())
-    q_ref = multipletests(p_all[:120, 120:].ravel(), method="fdr_bh")[1].reshape(120, 20)
+    ng, nm = prep.genes.shape[1], prep.metabolites.shape[1]
+    q_ref = multipletests(p_all[:ng, ng:].ravel(), method="fdr_bh")[1].reshape(ng, nm)
     np.testing.assert_allclose(q.to_numpy(), q_ref)
 
 
@@ -90,7 +91,7 @@ def test_autoencoder_cv_fold_losses_and_importances(small):
     ref = sum(torch.autograd.grad(z[0, j], x, retain_graph=True)[0].abs() for j in range(4))
     jac1 = torch.func.jacrev(ae.model_.encoder)(x[0].detach())
     torch.testing.assert_close(jac1.abs().sum(0), ref[0])
-    assert grad.shape == (120,) and (grad >= 0).all()
+    assert grad.shape == (prep.genes.shape[1],) and (grad >= 0).all()
 
 
 def test_gat_classifier_beats_chance_on_separable_graph_and_baselines():
@@ -151,3 +152,75 @@ def test_evidence_table_fusion_and_excel(small, tmp_path):
     path = mo.write_excel(ranked, tmp_path / "r.xlsx")
     back = pd.read_excel(path, index_col=0)
     assert list(back.index[:5]) == list(ranked.index[:5])
+
+
+def test_autoencoder_on_simulated_data_beats_the_training_mean_and_reports_folds():
+    data, _ = simulate_multiomics(n_samples=100, n_genes=300, n_metabolites=40, n_pathway_genes=10, n_markers=20,
+                                  seed=2)
+    prep = mo.prepare(data)
+    ae = mo.OmicsAE([32], latent=5, dropout=0.1, lr=3e-3, epochs=150, patience=10, batch_size=32, n_folds=3,
+                    val_fraction=0.2, seed=0, name="metabolites").fit(prep.metabolites.to_numpy())
+    f = ae.fold_losses_
+    assert (f["heldout_loss"] < 0.95 * f["mean_loss"]).all()
+    # an epoch is a full pass over mini-batches: several optimizer steps, real best epochs
+    assert (f["best_epoch"] > 1).all() and set(f["stop_reason"]) <= {"patience", "cap"}
+    assert {h.status() for h in ae.histories_.values()} <= {"converged", "budget-limited"}
+    assert ae.score(prep.metabolites) <= 0
+
+
+def test_replacing_a_csv_with_other_values_gives_new_stage_results(tmp_path, monkeypatch):
+    from genenets import datasets
+
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    samples = [f"s{i}" for i in range(8)]
+    g, m = tmp_path / "genes.csv", tmp_path / "metab.csv"
+
+    def write(scale):
+        pd.DataFrame(rng.uniform(0, 50, (20, 8)) * scale, index=[f"g{i}" for i in range(20)],
+                     columns=samples).to_csv(g)
+        pd.DataFrame(rng.uniform(1, 9, (6, 8)), index=[f"m{i}" for i in range(6)], columns=samples).to_csv(m)
+
+    def stage1(stages=(1,)):
+        data = datasets.load("multiomics-csv", gene_csv=g, metabolite_csv=m).data
+        return mo.stage(1, stages, {"data": data}, lambda: mo.stage1(data))
+
+    write(1.0)
+    first, key1 = stage1()
+    assert stage1(stages=())[1] == key1  # the stage runs alone from the cache
+    write(3.0)  # same file names, same shapes, other values
+    second, key2 = stage1()
+    assert key2 != key1
+    assert not np.allclose(first["prep"].gene_log.to_numpy(), second["prep"].gene_log.to_numpy())
+
+
+def test_cv_weights_are_chosen_on_the_other_replicates():
+    genes = [f"g{i}" for i in range(10)]
+
+    def rep(good):  # the planted genes g0, g1 score high on evidence `good` only
+        ev = pd.DataFrame({e: np.linspace(0, 1, 10) for e in mo.EVIDENCES}, index=genes)
+        ev[good] = np.r_[1.0, 0.9, np.linspace(0, 0.5, 8)]
+        return {"evidence": ev, "planted": ["g0", "g1"]}
+
+    reps = {0: rep("homology"), 1: rep("homology"), 2: rep("correlation")}
+    cv = mo.cv_weights(reps, k=2, step=0.5).set_index("seed")
+    # replicate 2 is evaluated with weights chosen on 0 and 1 (homology), so it misses its planted genes
+    assert cv.loc[2, "homology"] == 1.0 and cv.loc[2, "precision"] == 0.0
+    assert len(mo.weight_grid(step=0.5)) == 10 and all(abs(sum(w.values()) - 1) < 1e-9 for w in mo.weight_grid())
+
+
+def test_classifiers_on_latents_and_raw_features_share_folds():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 12)
+    Z = rng.normal(0, 0.3, (24, 4))
+    Z[np.arange(24), y] += 2.0
+    raw = np.hstack([Z, rng.normal(size=(24, 30))])
+    labels = pd.DataFrame({"group": pd.Categorical(np.where(y, "b", "a"))}, index=[f"s{i}" for i in range(24)])
+    hist = {}
+    acc, preds = mo.evaluate_classifiers(Z, mo.sample_graph(Z, "knn", k=3), labels,
+                                         dict(hidden=4, heads=2, epochs=60, patience=10), n_folds=4, seed=0, raw=raw,
+                                         graph=dict(method="knn", k=3), histories=hist)
+    assert set(acc["features"]) == {"latents", "raw"} and len(preds) == 48
+    a = acc.set_index(["features", "method"])["accuracy"]
+    assert a[("latents", "logistic regression")] >= 0.9 and a[("latents", "majority")] <= 0.5
+    assert len(hist) == 8 and all(h.stop_reason in ("patience", "cap") for h in hist.values())

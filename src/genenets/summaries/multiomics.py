@@ -159,3 +159,57 @@ def heldout_sentences(summary: pd.DataFrame) -> list[str]:
     """One sentence per autoencoder: held-out loss against PCA's and the training mean's."""
     return [f"{m} autoencoder: held-out loss {r.heldout_loss:.3f} vs PCA with the same latent size "
             f"{r.pca_loss:.3f} and the training mean {r.mean_loss:.3f}." for m, r in summary.iterrows()]
+
+
+def m3_evidence(summary: pd.DataFrame) -> dict:
+    """``{"<omics>: <loss>": value}`` from :func:`heldout_summary`."""
+    return {f"{m}: {c}": float(v) for m, r in summary.iterrows() for c, v in r.items()}
+
+
+def loss_long(fold_losses: pd.DataFrame) -> pd.DataFrame:
+    """Fold losses in long form for :func:`genenets.plotting.multiomics.heldout_loss_figure`:
+    rows (omics, model in {autoencoder, PCA, training mean}, fold, loss)."""
+    names = {"heldout_loss": "autoencoder", "pca_loss": "PCA", "mean_loss": "training mean"}
+    long = fold_losses.melt(id_vars=["model", "fold"], value_vars=list(names), var_name="kind", value_name="loss")
+    return long.rename(columns={"model": "omics"}).assign(model=lambda d: d["kind"].map(names)).drop(columns="kind")
+
+
+def headline(prec: pd.DataFrame | None, gains: dict | None, held: pd.DataFrame, acc: pd.DataFrame | None,
+             prec_small: pd.DataFrame | None = None) -> dict:
+    """At most 15 numbers a reader needs: precision@k of correlation, homology and the two fusions
+    (and at the ablation's n), held-out losses, and the GAT's and logistic regression's accuracies."""
+    out = {}
+    if prec is not None:
+        means = prec.groupby("evidence")["precision"].mean()
+        for e in ("correlation", "homology", "autoencoder", "gnn", "fused (seed weights)", "fused (CV weights)"):
+            if e in means:
+                out[f"precision@k {e}"] = float(means[e])
+    if prec_small is not None:
+        means = prec_small.groupby("evidence")["precision"].mean()
+        for e in ("correlation", "fused (CV weights)"):
+            if e in means:
+                out[f"precision@k {e}, small n"] = float(means[e])
+    for m, r in held.iterrows():
+        out[f"held-out loss {m}: AE / PCA"] = f"{r.heldout_loss:.3f} / {r.pca_loss:.3f}"
+    if acc is not None:
+        a = acc.set_index(["task", "features", "method"])["accuracy"]
+        for task in acc["task"].unique():
+            out[f"{task} accuracy: GAT / logreg (latents)"] = \
+                f"{a[(task, 'latents', 'GAT')]:.2f} / {a[(task, 'latents', 'logistic regression')]:.2f}"
+    return dict(list(out.items())[:15])
+
+
+def m1_evidence(gains: dict) -> dict:
+    """The numbers M1 rests on: per fusion, the means, the paired gain and its interval."""
+    return {f"{w}: {k}": v for w, g in gains.items() for k, v in g.items() if k not in ("verdict", "best_single")}
+
+
+def verdict_sentences(claim_records) -> list[str]:
+    """One plain sentence per decided claim: its id, the claim, the verdict and whether it is robust."""
+    out = []
+    for c in claim_records:
+        c = c if isinstance(c, dict) else c.as_dict()
+        robust = "robust" if c.get("robust") else f"not robust ({c.get('why') or 'see the ledger'})"
+        out.append(f"{c['id']} - {c['claim']} Verdict: {c['verdict']}; {robust}." + (
+            f" Ours: {c['ours']}." if c.get("ours") else ""))
+    return out

@@ -147,8 +147,8 @@ def normalize_metabolites(intensity: pd.DataFrame, method: str = "median") -> tu
     ----------
     intensity : DataFrame, shape (n_samples, n_metabolites), non-negative, no NaN
     method : {"median", "pqn", "none"}
-        ``median``: divide each sample by its median intensity over the metabolites (times the
-        overall median, to keep the scale). ``pqn``: probabilistic quotient normalization
+        ``median``: divide each sample by its median detected (non-zero) intensity over the
+        metabolites, relative to the median of these medians. ``pqn``: probabilistic quotient normalization
         (Dieterle et al. 2006): divide each sample by the median of its quotients to the median
         reference profile (metabolites with reference 0 are skipped).
 
@@ -160,19 +160,22 @@ def normalize_metabolites(intensity: pd.DataFrame, method: str = "median") -> tu
     X = intensity.to_numpy(float)
     if np.isnan(X).any():
         raise ValueError("normalize_metabolites: impute NaN first")
+    detected = np.where(X > 0, X, np.nan)  # zeros are non-detects (below the limit of detection)
     if method == "median":
-        med = np.median(X, axis=1)
-        factor = med / np.median(med)
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(detected, axis=1)
+        factor = med / np.nanmedian(med)
     elif method == "pqn":
-        reference = np.median(X, axis=0)
+        reference = np.nanmedian(detected, axis=0)
         ok = reference > 0
-        factor = np.median(X[:, ok] / reference[ok], axis=1)
+        with np.errstate(all="ignore"):
+            factor = np.nanmedian(detected[:, ok] / reference[ok], axis=1)
     elif method == "none":
         factor = np.ones(len(X))
     else:
         raise ValueError(f"unknown metabolite normalization {method!r}; use 'median', 'pqn' or 'none'")
-    if np.any(factor <= 0):
-        raise ValueError("normalize_metabolites: a sample has a zero normalization factor "
+    if np.any(~(factor > 0)):
+        raise ValueError("normalize_metabolites: a sample has no detected (non-zero) intensity "
                          "(more than half of its intensities are 0); use method='none' or 'pqn'")
     out = np.log2(X / factor[:, None] + 1.0)
     return pd.DataFrame(out, index=intensity.index, columns=intensity.columns), \
@@ -505,35 +508,55 @@ def _folds(Y, n_folds, seed):
 
 
 def evaluate_classifiers(Z, edge_index, labels: pd.DataFrame, gat_params: dict, n_folds: int = 5,
-                         seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Held-out accuracy per task of the GAT, a majority-class and a logistic-regression baseline.
+                         seed: int = 0, raw=None, graph: dict | None = None, histories: dict | None = None
+                         ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Held-out accuracy per task of the GAT, a majority-class and a logistic-regression baseline,
+    on the latents ``Z`` and (``raw``, optional) on the raw features, over the same folds.
 
-    Cross-validation over samples: in each fold the GAT sees the whole graph but trains on the
-    training nodes' labels only; the baselines see the same training samples' latents ``Z``.
-    Held-out predictions of all folds are pooled into one accuracy per task and method.
+    Cross-validation over samples: in each fold the GAT sees the whole graph (built from the same
+    features it reads) but trains on the training nodes' labels only; the baselines see the same
+    training samples' features. Held-out predictions of all folds are pooled into one accuracy per
+    task, feature set and method.
+
+    Parameters
+    ----------
+    Z : array (n_samples, n_latent); edge_index : its sample graph (2, n_edges)
+    raw : array (n_samples, n_raw_features), optional; its graph is built with ``graph``
+        (:func:`sample_graph` keywords ``method``, ``k``, ``threshold``)
+    histories : dict, optional, filled with ``{"GAT <features> fold k": History}``
 
     Returns
     -------
-    accuracy : DataFrame (task, method, accuracy, n)
-    predictions : DataFrame, one row per sample x task with the held-out prediction of each method
+    accuracy : DataFrame (task, features, method, accuracy, n)
+    predictions : DataFrame, one row per sample x task x features with each method's held-out prediction
     """
     Y, classes = encode_labels(labels)
-    preds = {m: np.full_like(Y, -1) for m in ("GAT", "majority", "logistic regression")}
-    for fold, (tr, te) in enumerate(_folds(Y, n_folds, seed)):
-        mask = np.zeros(len(Y), bool)
-        mask[tr] = True
-        gat = GATClassifier(**gat_params, seed=seed + fold).fit(Z, edge_index, Y, mask)
-        preds["GAT"][te] = gat.predict()[te]
-        for t in range(Y.shape[1]):
-            preds["majority"][te, t] = DummyClassifier(strategy="most_frequent").fit(Z[tr], Y[tr, t]).predict(Z[te])
-            logreg = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
-            preds["logistic regression"][te, t] = logreg.fit(Z[tr], Y[tr, t]).predict(Z[te])
+    feats = {"latents": (np.asarray(Z, float), edge_index)}
+    if raw is not None:
+        raw = StandardScaler().fit_transform(np.asarray(raw, float))
+        feats["raw"] = (raw, sample_graph(raw, **(graph or {})))
+    folds = _folds(Y, n_folds, seed)
     rows, long = [], []
-    for t, task in enumerate(labels.columns):
-        for method, P in preds.items():
-            rows.append({"task": task, "method": method, "accuracy": float((P[:, t] == Y[:, t]).mean()), "n": len(Y)})
-        long.append(pd.DataFrame({"sample": labels.index, "task": task, "true": np.array(classes[t])[Y[:, t]],
-                                  **{m: np.array(classes[t])[P[:, t]] for m, P in preds.items()}}))
+    for fname, (X, edges) in feats.items():
+        preds = {m: np.full_like(Y, -1) for m in ("GAT", "majority", "logistic regression")}
+        for fold, (tr, te) in enumerate(folds):
+            mask = np.zeros(len(Y), bool)
+            mask[tr] = True
+            gat = GATClassifier(**gat_params, seed=seed + fold).fit(X, edges, Y, mask)
+            if histories is not None:
+                histories[f"GAT {fname} fold {fold + 1}"] = gat.fit_history_
+            preds["GAT"][te] = gat.predict()[te]
+            for t in range(Y.shape[1]):
+                preds["majority"][te, t] = DummyClassifier(strategy="most_frequent").fit(X[tr], Y[tr, t]).predict(X[te])
+                logreg = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
+                preds["logistic regression"][te, t] = logreg.fit(X[tr], Y[tr, t]).predict(X[te])
+        for t, task in enumerate(labels.columns):
+            for method, P in preds.items():
+                rows.append({"task": task, "features": fname, "method": method,
+                             "accuracy": float((P[:, t] == Y[:, t]).mean()), "n": len(Y)})
+            long.append(pd.DataFrame({"sample": labels.index, "task": task, "features": fname,
+                                      "true": np.array(classes[t])[Y[:, t]],
+                                      **{m: np.array(classes[t])[P[:, t]] for m, P in preds.items()}}))
     return pd.DataFrame(rows), pd.concat(long, ignore_index=True)
 
 
@@ -704,20 +727,26 @@ def stage1(data: MultiOmics, metabolite_norm: str = "median", seed: int = 0) -> 
 def stage2(prep: Prepared, cfg: dict, seed: int = 0, graph_method: str = "knn", k_neighbors: int = 5,
            threshold: float = 0.5, device="cpu", evaluate: bool = True) -> dict:
     """Stage 2: both autoencoders, the sample graph over their latents, the GAT on all samples and
-    (``evaluate``) the held-out comparison of classifiers (:func:`evaluate_classifiers`).
+    (``evaluate``) the held-out comparison of classifiers (:func:`evaluate_classifiers`; on the
+    latents, and with ``evaluate="raw"`` on the raw features too).
 
-    Returns ``{"ae_g", "ae_m", "Z", "edges", "gat", "acc", "preds"}``.
+    Returns ``{"ae_g", "ae_m", "Z", "edges", "gat", "acc", "preds", "histories"}`` (``histories``:
+    every trained model's :class:`genenets.train.History` by name, for the convergence table).
     """
     ae_g, ae_m = fit_autoencoders(prep, cfg, seed, device)
     Z = np.hstack([ae_g.transform(prep.genes), ae_m.transform(prep.metabolites)])
     edges = sample_graph(Z, graph_method, k_neighbors, threshold)
     Y, _ = encode_labels(prep.labels)
     out = {"ae_g": ae_g, "ae_m": ae_m, "Z": Z, "edges": edges, "acc": None, "preds": None, "gat": None}
+    out["histories"] = {**ae_g.histories_, **ae_m.histories_}
     if Y.shape[1]:
         if evaluate:
-            out["acc"], out["preds"] = evaluate_classifiers(Z, edges, prep.labels, gat_params(cfg, device),
-                                                            cfg["ae"]["n_folds"], seed)
+            raw = np.hstack([prep.genes.to_numpy(), prep.metabolites.to_numpy()]) if evaluate == "raw" else None
+            out["acc"], out["preds"] = evaluate_classifiers(
+                Z, edges, prep.labels, gat_params(cfg, device), cfg["ae"]["n_folds"], seed, raw=raw,
+                graph=dict(method=graph_method, k=k_neighbors, threshold=threshold), histories=out["histories"])
         out["gat"] = GATClassifier(**gat_params(cfg, device), seed=seed).fit(Z, edges, Y)
+        out["histories"]["GAT (all samples)"] = out["gat"].fit_history_
     return out
 
 
@@ -749,14 +778,22 @@ def stage5(prep: Prepared, s3: dict, s4: dict, homology_hits, weights: dict, alp
 
 def rank_pipeline(data: MultiOmics, cfg: dict, seed: int = 0, metabolite_norm: str = "median",
                   graph_method: str = "knn", k_neighbors: int = 5, threshold: float = 0.5,
-                  device="cpu") -> pd.DataFrame:
+                  device="cpu") -> dict:
     """Stages 1-5 in one call (AE cross-validation included: it gives the out-of-fold reconstruction
-    importance; no classifier evaluation, no embeddings); returns the evidence table."""
+    importance; no classifier evaluation, no embeddings).
+
+    Returns ``{"evidence": evidence table, "fold_losses": both autoencoders' fold table,
+    "convergence": DataFrame of every trained model's status}``.
+    """
+    from ..train import convergence_table
+
     prep = prepare(data, metabolite_norm)
     s2 = stage2(prep, cfg, seed, graph_method, k_neighbors, threshold, device, evaluate=False)
     s3 = {"rho": None, "q": None}
     s3["rho"], s3["q"] = spearman_matrix(prep.genes, prep.metabolites)
-    return stage5(prep, s3, stage4(prep, s2), data.homology, cfg["weights"])["evidence"]
+    ev = stage5(prep, s3, stage4(prep, s2), data.homology, cfg["weights"])["evidence"]
+    return {"evidence": ev, "fold_losses": pd.concat([s2["ae_g"].fold_losses_, s2["ae_m"].fold_losses_]),
+            "convergence": convergence_table(s2["histories"])}
 
 
 SINGLE_EVIDENCES = ("correlation", "reconstruction", "gradient", "autoencoder", "gnn", "homology")
@@ -765,36 +802,115 @@ SINGLE_EVIDENCES = ("correlation", "reconstruction", "gradient", "autoencoder", 
 def replicate_evidence(seeds, sim_params: dict, cfg: dict, metabolite_norm: str = "median",
                        graph_method: str = "knn", k_neighbors: int = 5, threshold: float = 0.5,
                        device="cpu") -> dict:
-    """Evidence tables of simulated replicates: ``{seed: (evidence table, planted genes)}``, each
-    replicate through stages 1-5 (:func:`rank_pipeline`), cached by content."""
+    """Simulated replicates through stages 1-5 (:func:`rank_pipeline`), each cached by content:
+    ``{seed: {"evidence", "fold_losses", "convergence", "planted"}}``."""
     from ..simulate.multiomics import simulate_multiomics
 
     out = {}
     for s in seeds:
         data, truth = simulate_multiomics(**sim_params, seed=s)
-        ev, _ = cache.get_or_compute("09_multiomics/replicate", {"data": data, "cfg": cfg, "seed": s,
-                                                                 "norm": metabolite_norm, "graph": graph_method,
-                                                                 "k": k_neighbors, "threshold": threshold},
-                                     lambda: rank_pipeline(data, cfg, s, metabolite_norm, graph_method, k_neighbors,
-                                                           threshold, device), version=STAGE_VERSION)
-        out[s] = (ev, list(truth.pathway_genes))
+        res, _ = cache.get_or_compute("09_multiomics/replicate", {"data": data, "cfg": cfg, "seed": s,
+                                                                  "norm": metabolite_norm, "graph": graph_method,
+                                                                  "k": k_neighbors, "threshold": threshold},
+                                      lambda: rank_pipeline(data, cfg, s, metabolite_norm, graph_method, k_neighbors,
+                                                            threshold, device), version=STAGE_VERSION)
+        out[s] = {**res, "planted": list(truth.pathway_genes)}
     return out
 
 
-def replicate_precision(replicates: dict, weights: dict, ks=(20,)) -> pd.DataFrame:
-    """Precision@k of the planted genes for each single evidence and the fused ranking with
-    ``weights``, per replicate (``replicates`` from :func:`replicate_evidence`).
+def replicate_convergence(replicates: dict) -> pd.DataFrame:
+    """Every replicate's convergence table, the model names prefixed by ``rep <seed>: ``."""
+    return pd.concat([rep["convergence"].assign(model=lambda d, s=s: f"rep {s}: " + d["model"])
+                      for s, rep in replicates.items()], ignore_index=True)
 
-    Returns DataFrame (seed, evidence, k, precision).
+
+def weight_grid(evidences=EVIDENCES, step: float = 0.1) -> list[dict]:
+    """Every weight vector over ``evidences`` on a simplex grid of ``step`` (weights sum to 1)."""
+    n = int(round(1 / step))
+    out = []
+
+    def rec(prefix, left, k):
+        if k == 1:
+            out.append(prefix + [left])
+            return
+        for a in range(left + 1):
+            rec(prefix + [a], left - a, k - 1)
+
+    rec([], n, len(evidences))
+    return [{e: c / n for e, c in zip(evidences, combo)} for combo in out]
+
+
+def _fused_precision(ranks: np.ndarray, planted: np.ndarray, W: np.ndarray, k: int) -> np.ndarray:
+    """Precision@k of the fused score for every weight row of ``W`` (n_weights, n_evidences);
+    ``ranks`` (n_genes, n_evidences) rank-normalized evidences; ties broken by gene order."""
+    scores = ranks @ W.T  # (n_genes, n_weights)
+    order = np.argsort(-scores, axis=0, kind="stable")[:k]
+    return planted[order].mean(axis=0)
+
+
+def cv_weights(replicates: dict, k: int = 20, step: float = 0.1, evidences=EVIDENCES) -> pd.DataFrame:
+    """Fusion weights chosen by cross-validation over replicates, never on the evaluated one.
+
+    For each replicate, the weights on the grid (:func:`weight_grid`) with the best mean
+    precision@k over the *other* replicates are applied to it.
+
+    Returns DataFrame (seed, precision, <one column per evidence: the chosen weight>).
+    """
+    W = pd.DataFrame(weight_grid(evidences, step))
+    prec = {}
+    for s, rep in replicates.items():
+        ev = rep["evidence"]
+        ranks = np.column_stack([ranking.rank_normalize(ev[e]).to_numpy() for e in evidences])
+        prec[s] = _fused_precision(ranks, ev.index.isin(rep["planted"]).astype(float), W.to_numpy(), k)
+    P = pd.DataFrame(prec)  # (n_weights, n_replicates)
+    rows = []
+    for s in replicates:
+        others = P.drop(columns=[s]).mean(axis=1) if P.shape[1] > 1 else P[s] * np.nan
+        best = int(np.nanargmax(others.to_numpy())) if others.notna().any() else 0
+        rows.append({"seed": s, "precision": float(P.loc[best, s]), **W.loc[best].to_dict()})
+    return pd.DataFrame(rows)
+
+
+def replicate_precision(replicates: dict, weights: dict, ks=(20,), cv: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Precision@k and recall@k of the planted genes for each single evidence and the fused ranking
+    with ``weights`` ("fused (seed weights)"), per replicate (``replicates`` from
+    :func:`replicate_evidence`); with ``cv`` (:func:`cv_weights` at one k) also "fused (CV weights)".
+
+    Returns DataFrame (seed, evidence, k, precision, recall).
     """
     rows = []
-    for s, (ev, planted) in replicates.items():
+    for s, rep in replicates.items():
+        ev, planted = rep["evidence"], rep["planted"]
         cols = pd.DataFrame({k: ev[k] for k in SINGLE_EVIDENCES})
-        cols["fused"] = ranking.fuse(ev, weights)["fused"].reindex(cols.index)
-        rows.append(ranking.precision_table(cols, planted, ks).assign(seed=s))
+        cols["fused (seed weights)"] = ranking.fuse(ev, weights)["fused"].reindex(cols.index)
+        tab = ranking.precision_table(cols, planted, ks)
+        if cv is not None:
+            tab = pd.concat([tab, cv[cv["seed"] == s].assign(evidence="fused (CV weights)", k=ks[0])
+                             [["evidence", "k", "precision"]]], ignore_index=True)
+        rows.append(tab.assign(seed=s))
     if not rows:
-        return pd.DataFrame(columns=["seed", "evidence", "k", "precision"])
-    return pd.concat(rows, ignore_index=True)[["seed", "evidence", "k", "precision"]]
+        return pd.DataFrame(columns=["seed", "evidence", "k", "precision", "recall"])
+    out = pd.concat(rows, ignore_index=True)
+    n_planted = {s: len(rep["planted"]) for s, rep in replicates.items()}
+    out["recall"] = out["precision"] * out["k"] / out["seed"].map(n_planted)
+    return out[["seed", "evidence", "k", "precision", "recall"]]
+
+
+def calibration(data: MultiOmics) -> dict:
+    """Properties of a paired data set that the simulator is calibrated on: fraction of zero
+    (non-detected) metabolite values overall and in the worst metabolite, variance share of the
+    first 5 PCs of the log genes, and the median and 95th percentile over genes of the best
+    |Pearson r| with any metabolite (log scale)."""
+    prep = prepare(data)
+    M = data.metabolites.to_numpy(float)
+    G = prep.genes.to_numpy()
+    s = np.linalg.svd(G - G.mean(0), compute_uv=False) ** 2
+    best = np.abs(G.T @ prep.metabolites.to_numpy() / len(G)).max(axis=1)
+    return {"samples": len(G), "genes": G.shape[1], "metabolites": M.shape[1],
+            "zero metabolite values": float((M == 0).mean()), "zeros in the worst metabolite": float((M == 0).mean(0).max()),
+            "variance on 5 gene PCs": float(s[:5].sum() / s.sum()),
+            "median best |r| gene-metabolite": float(np.median(best)),
+            "95th pct best |r| gene-metabolite": float(np.quantile(best, 0.95))}
 
 
 # ----------------------------------------------------------------------------------------------
