@@ -274,7 +274,7 @@ def paper_page(title: str, paper: dict, ledger: list[dict], figure_dir: str) -> 
         if r.get("grid"):
             g = r["grid"]
             facts.append(["robustness grid", cell(", ".join(f"{v} x{n}" for v, n in g.get("verdicts", {}).items()))])
-        lines += table(["", ""], [f for f in facts if f[1]])
+        lines += table(["what", "value"], [f for f in facts if f[1]])
         if r.get("figure"):
             lines += [f"![{cell(r['figure'])}]({figure_dir}/{nb['page']}/{r['figure']})", ""]
     lines += ["## Headline numbers and figures", ""]
