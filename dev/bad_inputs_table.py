@@ -75,8 +75,8 @@ def collect(folder: Path = TESTS) -> list[Case]:
             doc = " ".join((ast.get_docstring(func) or "").split())
             if "->" in doc:
                 left, right = doc.split("->", 1)
-            else:
-                left, right = (doc or name.removeprefix("test_").replace("_", " ")), ""
+            else:  # not yet in the 'input -> what happens' form: the test's name, and its docstring if any
+                left, right = name.split("::")[-1].removeprefix("test_").replace("_", " "), doc
             cases.append(Case(path.name, name, module, left.strip(), right.strip(), _n_params(func), doc))
     return cases
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,9 +18,19 @@ def _table():
     return mod
 
 
+#: Files whose owners are still adding the 'input -> what happens' docstrings (their rows show the test's
+#: name meanwhile); remove an entry once its file follows the convention.
+PENDING = {"test_multiomics.py"}
+
+
 def test_every_case_says_input_and_outcome():
     """Each test of tests/bad_inputs has a docstring 'input -> what happens'."""
-    missing = [f"{c.file}::{c.test}" for c in _table().collect() if not (c.input and c.outcome)]
+    missing = [f"{c.file}::{c.test}" for c in _table().collect()
+               if "->" not in c.docstring or not (c.input and c.outcome)]
+    pending = [m for m in missing if m.split("::")[0] in PENDING]
+    if pending:
+        warnings.warn(f"bad-input tests without an 'input -> what happens' docstring: {pending}")
+    missing = [m for m in missing if m not in pending]
     assert not missing, f"add a one-line docstring 'input -> what happens' to: {missing}"
 
 
