@@ -29,6 +29,8 @@ import pytest
 from genenets import book
 
 REPO = Path(__file__).resolve().parents[1]
+# one xdist worker for the whole module: the real and the fabricated book are built once
+pytestmark = pytest.mark.xdist_group("book")
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -107,6 +109,8 @@ def test_ledger_pages_from_fabricated_results(fake_figures, tmp_path):
     assert "no: resting on models that CNN: did not learn" in index
     # notebooks with and without claims
     assert re.search(r"Notebooks without recorded claims: .*02_fake_b.*03_other__dataset=x", index)
+    # the repository's notebooks that have no executed copy here are listed as not run
+    assert "Not run yet (no executed notebook under `figures/`): `00_data_overview`" in index
     paper = (tmp_path / "src" / "papers" / "fake.md").read_text()
     assert "(claim-01_fake_a-r1)=" in paper and "(claim-01_fake_a-r2)=" in paper
     assert "*Rule, declared before the results were read:* mean AUROC, margin 0.01" in paper

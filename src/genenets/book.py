@@ -188,7 +188,8 @@ WIDE = ["---", "html_theme.sidebar_secondary.remove: true", "---", ""]
 
 
 def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], extra: list[str],
-                 failed_only: dict | None = None) -> str:
+                 failed_only: dict | None = None, repo: Path | None = None) -> str:
+    repo = Path(repo or repo_root())
     failed_only = failed_only or {}
     by_name = {nb["name"]: nb for nb in notebooks}
     counts = {v: sum(r.get("verdict") == v for r in ledger)
@@ -239,6 +240,11 @@ def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], e
          f"**{cell(nb['failure'])}**: this page shows the previous complete run" if nb.get("failure") else "complete"]
         for nb in notebooks])
     shown = {nb["name"] for nb in notebooks}
+    never = sorted(p.stem for p in (repo / "notebooks").glob("[0-9][0-9]_*.ipynb")
+                   if p.stem not in shown and not any(n.startswith(p.stem + "__") for n in shown))
+    if never:
+        lines += ["Not run yet (no executed notebook under `figures/`): " + ", ".join(f"`{n}`" for n in never)
+                  + ".", ""]
     for name, text in sorted(failed_only.items()):
         if name not in shown:
             lines += [f"- `{name}`: {cell(text)} (no complete run to show).", ""]
@@ -480,7 +486,7 @@ def write_sources(src: Path, *, figures_dir: Path | None = None, repo: Path | No
                       lambda m: f"](notebooks/{pages[m.group(1)]}.ipynb)" if m.group(1) in pages else m.group(0), text)
         (src / "workshop.md").write_text(text)
         extra.append("workshop")
-    (src / "index.md").write_text(landing_page(notebooks, paper_pages, ledger, extra, failed))
+    (src / "index.md").write_text(landing_page(notebooks, paper_pages, ledger, extra, failed, repo))
     (src / "conf.py").write_text(CONF)
     (src / "_static").mkdir(exist_ok=True)
     (src / "_static" / "genenets.css").write_text(CSS)
