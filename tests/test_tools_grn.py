@@ -61,7 +61,8 @@ def test_evaluate_matches_sklearn():
     rng = np.random.default_rng(1)
     labels, scores = (rng.random(300) < 0.1).astype(int), rng.random(300)
     out = grn.evaluate(labels, scores)
-    assert out["aupr"] == pytest.approx(average_precision_score(labels, scores))
+    assert out["average_precision"] == pytest.approx(average_precision_score(labels, scores))
+    assert out["aupr"] < out["average_precision"]  # DREAM's interpolation lies below the step curve here
     assert out["auroc"] == pytest.approx(roc_auc_score(labels, scores))
     assert out["random_aupr"] == pytest.approx(labels.mean()) and out["n_pairs"] == 300
     S = rng.random((10, 10))
@@ -72,6 +73,68 @@ def test_evaluate_matches_sklearn():
     assert res["n_pairs"] == 90 and res["auroc"] == pytest.approx(roc_auc_score(A[off], S[off]))
     with pytest.raises(ValueError, match="differ in shape"):
         grn.evaluate(labels, scores[:10])
+
+
+def test_dream_aupr_on_a_hand_computed_ranking():
+    # ranking (best first): edge, non-edge, edge, non-edge, non-edge; P = 2, N = 3
+    labels, scores = np.array([1, 0, 1, 0, 0]), np.array([5.0, 4, 3, 2, 1])
+    aupr, auroc = grn.dream_aupr_auroc(labels, scores)
+    # rank 1: area 1/P; rank 3 (one false positive above): (1 - 1 * ln(3/2)) / P
+    assert aupr == pytest.approx((1 + 1 - np.log(3 / 2)) / 2, abs=1e-12)  # 0.7973
+    assert auroc == pytest.approx(5 / 6)  # negatives at ranks 2, 4, 5 have 1, 2, 2 edges above: 5 / (2 * 3)
+    assert average_precision_score(labels, scores) == pytest.approx((1 + 2 / 3) / 2)  # step curve: higher
+    # a perfect ranking scores 1 on both; the order of tied scores is the pairs' order
+    assert grn.dream_aupr_auroc(np.array([1, 1, 0]), np.array([3.0, 2, 1])) == pytest.approx((1.0, 1.0))
+    assert grn.dream_aupr_auroc(np.array([0, 1]), np.array([1.0, 1.0]))[1] == 0.0
+    with pytest.raises(ValueError, match="both edges and non-edges"):
+        grn.dream_aupr_auroc(np.zeros(4), np.arange(4.0))
+
+
+def test_dream_pvalues_and_overall_score():
+    lp_pr, lp_roc = grn.dream_log10_pvalues(0.02, 0.5, 176, 9900)  # a random-looking ranking
+    assert -1.5 < lp_roc <= 0 and -1.5 < lp_pr <= 0
+    strong = grn.dream_log10_pvalues(0.3, 0.8, 176, 9900)
+    assert strong[0] < -10 and strong[1] < -10  # far beyond random
+    assert grn.dream_overall_score([-10, -20], [-4, -6]) == pytest.approx(10.0)
+
+
+def test_knockout_zscore_on_a_three_gene_toy():
+    # G1 -> G2 -> G3: deleting G1 lowers G2 strongly and G3 a little; deleting G2 lowers G3; G3 regulates nothing
+    wildtype = np.array([1.0, 1.0, 1.0])
+    knockouts = np.array([[0.0, 0.2, 0.6],
+                          [1.0, 0.0, 0.4],
+                          [1.0, 1.0, 0.0]])
+    z = grn.perturbation_zscores(knockouts, wildtype)
+    sd = knockouts.std(axis=0)
+    assert z[0, 1] == pytest.approx(0.8 / sd[1]) and z[1, 2] == pytest.approx(0.6 / sd[2])
+    assert z[2, 0] == 0 and z[2, 1] == 0 and np.trace(z) == 0
+    assert z[0, 1] > z[1, 0] and z[1, 2] > z[2, 1]  # directed
+    # G1 -> G3 is explained by G1 -> G2 -> G3 (both steps stronger): down-ranked below the direct edges
+    reduced = grn.downrank_indirect(z, threshold=0.5)
+    off = ~np.eye(3, dtype=bool)
+    order = sorted(zip(-reduced[off], np.argwhere(off).tolist()))
+    assert [tuple(p) for _, p in order[:2]] in ([(0, 1), (1, 2)], [(1, 2), (0, 1)])
+    assert z[0, 2] > 0.5 and reduced[0, 2] == z[0, 2]  # kept its score, but below the direct edges
+    with pytest.raises(ValueError, match="perturbed must be"):
+        grn.perturbation_zscores(knockouts[:2], wildtype)
+
+
+def test_dyngenie3_decay_estimate_on_an_exponential_decay():
+    # x(t) = C_min + A exp(-alpha t), with C_min the lowest value of all genes (a flat fourth gene): the
+    # estimate ln(x_max - C_min) - ln(x_min - C_min) over |t_max - t_min| returns alpha exactly
+    times = np.linspace(0, 100, 21)
+    alphas = np.array([0.01, 0.05, 0.1])
+    decaying = 0.1 + 2.0 * np.exp(-alphas[None, None, :] * times[None, :, None])
+    ts = np.concatenate([decaying, np.full((1, 21, 1), 0.1)], axis=2)
+    est = grn.estimate_decay_rates(ts, times)
+    np.testing.assert_allclose(est[:3], alphas, rtol=1e-9)
+    assert est[3] == 0  # a flat gene: no decay to see
+    # a second series with a slower-looking course: the largest rate over the series is kept
+    slower = np.concatenate([0.1 + 2.0 * np.exp(-0.5 * alphas[None, None, :] * times[None, :, None]),
+                             np.full((1, 21, 1), 0.1)], axis=2)
+    np.testing.assert_allclose(grn.estimate_decay_rates(np.concatenate([ts, slower]), times)[:3], alphas)
+    g = grn.GENIE3(n_estimators=5, time_lagged=True).fit(ts, times)
+    np.testing.assert_allclose(g.decay_, est)
 
 
 def test_correlation_baselines_match_scipy():
@@ -101,7 +164,8 @@ def test_genie3_recovers_most_edges_of_a_clear_network():
     for seed in range(3):
         sim = simulate_grn(10, n_series=40, intrinsic_noise=0.0, measurement_noise=0.0, multiplicative_noise=0.0,
                            perturbation_strength=0.7, perturbed_fraction=0.3, mean_in_degree=1.2, seed=seed)
-        scores = grn.GENIE3(n_estimators=30, time_lagged=True, random_state=0).fit(sim.timeseries, sim.times).scores_
+        scores = grn.GENIE3(n_estimators=30, tree_method="ET", time_lagged=True, decay=0.02,  # simulator: 0.01-0.04
+                            random_state=0).fit(sim.timeseries, sim.times).scores_
         assert scores.shape == (10, 10) and np.trace(scores) == 0
         adj = sim.adjacency()
         reg, tgt = grn.ordered_pairs(10)
@@ -118,11 +182,15 @@ def test_genie3_importances_and_errors():
     ts[..., 3] = 2 * ts[..., 1] + 0.01 * rng.random((6, 10))  # G4 is a copy of G2
     g = grn.GENIE3(n_estimators=20, tree_method="RF", random_state=0).fit(ts)
     assert g.scores_[:, 3].argmax() == 1
-    np.testing.assert_allclose(g.scores_.sum(axis=0), 1.0)  # importances per target sum to 1
+    # GENIE3's importances: variance reductions of a unit-variance target, not normalized per target;
+    # fully grown trees explain (almost) all of the training variance
+    assert ((g.scores_.sum(axis=0) > 0.5) & (g.scores_.sum(axis=0) < 1.0 + 1e-9)).all()
     with pytest.raises(ValueError, match="tree_method must be 'ET' or 'RF'"):
         grn.GENIE3(tree_method="XGB").fit(ts)
     with pytest.raises(ValueError, match="shape"):
-        grn.GENIE3().fit(ts[0])
+        grn.GENIE3().fit(ts[0, 0])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        grn.GENIE3(n_estimators=2).fit(np.where(ts == ts.max(), np.nan, ts))
 
 
 @pytest.fixture(autouse=True)
@@ -169,8 +237,11 @@ def test_pair_classifier_is_reproducible_and_checks_input():
 
 def test_protocols_table_and_summary():
     nets = simulate_networks(3, 8, seed=0, n_series=3, n_times=7)
-    res = grn.run_protocols(nets, neural=("CNN",), baselines=("correlation", "GENIE3"), seeds=(0, 1), epochs=1,
+    run = grn.run_protocols(nets, neural=("CNN",), baselines=("correlation", "GENIE3"), seeds=(0, 1), epochs=1,
                             n_estimators=5, progress=False)
+    res = run.results
+    assert set(run.histories) == {f"CNN | {name} | seed {s}" for s in (0, 1)
+                                  for name in ["random split", *(f"LONO {n.name}" for n in nets)]}
     assert set(res["protocol"]) == {"leave_one_network_out", "random_split"}
     assert len(res) == 2 * 3 * 3 * 2  # protocols x methods x networks x seeds
     lono = res[res["protocol"] == "leave_one_network_out"]
@@ -186,6 +257,18 @@ def test_protocols_table_and_summary():
     assert sentence.startswith("leave one network out:") and "wins on mean AUPR" in sentence
     with pytest.raises(ValueError, match="at least 2 networks"):
         grn.run_protocols(nets[:1], neural=(), baselines=("correlation",), seeds=(0,), progress=False)
+
+
+def test_width_search_and_early_stopping_on_validation_pairs():
+    nets = simulate_networks(3, 8, seed=0, n_series=3, n_times=7)
+    run = grn.run_protocols(nets, neural=("LSTM",), baselines=("correlation",), seeds=(0,), epochs=30, patience=1,
+                            val_fraction=0.3, widths=(4, 8), protocols=("random_split",), progress=False)
+    assert len(run.widths) == 2 and run.widths["chosen"].sum() == 1
+    chosen = run.widths.loc[run.widths["chosen"]]
+    assert chosen["val_loss"].iloc[0] == run.widths["val_loss"].min()  # the width with the best validation loss
+    h = run.histories["LSTM | random split | seed 0"]
+    assert h.val_loss and h.no_learning_loss == pytest.approx(np.log(2), abs=0.05)
+    assert h.stop_reason == "patience"  # 30 epochs on 8-gene networks: early stopping ends it
 
 
 def test_feature_table_and_bad_network():
