@@ -89,15 +89,15 @@ def describe() -> list[dict]:
 
 
 def _call(entry: _Entry, params: dict) -> Dataset:
-    from .data.registry import ACCESS_LOG
+    from .data.registry import FETCH_EVENTS
 
-    before = dict(ACCESS_LOG)
+    start = len(FETCH_EVENTS)
     out = entry.resolve()(**params)
     if not isinstance(out, Dataset):
         data, truth = out if isinstance(out, tuple) and len(out) == 2 else (out, None)
         out = Dataset(entry.name, data, truth)
     prov = {"kind": entry.kind, "params": {k: v for k, v in params.items() if _plain(v)}}
-    files = {k: v for k, v in ACCESS_LOG.items() if before.get(k) != v or k not in before}
+    files = dict(sorted(FETCH_EVENTS[start:]))  # every file this call read, fetched before or not
     if files:
         prov["files"] = files
     if entry.kind == "simulated":
@@ -166,16 +166,6 @@ register("leukemia", "genenets.data.expression:leukemia_dataset", kind="real",
          description="Golub leukemia arrays: 48 samples (24 ALL, 24 AML), noise floor 20 (04, 06)")
 # --- end deep autoencoder ---
 
-# --- GeneDAE (notebooks 01-02) ---
-register("mhc-cohort-simulated", "genenets.simulate.cohort:load", kind="simulated",
-         description="msprime cohort of the MHC (real chr6 recombination map) with four liability-threshold "
-                     "immune diseases whose causal variants are drawn from the annotation (01, 02)")
-register("hapmap", "genenets.data.genotypes:load_hapmap_mhc", kind="real",
-         description="HapMap CEU genotypes (PLINK), restricted to the MHC window chr6:28.5-33.4 Mb, GRCh37 (00, 01)")
-register("plink", "genenets.data.genotypes:read_plink", kind="user",
-         description="a user's PLINK 1 fileset (prefix=...), MHC window; phenotypes from a separate table (01, 02)")
-# --- end GeneDAE ---
-
 # --- multi-omics (notebook 09) ---
 register("multiomics-simulated", "genenets.simulate.multiomics:simulate_multiomics", kind="simulated",
          description="paired transcriptome (FPKM) + metabolome with shared latent factors and planted pathway "
@@ -187,3 +177,13 @@ register("nutrimouse", "genenets.data.multiomics:nutrimouse_dataset", kind="real
 register("multiomics-csv", "genenets.data.multiomics:csv_dataset", kind="user",
          description="a user's genes x samples and metabolites x samples CSV pair, optional labels (09)")
 # --- end multi-omics ---
+
+# --- GeneDAE (notebooks 01-02) ---
+register("mhc-cohort-simulated", "genenets.simulate.cohort:load", kind="simulated",
+         description="msprime cohort of the MHC (real chr6 recombination map) with four liability-threshold "
+                     "immune diseases whose causal variants are drawn from the annotation (01, 02)")
+register("hapmap", "genenets.data.genotypes:load_hapmap_mhc", kind="real",
+         description="HapMap CEU genotypes (PLINK), restricted to the MHC window chr6:28.5-33.4 Mb, GRCh37 (00, 01)")
+register("plink", "genenets.data.genotypes:read_plink", kind="user",
+         description="a user's PLINK 1 fileset (prefix=...), MHC window; phenotypes from a separate table (01, 02)")
+# --- end GeneDAE ---

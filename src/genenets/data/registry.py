@@ -34,6 +34,9 @@ REGISTRY_TSV = Path(__file__).with_name("registry.tsv")
 
 #: ``{registry name: sha256}`` of every file handed out in this process.
 ACCESS_LOG: dict[str, str] = {}
+#: Every hand-out in order, ``(name, sha256)``, so a caller can tell which files one call read
+#: (``genenets.datasets`` records them in a dataset's provenance even when fetched before).
+FETCH_EVENTS: list[tuple[str, str]] = []
 
 #: A download temporary file (pooch's ``tmpXXXXXXXX``) untouched for this long belongs to a dead download.
 STALE_TEMP_S = 600
@@ -154,6 +157,7 @@ def fetch(name: str, *, progress: bool = False) -> Path:
             f"Check the network, or set GENENETS_DATA_MIRROR to a folder holding a copy of the data."
         ) from err
     ACCESS_LOG[name] = entry.sha256
+    FETCH_EVENTS.append((name, entry.sha256))
     return path
 
 
