@@ -82,3 +82,45 @@ def test_bad_input_width():
         layer(torch.randn(2, 11))
     with pytest.raises(ValueError, match="2-D"):
         mask_edges(np.ones(3))
+
+
+# ----------------------------------------------------------------------------------------------
+# numba kernels (issue 19)
+
+
+@pytest.mark.parametrize("shape,density,batch", [((50, 7), 0.3, 5), ((200, 31), 0.05, 33), ((9, 40), 0.5, 1)])
+def test_kernel_layer_matches_dense_masked_layer_forward_and_backward(shape, density, batch):
+    from genenets.models.masked import KernelMaskedLinear
+
+    rng = np.random.default_rng(sum(shape))
+    mask = (rng.random(shape) < density).astype(np.float32)
+    mask[0, :] = 1  # every output has an edge
+    torch.manual_seed(0)
+    fast = KernelMaskedLinear(mask)
+    dense = DenseMaskedLinear.from_sparse(fast)
+    x1 = torch.randn(batch, shape[0], requires_grad=True)
+    x2 = x1.detach().clone().requires_grad_()
+    y1, y2 = fast(x1), dense(x2)
+    torch.testing.assert_close(y1, y2, rtol=1e-5, atol=1e-5)
+    g = torch.randn_like(y1)
+    y1.backward(g), y2.backward(g)
+    torch.testing.assert_close(x1.grad, x2.grad, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(fast.weight.grad, dense.weight.grad[fast.output_index, fast.input_index],
+                               rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(fast.bias.grad, dense.bias.grad, rtol=1e-5, atol=1e-5)
+    # entries off the mask get no gradient in the dense layer either
+    off = dense.mask == 0
+    assert torch.all(dense.weight.grad[off] * dense.mask[off] == 0)
+
+
+def test_kernel_layer_has_the_state_dict_of_the_sparse_layer():
+    from genenets.models.masked import KernelMaskedLinear
+
+    mask = (np.random.default_rng(1).random((30, 6)) < 0.3).astype(np.float32)
+    torch.manual_seed(4)
+    ref = SparseMaskedLinear(mask)
+    torch.manual_seed(4)
+    fast = KernelMaskedLinear(mask)
+    assert ref.state_dict().keys() == fast.state_dict().keys()
+    for k, v in ref.state_dict().items():
+        torch.testing.assert_close(fast.state_dict()[k], v)

@@ -120,3 +120,100 @@ def test_bad_files_and_arguments_are_named(fileset, tmp_path):
         PlinkBatchStream(fileset, variant_index=[0, 40])
     with pytest.raises(ValueError, match="missing must be"):
         PlinkBatchStream(fileset, missing="mean")
+
+
+# ----------------------------------------------------------------------------------------------
+# person-major bit-packed copy (issue 19)
+
+
+def _fileset_with_missing(path, n=45, m=61, seed=0):
+    """A SNP-major fileset with 3% missing calls, n not a multiple of 4 (padding in every variant)."""
+    from genenets.simulate.genomewide import pack_dosage
+
+    rng = np.random.default_rng(seed)
+    dosage = rng.integers(0, 3, (n, m)).astype(np.int8)
+    missing = rng.random((n, m)) < 0.03
+    with open(f"{path}.bed", "wb") as fh:
+        fh.write(gt.BED_MAGIC + bytes([gt.SNP_MAJOR]) + pack_dosage(dosage, missing))
+    pd.DataFrame({"c": "1", "s": [f"v{j}" for j in range(m)], "cm": 0, "p": np.arange(1, m + 1), "a1": "A",
+                  "a2": "G"}).to_csv(f"{path}.bim", sep="\t", header=False, index=False)
+    pd.DataFrame({"f": range(n), "i": range(n), "a": 0, "b": 0, "s": 0, "p": -9}).to_csv(
+        f"{path}.fam", sep="\t", header=False, index=False)
+    return path
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_person_major_reader_returns_exactly_what_bed_reader_returns(tmp_path, cache_dir, seed):
+    from genenets.data.streaming import PersonMajorFile, convert_to_person_major
+
+    prefix = _fileset_with_missing(tmp_path / "f", seed=seed)
+    rng = np.random.default_rng(seed + 10)
+    variants = rng.choice(61, size=int(rng.integers(5, 61)), replace=False)  # any order, any subset
+    people = rng.choice(45, size=int(rng.integers(1, 45)), replace=False)
+    pm = PersonMajorFile(convert_to_person_major(prefix, variants, chunk_variants=8))
+    with open_bed(f"{prefix}.bed", count_A1=True) as reader:
+        expected = reader.read(index=np.s_[people, variants], dtype="int8")
+    assert (expected == gt.MISSING_INT8).any()
+    np.testing.assert_array_equal(pm.read_dosage(people), expected)
+    # the packed input (missing as [0, 0]) is encode_two_bit of the dosages with missing calls zeroed
+    bits = np.unpackbits(pm.read_packed(people), axis=1, bitorder="little", count=2 * len(variants))
+    np.testing.assert_array_equal(bits, gt.encode_two_bit(np.where(expected == gt.MISSING_INT8, 0, expected)))
+
+
+@pytest.mark.parametrize("output", ["float", "packed"])
+def test_person_major_stream_yields_the_batches_of_the_bed_reader_stream(tmp_path, cache_dir, output):
+    prefix = _fileset_with_missing(tmp_path / "f")
+    variants = np.array([60, 3, 4, 5, 17, 30, 2])
+    samples = np.array([44, 0, 3, 9, 10, 11, 30, 31, 7, 8, 20, 21, 22])
+    kw = dict(batch_size=3, block_size=7, variant_index=variants, sample_index=samples, seed=5, missing="zero",
+              output=output)
+    bed, person = PlinkBatchStream(prefix, **kw), PlinkBatchStream(prefix, reader="person", **kw)
+    for epoch in (0, 1):
+        bed.set_epoch(epoch), person.set_epoch(epoch)
+        a, b = [x for (x,) in bed], [x for (x,) in person]
+        assert len(a) == len(b) == len(bed)
+        for x, y in zip(a, b):
+            assert x.dtype == y.dtype == (torch.uint8 if output == "packed" else torch.float32)
+            assert torch.equal(x, y)
+    with pytest.raises(DataError, match=r"f\.bed: \d+ missing calls"):
+        PlinkBatchStream(prefix, reader="person", variant_index=variants)  # missing="error"
+
+
+def test_person_major_copy_is_keyed_by_content(tmp_path, cache_dir):
+    from genenets.data.streaming import person_major_path
+
+    prefix = _fileset_with_missing(tmp_path / "f")
+    first = person_major_path(prefix)
+    assert person_major_path(prefix, np.arange(61)) != first  # the variant selection is part of the key
+    _fileset_with_missing(tmp_path / "f", seed=7)  # same names and shape, other genotypes
+    assert person_major_path(prefix) != first
+
+
+def test_killed_conversion_leaves_no_half_file_that_is_read(tmp_path, cache_dir):
+    """A conversion killed (SIGKILL) after two chunks: only ``.part`` files exist, nothing reads them as a
+    copy; the next conversion resumes and gives the bytes of an uninterrupted one."""
+    import os
+    import subprocess
+    import sys
+
+    from genenets.data.streaming import PersonMajorFile, convert_to_person_major, person_major_path
+
+    prefix = _fileset_with_missing(tmp_path / "f", n=45, m=61)
+    script = (f"import os, signal; from genenets.data.streaming import convert_to_person_major as c; "
+              f"c({str(prefix)!r}, chunk_variants=8, stop_after=2); os.kill(os.getpid(), signal.SIGKILL)")
+    run = subprocess.run([sys.executable, "-c", script], env={**os.environ}, capture_output=True, timeout=300)
+    assert run.returncode == -9
+    final = person_major_path(prefix)
+    assert not final.exists() and not final.with_suffix(".json").exists()
+    assert final.with_name(final.name + ".part").exists()
+    resumed = PersonMajorFile(convert_to_person_major(prefix, chunk_variants=8))
+    assert not final.with_name(final.name + ".part").exists()
+    fresh = PersonMajorFile(convert_to_person_major(prefix, out=tmp_path / "fresh.bits", chunk_variants=8))
+    np.testing.assert_array_equal(np.asarray(resumed.data), np.asarray(fresh.data))
+    assert resumed.missing_calls == fresh.missing_calls

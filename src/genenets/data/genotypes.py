@@ -13,6 +13,7 @@ Encoding (GeneDAE paper): each variant's dosage 0/1/2 becomes two binary feature
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -90,18 +91,85 @@ def plink_paths(prefix) -> tuple[Path, Path, Path]:
 
 
 def read_bim(path) -> pd.DataFrame:
-    """The ``.bim`` table (``chrom`` as str without a ``chr`` prefix, ``pos`` as int)."""
+    """The ``.bim`` table (``chrom`` as str without a ``chr`` prefix, ``pos`` as int).
+
+    Raises
+    ------
+    DataError
+        Naming the file and the first bad line: a line without exactly 6 whitespace-separated columns,
+        or a position that is not an integer.
+    """
     path = Path(path)
     try:
-        df = pd.read_csv(path, sep=r"\s+", header=None, names=BIM_COLUMNS,
-                         dtype={"chrom": str, "snp": str, "a1": str, "a2": str})
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        df = pd.read_csv(path, sep=r"\s+", header=None, names=BIM_COLUMNS, dtype=str, skip_blank_lines=True)
+    except pd.errors.ParserError as err:  # more than 6 columns on a line: pandas names the line
+        line = re.search(r"line (\d+)", str(err))
+        where = f"line {line.group(1)}" if line else "a line"
+        raise DataError(f"{path}: {where} has more than 6 columns; a .bim has 6 whitespace-separated columns "
+                        f"(chromosome, id, cM, position, allele 1, allele 2)") from err
+    except (OSError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot be read as a PLINK .bim ({err})") from err
-    if df["pos"].isna().any() or df.shape[1] != 6:
-        raise DataError(f"{path}: a .bim needs 6 whitespace-separated columns with integer positions")
+    short = df.isna().any(axis=1).to_numpy()
+    if short.any():
+        i = int(np.flatnonzero(short)[0])
+        raise DataError(f"{path}: line {i + 1} has fewer than 6 columns ({' '.join(df.iloc[i].dropna())!r}); a .bim "
+                        f"has 6 whitespace-separated columns (chromosome, id, cM, position, allele 1, allele 2)")
+    pos = pd.to_numeric(df["pos"], errors="coerce")
+    bad = (pos.isna() | (pos != pos.round())).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{path}: line {i + 1}: position {df['pos'].iloc[i]!r} is not an integer "
+                        f"({int(bad.sum())} such lines); column 4 of a .bim is the base-pair position")
+    df["cm"] = pd.to_numeric(df["cm"], errors="coerce").fillna(0.0)
     df["chrom"] = df["chrom"].str.replace("^chr", "", regex=True, case=False)
-    df["pos"] = df["pos"].astype(np.int64)
+    df["pos"] = pos.astype(np.int64)
     return df
+
+
+def duplicated_variant_ids(bim: pd.DataFrame) -> int:
+    """Number of ``.bim`` rows whose id (column 2, ``"."`` excepted) already occurred above."""
+    ids = bim["snp"]
+    return int(ids[ids != "."].duplicated().sum())
+
+
+def check_padding(bed, rows: np.ndarray, count: int) -> None:
+    """Raise :class:`DataError` if the unused bits of the last byte of any of ``rows`` are not zero.
+
+    Parameters
+    ----------
+    bed : path of the file (for the message)
+    rows : uint8 array of shape (k, bytes_per_row)
+        Packed rows (variants of a SNP-major file, or people of an individual-major one).
+    count : int
+        Genotypes per row (samples, or variants); ``count % 4`` slots of the last byte are used.
+
+    In a valid ``.bed`` the padding is zero. A ``.fam`` that lost a line (SNP-major), or a ``.bim`` that
+    lost one (individual-major), leaves the last genotype in the padding, and every sample (variant)
+    would be read shifted by one.
+    """
+    used = count % 4
+    if used == 0 or len(rows) == 0:
+        return
+    bad = (np.asarray(rows)[:, -1] >> (2 * used)) != 0
+    if bad.any():
+        raise DataError(f"{bed}: the padding bits after the last genotype of a row are not zero in {int(bad.sum())} "
+                        f"of {len(bad)} rows checked; the .fam (SNP-major) or .bim (individual-major) has fewer "
+                        f"lines than the .bed holds (a lost line shifts every sample): use the .fam/.bim "
+                        f"written with this .bed")
+
+
+def check_bed_padding(prefix, variant_index=None) -> None:
+    """:func:`check_padding` on the rows of a fileset (SNP-major: ``variant_index`` or all variants)."""
+    layout = bed_layout(prefix)
+    bed = plink_paths(prefix)[0]
+    n, m = layout["n_samples"], layout["n_variants"]
+    if layout["mode"] == "snp":
+        data = np.memmap(bed, dtype=np.uint8, mode="r", offset=3, shape=(m, (n + 3) // 4))
+        rows = np.arange(m) if variant_index is None else np.asarray(variant_index)
+        check_padding(bed, data[rows, -1:], n)
+    else:
+        data = np.memmap(bed, dtype=np.uint8, mode="r", offset=3, shape=(n, (m + 3) // 4))
+        check_padding(bed, data[:, -1:], m)
 
 
 def read_fam(path) -> pd.DataFrame:
@@ -127,8 +195,10 @@ def bed_layout(prefix) -> dict:
     for p in (bed, bim, fam):
         if not p.exists():
             raise DataError(f"{p}: PLINK file not found")
-    n_variants = sum(1 for line in open(bim) if line.strip())
-    n_samples = sum(1 for line in open(fam) if line.strip())
+    with open(bim) as fh:
+        n_variants = sum(1 for line in fh if line.strip())
+    with open(fam) as fh:
+        n_samples = sum(1 for line in fh if line.strip())
     with open(bed, "rb") as fh:
         header = fh.read(3)
     if len(header) < 3 or header[:2] != BED_MAGIC:
@@ -314,6 +384,15 @@ def read_plink(prefix, region: tuple | None = MHC_GRCH37, missing: str = "drop",
                 f"chromosomes, {exclusions['outside_region']} elsewhere on chr{chrom}); check the chromosome and "
                 f"that positions are GRCh37")
     variant_index = np.flatnonzero(keep)
+    check_bed_padding(prefix, variant_index if layout["mode"] == "snp" else None)
+    dup = bim.iloc[variant_index]
+    exclusions["duplicated_variant_ids"] = duplicated_variant_ids(dup)
+    if exclusions["duplicated_variant_ids"]:
+        import warnings
+
+        warnings.warn(f"{bim_path}: {exclusions['duplicated_variant_ids']} duplicated variant ids among the variants "
+                      f"read (kept, counted in exclusions['duplicated_variant_ids']); deduplicate the .bim if they "
+                      f"are the same variant", stacklevel=2)
     source = snp_major_prefix(prefix)
     n = layout["n_samples"] if sample_index is None else len(sample_index)
     dosage = np.empty((n, len(variant_index)), dtype=np.int8)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from .genotypes import MISSING_INT8, bed_layout, plink_paths
+from .genotypes import MISSING_INT8, bed_layout, check_padding, plink_paths
 from .registry import DataError
 
 
@@ -336,6 +336,9 @@ def file_size_mb(prefix) -> float:
 #: 10 het = 1, 11 hom A2 = 0). Low bit = "at least one copy", high bit = "two copies" (the two inputs
 #: ``2j, 2j+1``); missing is ``10`` (high without low), a pair that no dosage produces.
 _GENEDAE_CODE = np.array([0b11, 0b10, 0b01, 0b00], dtype=np.uint8)
+#: Per PLINK byte (four people): their four GeneDAE codes and the number of missing calls.
+_BYTE_LUT = np.array([[_GENEDAE_CODE[(b >> s) & 3] for s in (0, 2, 4, 6)] + [sum((b >> s) & 3 == 1 for s in (0, 2, 4, 6))]
+                      for b in range(256)], dtype=np.uint8)
 PERSON_MAJOR_VERSION = 1
 
 
@@ -346,41 +349,37 @@ def _convert_kernel():
     def convert(raw, n, lut, out):
         """SNP-major bytes (nv, bytes_per_variant) -> person-major GeneDAE codes (n, ceil(nv / 4)).
 
-        Returns the missing calls per person (PLINK code 01)."""
-        nv = raw.shape[0]
-        missing = np.zeros(n, np.int64)
-        for p in prange(n):
-            q, s = p >> 2, 2 * (p & 3)
+        Each input byte (4 people x 1 variant) is read once. ``lut`` (256, 5): the GeneDAE codes of the
+        byte's four people and its number of missing calls. Returns the missing calls per byte column
+        (padding is zero, :func:`check_padding`, so it counts as no missing call)."""
+        nv, n_q = raw.shape
+        missing = np.zeros(n_q, np.int64)
+        for q in prange(n_q):
+            people = min(4, n - 4 * q)
+            miss = 0
             for v4 in range((nv + 3) // 4):
-                byte = 0
-                for t in range(4):
-                    v = 4 * v4 + t
-                    if v < nv:
-                        code = (raw[v, q] >> s) & 3
-                        if code == 1:
-                            missing[p] += 1
-                        byte |= lut[code] << (2 * t)
-                out[p, v4] = byte
+                b0 = np.uint8(0)
+                b1 = np.uint8(0)
+                b2 = np.uint8(0)
+                b3 = np.uint8(0)
+                for t in range(min(4, nv - 4 * v4)):
+                    code = lut[raw[4 * v4 + t, q]]
+                    miss += code[4]
+                    b0 |= code[0] << (2 * t)
+                    b1 |= code[1] << (2 * t)
+                    b2 |= code[2] << (2 * t)
+                    b3 |= code[3] << (2 * t)
+                out[4 * q, v4] = b0
+                if people > 1:
+                    out[4 * q + 1, v4] = b1
+                if people > 2:
+                    out[4 * q + 2, v4] = b2
+                if people > 3:
+                    out[4 * q + 3, v4] = b3
+            missing[q] = miss
         return missing
 
     return convert
-
-
-def check_padding(bed: Path, rows: np.ndarray, count: int) -> None:
-    """Raise :class:`DataError` if the unused bits of the last byte of any ``rows`` (bytes) are not zero.
-
-    In a valid ``.bed`` the padding of each variant's last byte (SNP-major) is zero; a ``.fam`` that lost
-    a line leaves the last person's genotypes there (every sample would then be read shifted).
-    """
-    used = count % 4
-    if used == 0:
-        return
-    bad = (rows[:, -1] >> (2 * used)) != 0
-    if bad.any():
-        raise DataError(f"{bed}: the padding bits after the last sample are not zero in {int(bad.sum())} of "
-                        f"{len(bad)} variants checked (first: variant {int(np.flatnonzero(bad)[0])} of the chunk); the "
-                        f".fam has fewer lines than the .bed has samples (a lost line shifts every sample): "
-                        f"use the .fam written with this .bed")
 
 
 def person_major_path(prefix, variant_index=None) -> Path:
@@ -395,7 +394,7 @@ def person_major_path(prefix, variant_index=None) -> Path:
     return cache.root() / "personmajor" / f"{plink_paths(prefix)[0].stem}.{digest[:20]}.bits"
 
 
-def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants: int = 8192,
+def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants: int = 16384,
                             progress: bool = False, stop_after: int | None = None) -> Path:
     """Write the GeneDAE two-bit codes of a SNP-major ``.bed`` person by person, bit-packed.
 
@@ -406,6 +405,8 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
     Atomic and resumable: the work goes to ``<out>.part`` with a ``<out>.part.json`` progress record
     written after each flushed chunk; a killed conversion resumes from its last chunk, and ``out`` appears
     (one rename) only when complete, after its ``<out>.json`` metadata (samples, variants, missing calls).
+    A killed process loses nothing written (the progress record follows each chunk's writes; a machine
+    crash may lose page-cache data, the final copy is ``fsync``-ed before its rename).
     The padding bits of every variant are checked (:func:`check_padding`). ``stop_after`` stops after
     that many chunks (to test resuming). Returns ``out`` (default :func:`person_major_path`).
     """
@@ -431,8 +432,8 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
         state = json.loads(record.read_text())
         if state.get("n") == n and state.get("m") == m:
             done, missing = int(state["done"]), int(state["missing"])
-    mode = "r+" if done else "w+"
-    dst = np.memmap(part, dtype=np.uint8, mode=mode, shape=(n, row_bytes))
+    fd = os.open(part, os.O_RDWR | os.O_CREAT | (0 if done else os.O_TRUNC), 0o644)
+    os.ftruncate(fd, n * row_bytes)
     src = np.memmap(bed, dtype=np.uint8, mode="r", offset=3, shape=(m_file, per_variant))
     convert = _convert_kernel()
     from tqdm.auto import tqdm
@@ -442,20 +443,25 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
     for k, c0 in enumerate(range(done, m, chunk)):
         if stop_after is not None and k >= stop_after:
             bar.close()
-            del dst
+            os.close(fd)
             return part
         rows = np.asarray(src[vi[c0:c0 + chunk]])
-        check_padding(bed, rows, n)
+        try:
+            check_padding(bed, rows, n)
+        except DataError:
+            os.close(fd)
+            raise
         block = np.empty((n, (len(rows) + 3) // 4), np.uint8)
-        missing += int(convert(rows, n, _GENEDAE_CODE, block).sum())
-        dst[:, c0 // 4:c0 // 4 + block.shape[1]] = block
-        dst.flush()
+        missing += int(convert(rows, n, _BYTE_LUT, block).sum())
+        for p in range(n):  # one write per person: its bytes of this chunk (page-sized with the default chunk)
+            os.pwrite(fd, block[p].data, p * row_bytes + c0 // 4)
         tmp = record.with_name(record.name + ".tmp")
         tmp.write_text(json.dumps({"n": n, "m": m, "done": min(m, c0 + chunk), "missing": missing}))
         os.replace(tmp, record)
         bar.update(len(rows))
     bar.close()
-    del dst
+    os.fsync(fd)
+    os.close(fd)
     meta = out.with_suffix(".json")
     tmp = meta.with_name(meta.name + ".tmp")
     tmp.write_text(json.dumps({"n_samples": n, "n_variants": m, "missing_calls": missing, "bed": str(bed),

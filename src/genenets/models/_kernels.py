@@ -194,6 +194,9 @@ def _bce(l, x, pow2):
     return max(l, np.float32(0.0)) - x * l + lg, sig - x
 
 
+_TILE = 128  # outputs per tile: their (tile x batch) logits are one flat, vectorised BCE loop
+
+
 @njit(parallel=True, cache=True, fastmath=True)
 def decoder_bce(crow, col, w, bias, h, packed, n_chunks, want_grad, gw, gb, gh_parts, loss_parts, pow2):
     """Decoder logits, their BCE against the packed bits, and the decoder's gradients in one pass.
@@ -203,45 +206,57 @@ def decoder_bce(crow, col, w, bias, h, packed, n_chunks, want_grad, gw, gb, gh_p
     sum are written: ``gw`` (per edge), ``gb`` (per output) and, per chunk of outputs, ``gh_parts[c]``
     (n_genes, B) to be summed by the caller (outputs are split into ``n_chunks`` contiguous chunks, one
     per thread, so no two threads write the same gene row). ``loss_parts[c]`` holds chunk ``c``'s loss.
+    Within a chunk, outputs go by tiles of ``_TILE``: logits and bits of a tile are gathered first, then
+    one flat loop computes loss and ``sigmoid(l) - x`` (vectorised), then the gradients.
     """
     n_outputs = bias.shape[0]
     batch = h.shape[1]
     step = (n_outputs + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        logit = np.empty(batch, np.float32)
-        grad = np.empty(batch, np.float32)
+        logit = np.empty(_TILE * batch, np.float32)
+        xs = np.empty(_TILE * batch, np.float32)
+        grad = np.empty(_TILE * batch, np.float32)
         gh = gh_parts[c]
         total = 0.0
-        for j in range(c * step, min(n_outputs, (c + 1) * step)):
-            for b in range(batch):
-                logit[b] = bias[j]
-            for e in range(crow[j], crow[j + 1]):
-                we = w[e]
-                src = h[col[e]]
+        for j0 in range(c * step, min(n_outputs, (c + 1) * step), _TILE):
+            nj = min(_TILE, min(n_outputs, (c + 1) * step) - j0)
+            for jj in range(nj):
+                j = j0 + jj
+                o = jj * batch
                 for b in range(batch):
-                    logit[b] += we * src[b]
-            byte, shift = j >> 3, j & 7
-            gsum = np.float32(0.0)
+                    logit[o + b] = bias[j]
+                for e in range(crow[j], crow[j + 1]):
+                    we = w[e]
+                    src = h[col[e]]
+                    for b in range(batch):
+                        logit[o + b] += we * src[b]
+                byte, shift = j >> 3, j & 7
+                for b in range(batch):
+                    xs[o + b] = np.float32((packed[b, byte] >> shift) & 1)
             lsum = np.float32(0.0)
-            for b in range(batch):
-                x = np.float32((packed[b, byte] >> shift) & 1)
-                lo, gr = _bce(logit[b], x, pow2)
+            for i in range(nj * batch):
+                lo, gr = _bce(logit[i], xs[i], pow2)
                 lsum += lo
-                grad[b] = gr
-                gsum += gr
+                grad[i] = gr
             total += lsum
             if want_grad:
-                gb[j] = gsum
-                for e in range(crow[j], crow[j + 1]):
-                    k = col[e]
-                    we = w[e]
-                    src = h[k]
-                    dst = gh[k]
-                    t = np.float32(0.0)
+                for jj in range(nj):
+                    j = j0 + jj
+                    o = jj * batch
+                    gsum = np.float32(0.0)
                     for b in range(batch):
-                        t += grad[b] * src[b]
-                        dst[b] += we * grad[b]
-                    gw[e] = t
+                        gsum += grad[o + b]
+                    gb[j] = gsum
+                    for e in range(crow[j], crow[j + 1]):
+                        k = col[e]
+                        we = w[e]
+                        src = h[k]
+                        dst = gh[k]
+                        t = np.float32(0.0)
+                        for b in range(batch):
+                            t += grad[o + b] * src[b]
+                            dst[b] += we * grad[o + b]
+                        gw[e] = t
         loss_parts[c] = total
     return loss_parts
 

@@ -1,0 +1,69 @@
+"""Genome-wide GeneDAE modules: the CSR (torch) and fused (numba) versions compute GeneDAE exactly."""
+import numpy as np
+import pytest
+import torch
+
+from genenets.data.annotation import duplicate_rows
+from genenets.models.genedae import GeneDAE, bce_loss
+from genenets.models.genomewide import FusedGeneDAE, GenomewideGeneDAE, packed_bce_loss
+
+
+def _graph(m=37, n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    A = (rng.random((m, n)) < 0.3).astype(np.float32)
+    A[np.arange(m), rng.integers(0, n, m)] = 1  # every variant reaches a gene
+    return duplicate_rows(A)
+
+
+def _pack(x: torch.Tensor) -> torch.Tensor:
+    return torch.from_numpy(np.packbits(x.numpy().astype(np.uint8), axis=1, bitorder="little"))
+
+
+@pytest.mark.parametrize("noise_std", [0.0, 0.3])
+def test_fused_loss_and_gradients_equal_genedae_with_the_same_noise(noise_std):
+    A = _graph()
+    torch.manual_seed(1)
+    ref = GeneDAE(A, noise_std=noise_std)
+    torch.manual_seed(1)
+    fused = FusedGeneDAE(A, noise_std=noise_std)
+    for k, v in ref.state_dict().items():  # same parameters from the same seed
+        torch.testing.assert_close(fused.state_dict()[k], v)
+    x = torch.bernoulli(torch.full((9, A.shape[0]), 0.35))
+    torch.manual_seed(5)
+    loss = packed_bce_loss(fused, (_pack(x),))
+    loss.backward()
+    torch.manual_seed(5)  # the step key the fused model drew, and the noise it stands for
+    key = int(torch.randint(0, 2 ** 62, (1,)))
+    z = fused.noise_for(key, len(x)) if noise_std else torch.zeros_like(x)
+    ref.corrupt = lambda t: t + noise_std * z
+    expected = bce_loss(ref, (x,))
+    expected.backward()
+    torch.testing.assert_close(loss.detach(), expected.detach(), rtol=1e-5, atol=1e-6)
+    for (name, p), (_, q) in zip(fused.named_parameters(), ref.named_parameters()):
+        torch.testing.assert_close(p.grad, q.grad, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_fused_noise_is_standard_normal_and_reproducible():
+    fused = FusedGeneDAE(_graph(m=500), noise_std=0.3)
+    z = fused.noise_for(123, 64).numpy()
+    assert z.shape == (64, 1000)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01
+    assert abs(np.mean(np.abs(z) > 1.96) - 0.05) < 0.005
+    np.testing.assert_array_equal(fused.noise_for(123, 64).numpy(), z)
+    assert not np.array_equal(fused.noise_for(124, 64).numpy(), z)
+    assert abs(np.corrcoef(z[:, :-1].ravel(), z[:, 1:].ravel())[0, 1]) < 0.01
+
+
+def test_fused_embedding_and_eval_loss_match_genedae():
+    A = _graph(seed=3)
+    torch.manual_seed(2)
+    ref = GenomewideGeneDAE(A)
+    torch.manual_seed(2)
+    fused = FusedGeneDAE(A)
+    ref.eval(), fused.eval()
+    x = torch.bernoulli(torch.full((4, A.shape[0]), 0.5))
+    with torch.no_grad():
+        torch.testing.assert_close(fused.encode_packed(_pack(x)), ref.encode(x), rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(fused(_pack(x)), bce_loss(ref, (x,)), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="packed bits of shape"):
+        fused.loss(torch.zeros((2, 3), dtype=torch.uint8))
