@@ -104,9 +104,14 @@ def _numeric_row(line: str, n_expected: int, source: str, lineno: int) -> list[f
         raise DataError(f"{source}: line {lineno} has {len(cells)} values, the header has {n_expected} "
                         f"columns (truncated file or missing column?)")
     try:
-        return [float(c) for c in cells]
+        values = [float(c) for c in cells]
     except ValueError as err:
         raise DataError(f"{source}: line {lineno} holds a non-numeric value ({err})") from None
+    bad = [c for c, v in zip(cells, values) if not np.isfinite(v)]
+    if bad:
+        raise DataError(f"{source}: line {lineno} holds a non-finite value ({bad[0].strip()!r}); DREAM4 "
+                        f"expression values are finite numbers: re-download or repair the file")
+    return values
 
 
 def parse_timeseries(text: str, source: str = "<timeseries>") -> tuple[list[str], np.ndarray, np.ndarray]:
