@@ -2,7 +2,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 
 from genenets.data import annotation as ann
 from genenets.data import genotypes as gt
@@ -35,31 +34,39 @@ def test_rate_map_is_the_real_map_slice():
     assert 1e-10 < rm.mean_rate < 1e-7
 
 
-def test_planted_diseases_prevalence_and_truth(small):
-    # two fake genes covering the first and second half of the variants
-    m = small.shape[1]
-    A = np.zeros((m, 2), np.float32)
-    A[: m // 2, 0] = 1
-    A[m // 2:, 1] = 1
-    graph = ann.VariantGeneGraph(sp.csr_matrix(A), ["GA", "GB"], np.arange(m), {})
-    spec = {"D1": {"prevalence": 0.25, "h2": 0.9, "genes": ["GA"]}, "D2": {"prevalence": 0.1, "h2": 0.5,
-                                                                          "genes": ["GB", "NOPE"]}}
-    pheno, truth = cohort.plant_diseases(small, graph, spec, causal_per_gene=2, seed=0)
-    assert pheno["D1"].sum() == 10 and pheno["D2"].sum() == 4
-    assert truth.planted_genes == {"D1": ["GA"], "D2": ["GB"]}
-    assert (truth.causal.query("disease == 'D1'")["variant"] < m // 2).all()
-    assert (truth.causal.query("disease == 'D2'")["variant"] >= m // 2).all()
-    with pytest.raises(ValueError, match="none of the planted genes"):
-        cohort.plant_diseases(small, graph, {"D3": {"prevalence": 0.1, "h2": 0.5, "genes": ["NOPE"]}})
+def _annotation(small):
+    gm = ann.load_ensembl_mhc(REGION[1], REGION[2])
+    return ann.annotate_variants(small.variants["pos"], gm)
+
+
+def test_planted_diseases_case_counts_categories_and_shared_variants(small):
+    annotation = _annotation(small)
+    spec = {"D1": {"prevalence": 0.25, "h2": 0.9, "n_causal": 4}, "D2": {"prevalence": 0.1, "h2": 0.5, "n_causal": 3}}
+    pheno, truth = cohort.plant_diseases(small, annotation, spec, n_shared=1, maf_min_causal=0.05, seed=0)
+    assert pheno["D1"].sum() == 10 and pheno["D2"].sum() == 4  # top prevalence fraction of 40 people
+    c = truth.causal
+    assert c.groupby("disease").size().to_dict() == {"D1": 4, "D2": 3}
+    assert c["shared"].sum() == 2 and c.loc[c["shared"], "variant"].nunique() == 1  # one variant, two diseases
+    assert c["category"].nunique() >= 2  # spread over annotation categories
+    assert (c["maf"] >= 0.05 - 1e-9).all()
+    for d, genes in truth.planted_genes.items():  # planted genes = the annotation's genes of the causal variants
+        expected = {g for j in c.loc[c["disease"] == d, "variant"] for g in annotation["genes"].iloc[j]}
+        assert set(genes) == expected and genes
+
+
+def test_default_cohort_spec_has_powered_case_fractions():
+    for d, spec in cohort.DEFAULT_DISEASES.items():
+        assert spec["prevalence"] * 12_500 >= 300, d  # >= 300 cases per disease in the quick cohort
+        assert 0 < spec["h2"] < 1 and spec["n_causal"] >= 1
 
 
 def test_cohort_goes_through_plink_and_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path))
-    spec = {"PSO": {"prevalence": 0.2, "h2": 0.5, "genes": ["HLA-C", "HLA-B"]}}
+    spec = {"PSO": {"prevalence": 0.2, "h2": 0.5, "n_causal": 2}}
     c1 = cohort.simulate_cohort(30, n_variants=200, diseases=spec, seed=1, region=REGION)
     assert c1.genotypes.exclusions["n_variants_in_file"] == c1.genotypes.shape[1]  # read back from PLINK
     assert list((tmp_path / "simulate.cohort").glob("*.joblib"))
     c2 = cohort.simulate_cohort(30, n_variants=200, diseases=spec, seed=1, region=REGION)  # from the cache
     np.testing.assert_array_equal(c1.genotypes.dosage, c2.genotypes.dosage)
     pd.testing.assert_frame_equal(c1.phenotypes, c2.phenotypes)
-    assert c1.phenotypes["PSO"].sum() == 6 and set(c1.truth.causal["gene"]) <= {"HLA-C", "HLA-B"}
+    assert c1.phenotypes["PSO"].sum() == 6 and len(c1.truth.causal) == 2

@@ -59,3 +59,80 @@ def test_auc_wrappers_and_precision_at_k():
 def test_combine_pvalues_fisher():
     assert stats.combine_pvalues([0.01, 0.2, np.nan]) == pytest.approx(
         sps.combine_pvalues([0.01, 0.2], method="fisher").pvalue)
+
+
+# ------------------------------------------------------------------------------------------------
+# association tests against scipy / statsmodels on small data
+
+
+def _genotypes(n=400, m=6, seed=0):
+    rng = np.random.default_rng(seed)
+    G = rng.binomial(2, rng.uniform(0.1, 0.6, m), size=(n, m)).astype(np.int8)
+    y = (rng.random(n) < 0.2 + 0.15 * (G[:, 0] > 0)).astype(int)
+    return G, y
+
+
+def test_allelic_chi2_equals_scipy_contingency():
+    G, y = _genotypes()
+    res = stats.allelic_chi2(G, y)
+    for j in range(G.shape[1]):
+        a_case, a_ctrl = G[y == 1, j].sum(), G[y == 0, j].sum()
+        table = [[a_case, 2 * (y == 1).sum() - a_case], [a_ctrl, 2 * (y == 0).sum() - a_ctrl]]
+        chi2, p, _, _ = sps.chi2_contingency(table, correction=False)
+        assert res["chi2"][j] == pytest.approx(chi2) and res["p"][j] == pytest.approx(p)
+
+
+def test_trend_test_is_n_r2_and_the_partial_correlation_with_covariates():
+    import statsmodels.api as sm
+
+    G, y = _genotypes()
+    res = stats.trend_test(G, y)
+    for j in range(G.shape[1]):
+        r = np.corrcoef(G[:, j], y)[0, 1]
+        assert res["chi2"][j] == pytest.approx(len(y) * r ** 2, rel=1e-4)  # float32 products
+        assert np.sign(res["z"][j]) == np.sign(r)
+    # with covariates: chi2 / (n - k) is the squared partial correlation, t^2 / (t^2 + df) of an OLS fit
+    rng = np.random.default_rng(1)
+    C = rng.normal(size=(len(y), 2))
+    adj = stats.trend_test(G, y, C)
+    for j in range(G.shape[1]):
+        ols = sm.OLS(y.astype(float), sm.add_constant(np.column_stack([C, G[:, j]]))).fit()
+        t = ols.tvalues[-1]
+        assert adj["chi2"][j] / (len(y) - 2) == pytest.approx(t ** 2 / (t ** 2 + ols.df_resid), rel=1e-4)
+    # the score test approximates the logistic likelihood-ratio test on this size
+    logit = sm.Logit(y, sm.add_constant(G[:, 0].astype(float))).fit(disp=0)
+    assert res["p"][0] == pytest.approx(logit.llr_pvalue, rel=0.3)
+    mono = stats.trend_test(np.zeros((10, 1)), np.r_[np.ones(5), np.zeros(5)])
+    assert np.isnan(mono["p"][0])
+
+
+def test_ld_matrix_is_the_genotype_correlation():
+    G, _ = _genotypes(m=4)
+    np.testing.assert_allclose(stats.ld_matrix(G), np.corrcoef(G.T), atol=1e-6)
+
+
+def test_sum_chi2_pvalue_limits_and_monte_carlo():
+    z = np.array([1.5, -0.5, 2.0])
+    assert stats.sum_chi2_pvalue(z, np.eye(3)) == pytest.approx(sps.chi2.sf((z ** 2).sum(), 3))
+    # perfect LD: three copies of one test; Q = 3 z^2 and the p-value is the single-variant test's
+    assert stats.sum_chi2_pvalue(np.full(3, 2.0), np.ones((3, 3))) == pytest.approx(sps.chi2.sf(4.0, 1))
+    rng = np.random.default_rng(0)
+    R = np.array([[1, 0.8, 0.3], [0.8, 1, 0.5], [0.3, 0.5, 1]])
+    null = ((rng.multivariate_normal(np.zeros(3), R, size=200_000)) ** 2).sum(1)
+    for q in (3.0, 8.0, 12.0):
+        zq = np.array([np.sqrt(q), 0, 0])
+        assert stats.sum_chi2_pvalue(zq, R) == pytest.approx((null > q).mean(), rel=0.15)
+
+
+def test_brown_is_fisher_without_correlation_and_more_conservative_with_it():
+    p = np.array([0.01, 0.2, 0.03])
+    assert stats.brown_combine(p, np.eye(3)) == pytest.approx(sps.combine_pvalues(p, method="fisher").pvalue)
+    assert stats.brown_combine(p, np.full((3, 3), 0.9) + 0.1 * np.eye(3)) > stats.brown_combine(p, np.eye(3))
+
+
+def test_minor_allele_orientation_and_burden():
+    G = np.array([[2, 0], [2, 1], [1, 0], [2, 0]])  # column 0: allele 1 is the major allele
+    np.testing.assert_array_equal(stats.minor_allele_dosage(G), [[0, 0], [0, 1], [1, 0], [0, 0]])
+    y = np.array([0, 1, 1, 0])
+    z, p = stats.burden_test(G, y)
+    assert p == pytest.approx(stats.trend_test(stats.minor_allele_dosage(G).sum(1, keepdims=True), y)["p"][0])

@@ -13,7 +13,7 @@ from sklearn.preprocessing import MinMaxScaler
 from genenets.data import DataError
 from genenets.data import annotation as ann
 from genenets.data import genotypes as gt
-from genenets import datasets
+from genenets import datasets, stats
 from genenets.summaries import genedae as summary
 from genenets.tools import genedae as gd
 
@@ -143,3 +143,63 @@ def test_prepare_hapmap_aligns_graph_and_encoding():
     prep = gd.prepare(datasets.load("hapmap"))
     assert prep.X.shape == (prep.genotypes.shape[0], 2 * prep.graph.A.shape[0])
     assert prep.graph.A.shape[1] == len(prep.graph.genes) and prep.phenotypes is None
+
+
+def _plink(tmp_path, seed, n=60):
+    """A PLINK fileset of ``n`` people at 40 MHC positions inside HLA genes (random genotypes)."""
+    rng = np.random.default_rng(seed)
+    gm = ann.load_ensembl_mhc()
+    genes = gm.genes.loc[["HLA-A", "HLA-B", "HLA-C", "HLA-DRB1"]]
+    pos = np.sort(np.concatenate([rng.integers(g.start, g.end, 10) for g in genes.itertuples()]))
+    variants = pd.DataFrame({"chrom": "6", "snp": [f"v{i}" for i in range(len(pos))], "cm": 0.0, "pos": pos,
+                             "a1": "A", "a2": "G"})
+    samples = pd.DataFrame({"fid": [f"p{i}" for i in range(n)], "iid": [f"p{i}" for i in range(n)], "father": "0",
+                            "mother": "0", "sex": "0", "phenotype": "-9"})
+    dosage = rng.binomial(2, 0.3, size=(n, len(pos))).astype(np.int8)
+    return gt.write_plink(tmp_path / "user", gt.Genotypes(dosage, variants, samples))
+
+
+def test_embeddings_cache_is_keyed_by_file_content_not_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path / "cache"))
+    params = dict(lr=0.01, epochs=1, batch_size=16, seed=0, progress=False)
+    first = gd.embeddings(gd.prepare(datasets.load("plink", prefix=str(_plink(tmp_path, 1)))), **params)
+    again = gd.embeddings(gd.prepare(datasets.load("plink", prefix=str(_plink(tmp_path, 1)))), **params)
+    assert not first["cached"] and again["cached"]
+    np.testing.assert_array_equal(first["embeddings"], again["embeddings"])
+    # same path, same shape, other genotypes: new embeddings, not the cached ones
+    replaced = gd.embeddings(gd.prepare(datasets.load("plink", prefix=str(_plink(tmp_path, 2)))), **params)
+    assert not replaced["cached"]
+    assert replaced["embeddings"].shape == first["embeddings"].shape
+    assert not np.array_equal(replaced["embeddings"], first["embeddings"])
+    assert first["convergence"]["model"] == "GeneDAE" and first["history"].shape[0] == 1
+
+
+def test_gene_level_tests_min_p_ld_and_burden():
+    rng = np.random.default_rng(0)
+    n = 600
+    G = rng.binomial(2, [0.2, 0.3, 0.7, 0.4, 0.1, 0.5], size=(n, 6)).astype(np.int8)
+    y = (rng.random(n) < 0.1 + 0.25 * (G[:, 1] > 0)).astype(int)  # variant 1 (gene g1) is causal
+    A = sp.csr_matrix(np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]], np.float32))
+    graph = ann.VariantGeneGraph(A, ["g1", "g2"], np.arange(6), {})
+    pheno = pd.DataFrame({"iid": range(n), "D": y})
+    res = gd.gene_level_tests(G, pheno, graph, ["D"], alpha=0.01)
+    assert set(res) == {"GWAS min p", "LD-aware gene test", "minor-allele burden"}
+    v = stats.trend_test(G, y)["p"].to_numpy()
+    gw = res["GWAS min p"].set_index("gene")
+    assert gw.loc["g1", "p"] == pytest.approx(v[:3].min()) and gw.loc["g1", "p_adj"] == pytest.approx(v[:3].min() * 6)
+    assert gw.loc["g1", "significant"] and gw.loc["g1", "rank"] == 1
+    ld = res["LD-aware gene test"].set_index("gene")
+    z = stats.trend_test(G, y)["z"].to_numpy()
+    assert ld.loc["g1", "p"] == pytest.approx(stats.sum_chi2_pvalue(z[:3], stats.ld_matrix(G[:, :3])), rel=1e-4)
+    b = res["minor-allele burden"].set_index("gene")
+    minor_sum = stats.minor_allele_dosage(G[:, :3]).sum(1, keepdims=True)
+    assert b.loc["g1", "p"] == pytest.approx(stats.trend_test(minor_sum, y)["p"][0], rel=1e-4)
+    np.testing.assert_allclose(gd.allele_burden(G, graph, minor=True)[:, :1], minor_sum, rtol=1e-6)
+
+
+def test_prediction_counts_non_converged_fits():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 30))
+    y = (X[:, 0] + rng.normal(size=120) > 0.5).astype(int)
+    assert gd.prediction_auc(X, y, trials=2, max_iter=1)["converged"] == 0
+    assert gd.prediction_auc(X[:, :2], y, trials=2, max_iter=1000)["converged"] == 2

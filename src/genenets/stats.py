@@ -123,20 +123,13 @@ def minor_allele_dosage(dosage) -> np.ndarray:
 # genetic association: single-variant tests and gene-level combinations
 
 
-def _residualise(M: np.ndarray, covariates) -> np.ndarray:
-    """Columns of ``M`` minus their least-squares fit on ``[1, covariates]``."""
-    C = np.column_stack([np.ones(len(M))] + ([np.asarray(covariates, float)] if covariates is not None else []))
-    beta, *_ = np.linalg.lstsq(C, M, rcond=None)
-    return M - C @ beta
-
-
 def trend_test(dosage, y, covariates=None) -> pd.DataFrame:
     """Cochran-Armitage trend test of every variant (the logistic-regression score test for an additive
     allele effect), optionally adjusted for covariates (e.g. principal components).
 
     With ``r`` the correlation between the (covariate-residualised) dosage and case status over ``n``
     people, ``chi2 = (n - k) r^2`` on 1 degree of freedom (``k`` covariates; ``k = 0``: Armitage's
-    ``n r^2``); ``z = sign(r) sqrt(chi2)``.
+    ``n r^2``); ``z = sign(r) sqrt(chi2)``. Computed with matrix products, without copying ``dosage``.
 
     Parameters
     ----------
@@ -148,15 +141,23 @@ def trend_test(dosage, y, covariates=None) -> pd.DataFrame:
     -------
     DataFrame with m rows: ``z``, ``chi2``, ``p``. Monomorphic variants get NaN.
     """
-    G = np.asarray(dosage, dtype=np.float64)
+    G = np.asarray(dosage)
+    G = G if G.dtype in (np.float32, np.float64) else G.astype(np.float32)
     y = np.asarray(y, dtype=np.float64)
-    k = 0 if covariates is None else np.asarray(covariates).reshape(len(y), -1).shape[1]
-    Gr = _residualise(G, covariates)
-    yr = _residualise(y[:, None], covariates)[:, 0]
+    n = len(y)
+    C = np.ones((n, 1))
+    if covariates is not None:
+        C = np.column_stack([C, np.asarray(covariates, dtype=np.float64).reshape(n, -1)])
+    k = C.shape[1] - 1
+    Q, _ = np.linalg.qr(C)  # orthonormal basis of [1, covariates]
+    yr = y - Q @ (Q.T @ y)
+    num = (G.T @ yr.astype(G.dtype)).astype(np.float64)  # G . y_r = G_r . y_r
+    QG = (Q.T.astype(G.dtype) @ G).astype(np.float64)  # (k+1, m)
+    sq = np.einsum("ij,ij->j", G, G, dtype=np.float64) - (QG ** 2).sum(0)  # |G_r|^2
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = (Gr * yr[:, None]).sum(0) / np.sqrt((Gr ** 2).sum(0) * (yr ** 2).sum())
-    r = np.where(np.abs(Gr).sum(0) > 1e-9, r, np.nan)
-    chi2 = (len(y) - k) * r ** 2
+        r = num / np.sqrt(sq * (yr ** 2).sum())
+    r = np.where(sq > 1e-9 * n, r, np.nan)
+    chi2 = (n - k) * r ** 2
     return pd.DataFrame({"z": np.sign(r) * np.sqrt(chi2), "chi2": chi2, "p": sps.chi2.sf(chi2, 1)})
 
 
@@ -180,11 +181,11 @@ def allelic_chi2(dosage, y) -> pd.DataFrame:
 def ld_matrix(dosage) -> np.ndarray:
     """Pearson correlation between the columns of ``dosage`` (n_samples, k): the LD matrix ``R`` (k, k)
     of the null covariance of their trend-test z-scores. Monomorphic columns get 0 off the diagonal."""
-    G = np.asarray(dosage, dtype=np.float64)
+    G = np.asarray(dosage, dtype=np.float32)
     G = G - G.mean(0)
-    sd = np.sqrt((G ** 2).sum(0))
+    sd = np.sqrt((G.astype(np.float64) ** 2).sum(0))
     sd[sd == 0] = np.inf
-    R = (G.T @ G) / np.outer(sd, sd)
+    R = (G.T @ G).astype(np.float64) / np.outer(sd, sd)
     np.fill_diagonal(R, 1.0)
     return R
 
@@ -203,10 +204,15 @@ def sum_chi2_pvalue(z, R) -> float:
     if not ok.any():
         return float("nan")
     z, R = z[ok], np.asarray(R, dtype=float)[np.ix_(ok, ok)]
-    lam = np.clip(np.linalg.eigvalsh(R), 0, None)
-    s1, s2 = lam.sum(), (lam ** 2).sum()
-    a, d = s2 / s1, s1 ** 2 / s2
-    return float(sps.chi2.sf((z ** 2).sum() / a, d))
+    # sum(l) = trace(R), sum(l^2) = trace(R^2) = sum of squared entries: no eigendecomposition needed
+    return satterthwaite_sf((z ** 2).sum(), float(np.trace(R)), float((R ** 2).sum()))
+
+
+def satterthwaite_sf(q, s1, s2):
+    """P(Q > q) for ``Q = sum_i l_i chi2_1`` with ``s1 = sum(l)``, ``s2 = sum(l^2)``, by the scaled
+    chi-square ``a chi2(d)`` with the same mean and variance (``a = s2 / s1``, ``d = s1^2 / s2``)."""
+    a, d = np.asarray(s2) / np.asarray(s1), np.asarray(s1) ** 2 / np.asarray(s2)
+    return sps.chi2.sf(np.asarray(q) / a, d)
 
 
 def brown_combine(p, R) -> float:

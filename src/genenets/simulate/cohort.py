@@ -5,12 +5,17 @@ real chr6 genetic map of the registry (``msprime.RateMap.read_hapmap``), a two-e
 demography (ancestral Ne = 10,000, growth to Ne = 20,000 in the last 400 generations), binary mutations
 at 1.25e-8 per bp per generation; biallelic sites with MAF >= ``maf_min`` are thinned at random to
 array density (``n_variants``, ~8,800 like the paper's 8,817). Positions are GRCh37, so the same gene
-annotation applies as to real data.
+annotation applies as to real data. One panmictic population: the cohort has no structure.
 
 Diseases (named after the paper's: T1D, PSO, MS, AS): liability = sum of causal variants' standardised
 dosages times effect + Gaussian noise, scaled so that the causal variants explain ``h2`` of the
-liability; cases are the top ``prevalence`` fraction. Causal variants sit in planted genes, some shared
-across diseases (HLA-DQA2 and LY6G5B, as in the paper's top genes). The truth comes back with the data.
+liability (the MHC's share, set from published estimates: see :data:`DEFAULT_DISEASES`); cases are the
+top ``prevalence`` fraction (a case-enriched cohort: at least 300 cases per disease in 12,500 people).
+The simulator draws the ``n_causal`` causal variants of each disease itself, spread over the annotation
+categories (exonic, intronic, UTR, ncRNA, up/downstream, intergenic ... as many as present), and
+``n_shared`` of them are shared with another disease (the paper's Fig. 4 point: top genes shared
+across diseases). The planted genes are the genes the annotation links each causal variant to (its
+edges in the variant-gene graph): nobody hand-picks them. The truth comes back with the data.
 
 The cohort is written as PLINK with bed-reader and read back with :func:`genenets.data.genotypes.read_plink`,
 so simulated and real data go through the same loader; it is cached by content (:mod:`genenets.cache`).
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +37,19 @@ from ..data.registry import fetch
 
 GENETIC_MAP = "annotation/genetic_map_GRCh37_chr6.txt.gz"
 
-#: Diseases named after the paper's, with UK Biobank-like prevalences (approximate: the paper's own
-#: case counts are not reproduced here), liability variance explained by the planted variants, and
-#: planted genes (HLA-DQA2 and LY6G5B shared, as the paper's top genes are).
+#: Per disease: the cohort's case fraction (``prevalence``; enriched over the population's 0.2-3% so
+#: that 12,500 people give >= 300 cases), the liability variance explained by MHC causal variants
+#: (``h2``) and their number (``n_causal``), rounded from published estimates (cited in notebook 01):
+#: T1D: HLA explains about half of the genetic risk of a disease with twin heritability ~0.8, and about 8
+#: independent HLA effects (Hu et al. 2015); PSO: HLA-C*06:02 plus about 4 more MHC signals (Okada et al.
+#: 2014), a minority of the heritability; MS: many independent MHC effects (Patsopoulos et al. 2019 report
+#: 32; fewer survive array-density thinning), MHC about a tenth of the liability; AS: HLA-B27 and a few
+#: further class I/II signals (Cortes et al. 2015), about 20% of the liability.
 DEFAULT_DISEASES = {
-    "T1D": {"prevalence": 0.005, "h2": 0.35, "genes": ["HLA-DQA2", "HLA-DQB1", "HLA-DRB1", "LY6G5B"]},
-    "PSO": {"prevalence": 0.02, "h2": 0.15, "genes": ["HLA-C", "LY6G5B", "HLA-DQA2"]},
-    "MS": {"prevalence": 0.005, "h2": 0.2, "genes": ["HLA-DRB1", "HLA-DQA2", "TNF"]},
-    "AS": {"prevalence": 0.003, "h2": 0.3, "genes": ["HLA-B", "LY6G5B", "MICA"]},
+    "T1D": {"prevalence": 0.025, "h2": 0.30, "n_causal": 8},
+    "PSO": {"prevalence": 0.03, "h2": 0.10, "n_causal": 5},
+    "MS": {"prevalence": 0.025, "h2": 0.10, "n_causal": 10},
+    "AS": {"prevalence": 0.025, "h2": 0.20, "n_causal": 4},
 }
 
 
@@ -50,9 +60,9 @@ class CohortTruth:
     Attributes
     ----------
     planted_genes : dict disease -> list of gene names
-    causal : DataFrame (disease, variant, snp, pos, gene, beta) with ``variant`` the column of the
-        cohort's dosage matrix
-    diseases : dict disease -> {prevalence, h2, genes}
+    causal : DataFrame (disease, variant, snp, pos, category, genes, maf, beta, variance_explained,
+        shared) with ``variant`` the column of the cohort's dosage matrix
+    diseases : dict disease -> {prevalence, h2, n_causal}
     demography : str
     """
 
@@ -125,61 +135,89 @@ def simulate_genotypes(n_individuals: int, region=gt.MHC_GRCH37, n_variants: int
                                                     "sites_maf_ok": int(len(eligible))}, "msprime")
 
 
-def plant_diseases(genotypes: gt.Genotypes, graph: ann.VariantGeneGraph, diseases: dict | None = None,
-                   causal_per_gene: int = 2, seed: int = 0) -> tuple[pd.DataFrame, CohortTruth]:
-    """Liability-threshold phenotypes with causal variants in planted genes.
+def draw_causal(annotation: pd.DataFrame, maf: np.ndarray, n: int, rng, exclude=(), maf_min: float = 0.05) -> list:
+    """``n`` causal variant indices spread over annotation categories: each draw picks a category at
+    random among those with an eligible variant (MAF >= ``maf_min``, mapped to a gene, not in
+    ``exclude``), then a variant in it."""
+    eligible = (maf >= maf_min) & annotation["genes"].map(len).gt(0).to_numpy()
+    chosen = []
+    for _ in range(n):
+        ok = eligible.copy()
+        ok[list(exclude) + chosen] = False
+        if not ok.any():
+            break
+        cats = annotation["category"].to_numpy()[ok]
+        cat = rng.choice(sorted(set(cats)))
+        pool = np.flatnonzero(ok & (annotation["category"].to_numpy() == cat))
+        chosen.append(int(rng.choice(pool)))
+    return chosen
+
+
+def plant_diseases(genotypes: gt.Genotypes, annotation: pd.DataFrame, diseases: dict | None = None,
+                   n_shared: int = 3, maf_min_causal: float = 0.05, seed: int = 0) -> tuple[pd.DataFrame, "CohortTruth"]:
+    """Liability-threshold phenotypes with causal variants drawn from the annotation.
 
     Parameters
     ----------
     genotypes : Genotypes (n, m)
-    graph : VariantGeneGraph whose ``variant_index`` indexes ``genotypes`` columns
-    diseases : dict name -> {prevalence, h2, genes}; default :data:`DEFAULT_DISEASES`
-    causal_per_gene : int
-        Causal variants drawn among each planted gene's variants (MAF >= 0.05 preferred).
+    annotation : :func:`genenets.data.annotation.annotate_variants` of the m variants (``category``,
+        ``genes``)
+    diseases : dict name -> {prevalence, h2, n_causal}; default :data:`DEFAULT_DISEASES`
+    n_shared : causal variants each shared by two diseases (drawn first, each given to a random pair)
+    maf_min_causal : causal variants are drawn among variants with at least this MAF
 
     Returns
     -------
-    (phenotypes, truth): phenotypes has ``iid`` and one 0/1 column per disease.
+    (phenotypes, truth): phenotypes has ``iid`` and one 0/1 column per disease; ``truth.causal`` has
+    one row per (disease, causal variant) with its category, genes and effect; ``truth.planted_genes``
+    maps each disease to the genes its causal variants are annotated to.
     """
     diseases = diseases or DEFAULT_DISEASES
+    names = list(diseases)
     rng = np.random.default_rng(seed + 100)
-    X = genotypes.dosage.astype(np.float64)
+    X = genotypes.dosage
     maf = genotypes.minor_allele_frequency()
+    causal = {d: [] for d in names}
+    shared = draw_causal(annotation, maf, n_shared if len(names) > 1 else 0, rng, maf_min=maf_min_causal)
+    for j in shared:
+        for d in rng.choice(names, size=2, replace=False):
+            causal[str(d)].append(j)
+    used = list(shared)
+    for d in names:
+        extra = draw_causal(annotation, maf, max(diseases[d]["n_causal"] - len(causal[d]), 0), rng, exclude=used,
+                            maf_min=maf_min_causal)
+        causal[d] += extra
+        used += extra
     pheno = pd.DataFrame({"iid": genotypes.samples["iid"].to_numpy()})
     rows, planted = [], {}
-    for name, spec in diseases.items():
-        genes = [g for g in spec["genes"] if g in graph.genes]
-        if not genes:
-            raise ValueError(f"{name}: none of the planted genes {spec['genes']} has variants in the graph")
-        planted[name] = genes
-        causal_idx, causal_gene = [], []
-        for g in genes:
-            k = graph.genes.index(g)
-            cand = graph.variant_index[graph.A[:, k].nonzero()[0]]
-            common = cand[maf[cand] >= 0.05]
-            pool = common if len(common) >= causal_per_gene else cand
-            pick = rng.choice(pool, size=min(causal_per_gene, len(pool)), replace=False)
-            causal_idx += list(pick)
-            causal_gene += [g] * len(pick)
-        causal_idx = np.asarray(causal_idx)
-        Z = X[:, causal_idx]
+    for d in names:
+        spec, idx = diseases[d], np.asarray(causal[d], dtype=int)
+        if len(idx) == 0:
+            raise ValueError(f"{d}: no variant with MAF >= {maf_min_causal} mapped to a gene; cannot plant")
+        Z = X[:, idx].astype(np.float64)
         Z = (Z - Z.mean(0)) / np.where(Z.std(0) > 0, Z.std(0), 1)
-        beta = rng.normal(0, 1, len(causal_idx)) * rng.choice([-1, 1], len(causal_idx))
+        beta = rng.normal(0, 1, len(idx))
         genetic = Z @ beta
         scale = np.sqrt(spec["h2"] / genetic.var()) if genetic.var() > 0 else 0.0
         liability = genetic * scale + rng.normal(0, np.sqrt(1 - spec["h2"]), len(genetic))
         threshold = np.quantile(liability, 1 - spec["prevalence"])
-        pheno[name] = (liability > threshold).astype(int)
-        for j, g, b in zip(causal_idx, causal_gene, beta * scale):
-            rows.append({"disease": name, "variant": int(j), "snp": genotypes.variants["snp"].iloc[j],
-                         "pos": int(genotypes.variants["pos"].iloc[j]), "gene": g, "beta": float(b)})
+        pheno[d] = (liability > threshold).astype(int)
+        genes = []
+        for j, b in zip(idx, beta * scale):
+            g = list(annotation["genes"].iloc[j])
+            genes += [x for x in g if x not in genes]
+            rows.append({"disease": d, "variant": int(j), "snp": genotypes.variants["snp"].iloc[j],
+                         "pos": int(genotypes.variants["pos"].iloc[j]), "category": annotation["category"].iloc[j],
+                         "genes": ",".join(g), "maf": float(maf[j]), "beta": float(b),
+                         "variance_explained": float(b ** 2), "shared": bool(j in shared)})
+        planted[d] = genes
     truth = CohortTruth(planted, pd.DataFrame(rows), {k: dict(v) for k, v in diseases.items()},
-                        "two-epoch: Ne 10,000 before 400 generations ago, 20,000 since")
+                        "two-epoch: Ne 10,000 before 400 generations ago, 20,000 since; one population")
     return pheno, truth
 
 
 def _simulate(n_individuals, n_variants, maf_min, diseases, seed, region, gene_model, intergenic_distance,
-              genetic_map) -> Cohort:
+              n_shared) -> Cohort:
     import tempfile
 
     raw = simulate_genotypes(n_individuals, region, n_variants, maf_min, seed)
@@ -189,15 +227,14 @@ def _simulate(n_individuals, n_variants, maf_min, diseases, seed, region, gene_m
     genotypes.source = "msprime"
     genotypes.exclusions.update(raw.exclusions)
     annotation = ann.annotate_variants(genotypes.variants["pos"], gene_model, intergenic_distance=intergenic_distance)
-    graph = ann.variant_gene_adjacency(annotation, gene_model.genes.index)
-    pheno, truth = plant_diseases(genotypes, graph, diseases, seed=seed)
+    pheno, truth = plant_diseases(genotypes, annotation, diseases, n_shared=n_shared, seed=seed)
     return Cohort(genotypes, pheno, truth, None)
 
 
-def simulate_cohort(n_individuals: int = 3000, n_variants: int = 8800, maf_min: float = 0.01,
+def simulate_cohort(n_individuals: int = 12_500, n_variants: int = 8800, maf_min: float = 0.01,
                     diseases: dict | None = None, seed: int = 0, region=gt.MHC_GRCH37,
                     gene_model: ann.GeneModel | None = None, intergenic_distance: int = 100_000,
-                    use_cache: bool = True) -> Cohort:
+                    n_shared: int = 3, use_cache: bool = True) -> Cohort:
     """Simulate (or reload from the content-keyed :mod:`genenets.cache`) a cohort: genotypes, phenotypes
     and truth.
 
@@ -209,27 +246,28 @@ def simulate_cohort(n_individuals: int = 3000, n_variants: int = 8800, maf_min: 
     gene_model = gene_model or ann.load_ensembl_mhc(region[1], region[2])
     genetic_map = Path(fetch(GENETIC_MAP))
     params = dict(n_individuals=n_individuals, n_variants=n_variants, maf_min=maf_min, diseases=diseases,
-                  seed=seed, region=list(region), intergenic_distance=intergenic_distance)
+                  seed=seed, region=list(region), intergenic_distance=intergenic_distance, n_shared=n_shared)
     inputs = {**params, "genes": gene_model.genes, "genetic_map": genetic_map, "code": _SOURCE}
     cohort, _ = cache.get_or_compute(
         "simulate.cohort", inputs, lambda: _simulate(n_individuals, n_variants, maf_min, diseases, seed, region,
-                                                     gene_model, intergenic_distance, genetic_map),
+                                                     gene_model, intergenic_distance, n_shared),
         version=CACHE_VERSION, use_cache=use_cache)
     cohort.truth.params = params
     return cohort
 
 
-def load(n_individuals: int = 3000, n_variants: int = 8800, seed: int = 0, intergenic_distance: int = 100_000,
-         maf_min: float = 0.01, use_cache: bool = True):
+def load(n_individuals: int = 12_500, n_variants: int = 8800, seed: int = 0, intergenic_distance: int = 100_000,
+         maf_min: float = 0.01, n_shared: int = 3, use_cache: bool = True):
     """Loader of the registered dataset ``mhc-cohort-simulated``: ``(Cohort, CohortTruth)``."""
     cohort = simulate_cohort(n_individuals, n_variants=n_variants, maf_min=maf_min, seed=seed,
-                             intergenic_distance=intergenic_distance, use_cache=use_cache)
+                             intergenic_distance=intergenic_distance, n_shared=n_shared, use_cache=use_cache)
     return cohort, cohort.truth
 
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _SOURCE = hashlib.sha1(inspect.getsource(simulate_genotypes).encode()
-                       + inspect.getsource(plant_diseases).encode()).hexdigest()
+                       + inspect.getsource(plant_diseases).encode()
+                       + inspect.getsource(draw_causal).encode()).hexdigest()
 
 __all__ = ["load", "Cohort", "CohortTruth", "DEFAULT_DISEASES", "simulate_cohort", "simulate_genotypes", "plant_diseases",
-           "rate_map", "asdict"]
+           "rate_map", "draw_causal"]

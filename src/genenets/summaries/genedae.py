@@ -107,6 +107,50 @@ G5_RULE = ("mean recall of planted genes over diseases at Bonferroni: GeneDAE vs
            "not reproduced, else mixed")
 
 
+#: id -> (claim, paper reference, rule, paper's value); declared by both notebooks with :func:`declare`
+CLAIMS = {
+    "G1": ("GeneDAE embeddings give significant gene-disease associations that include the causal genes",
+           "Table 1, Fig. 4", G1_RULE, "HLA-DQA2, LY6G5B among top genes"),
+    "G2": ("GeneDAE embeddings predict disease", "Table 2", G2_RULE, "test AUC 0.55-0.61"),
+    "G3": ("GeneDAE training converges within 60 epochs", "Fig. 1", G3_RULE, "converged by epoch 60"),
+    "G4": ("A gene or gene-set model trained alone gives the same embeddings as the full model", "Fig. 3",
+           G4_RULE, "same embeddings"),
+    "G5": ("(compendium check) GeneDAE finds the causal genes at least as well as a single-variant GWAS or an "
+           "LD-aware gene test", "-", G5_RULE, ""),
+}
+
+
+def declare(run, ids) -> None:
+    """Declare claims ``ids`` (of :data:`CLAIMS`) on a run, before any result is read."""
+    for i in ids:
+        claim, ref, rule, paper = CLAIMS[i]
+        run.claim(i, claim, ref, rule=rule, paper_value=paper)
+
+
+def decide_g3(run, convergence_row: dict, budgets, figure: str = "fig1_loss_curves.png"):
+    """Decide G3 from the full fit's convergence row (one seed: the robustness grid varies seeds)."""
+    row = convergence_row
+    return run.decide("G3", g3_verdict(row), evidence={"epochs_run": row["epochs_run"], "best_epoch": row["best_epoch"],
+                                                       "best_val_bce": row["best_loss"],
+                                                       "no_learning_bce": row["no_learning_loss"]},
+                      seeds=1, budgets=list(budgets), figure=figure, models=["GeneDAE"],
+                      ours=f"{row['status']} at epoch {row['epochs_run']} (cap {row['epochs_cap']})")
+
+
+def decide_g4(run, agreement: pd.DataFrame, seeds: int, budgets, figure: str = "fig3_embedding_agreement.png"):
+    """Decide G4 from :func:`genenets.tools.genedae.train_subgraphs`' agreement table."""
+    med = float(agreement["abs_r_vs_full"].median()) if len(agreement) else float("nan")
+    ref = float(agreement["abs_r_seed_to_seed"].median()) if "abs_r_seed_to_seed" in agreement else float("nan")
+    verdict = g4_verdict(agreement)
+    per_seed = [g4_verdict(agreement.assign(abs_r_vs_full=agreement[c]))
+                for c in agreement.columns if c.startswith("abs_r_vs_full_seed")]
+    robust = bool(per_seed) and len(set(per_seed + [verdict])) == 1
+    return run.decide("G4", verdict, evidence={"median_abs_r_vs_full": med, "median_abs_r_seed_to_seed": ref},
+                      seeds=seeds, budgets=list(budgets), figure=figure, robust=robust,
+                      why="" if robust else "verdict differs between the seeds of the gene models trained alone",
+                      models=["GeneDAE"], ours=f"median |r| {med:.2f} (seed-to-seed {ref:.2f})")
+
+
 def g1_verdict(rec: pd.DataFrame) -> str:
     """``rec``: GeneDAE's :func:`planted_recovery` (n_significant, true_positives per disease)."""
     return claims.from_votes([bool(r.n_significant > 0 and r.true_positives > 0) for r in rec.itertuples()])

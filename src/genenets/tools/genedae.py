@@ -428,11 +428,45 @@ def train_subgraphs(prep: Prepared, gene_sets: list, split, *, full_embeddings: 
         for k, g in enumerate(genes):
             row = {"unit": g if len(genes) == 1 else f"{g} (in {name})", "gene": g, "set": name}
             if full_embeddings is not None and g in list(full_names):
-                row["abs_r_vs_full"] = abs_corr(embs[0][:, k], full_embeddings[:, list(full_names).index(g)])
+                full = full_embeddings[:, list(full_names).index(g)]
+                row["abs_r_vs_full"] = abs_corr(embs[0][:, k], full)
+                for s_, e in zip(seeds, embs):
+                    row[f"abs_r_vs_full_seed{s_}"] = abs_corr(e[:, k], full)
             if len(embs) > 1:
                 row["abs_r_seed_to_seed"] = abs_corr(embs[0][:, k], embs[1][:, k])
             agree.append(row)
     return histories, pd.DataFrame(rows), pd.DataFrame(agree)
+
+
+@cache.cached(version=1, ignore=("device",))
+def subgraph_models(dosage, adjacency, genes, gene_sets, split, full_embeddings, full_names, seeds=(0, 1),
+                    device: str = "cpu", **kwargs) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """:func:`train_subgraphs` on raw arrays, cached by content (notebook 02 reuses notebook 01's)."""
+    graph = ann.VariantGeneGraph(sp.csr_matrix(adjacency), list(genes), np.arange(adjacency.shape[0]), {})
+    prep = Prepared(gt.Genotypes(np.asarray(dosage), pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph)
+    return train_subgraphs(prep, gene_sets, split, full_embeddings=full_embeddings, full_names=full_names,
+                           seeds=seeds, device=device, **kwargs)
+
+
+def fit_embeddings(prep: Prepared, *, lr: float = 0.0, lr_grid=(1e-3, 3e-3, 1e-2), epochs: int = 60,
+                   seed: int = 0, device: str = "cpu", **params) -> dict:
+    """The full GeneDAE of a prepared dataset, with its learning rate chosen on validation data when
+    ``lr`` is 0 (:func:`choose_lr`), else ``lr`` as given (the paper's 1e-4). ``params``: the other
+    :func:`train_embeddings` parameters. Adds ``lr`` and ``lr_table`` (None when given) to its result."""
+    table = None
+    if not lr:
+        table = choose_lr(prep.dosage, prep.graph.A, list(prep.graph.genes), tuple(lr_grid), seed=seed,
+                          noise_std=params.get("noise_std", 0.3), batch_size=params.get("batch_size", 64),
+                          device=device)
+        lr = float(table.loc[table["chosen"], "lr"].iloc[0])
+    res = embeddings(prep, lr=lr, epochs=epochs, seed=seed, device=device, **params)
+    return {**res, "lr": lr, "lr_table": table}
+
+
+def agreement_with_full(prep: Prepared, fit: dict, gene_sets, seeds=(0, 1), **kwargs):
+    """Claim G4: :func:`subgraph_models` of ``gene_sets`` against the full model's embeddings ``fit``."""
+    return subgraph_models(prep.dosage, prep.graph.A, list(prep.graph.genes), list(gene_sets), fit["split"],
+                           fit["embeddings"], list(fit["names"]), tuple(seeds), **kwargs)
 
 
 def abs_corr(a, b) -> float:
@@ -488,9 +522,93 @@ def gene_disease_tests(features, phenotypes: pd.DataFrame, names, diseases=None,
         res = stats.ttest_columns(F[:, tested], case, columns=np.asarray(names)[tested], method=method, alpha=alpha,
                                   equal_var=equal_var)
         res = res.reindex(names).rename_axis("gene").reset_index()  # untested features: NaN, not counted
-        res["significant"] = res["significant"].fillna(False).astype(bool)
+        res["significant"] = res["significant"].eq(True)
         out.append(_ranked(res, d))
     return pd.concat(out, ignore_index=True)
+
+
+def _long(p: np.ndarray, genes, disease: str, alpha: float, n_tests: int | None = None,
+          significant=None) -> pd.DataFrame:
+    """One disease's gene table ranked by p: gene, p, p_adj (Bonferroni over ``n_tests``), significant, rank."""
+    p = np.asarray(p, dtype=float)
+    n = n_tests or int(np.isfinite(p).sum())
+    p_adj = np.minimum(p * n, 1.0)
+    sig = (p_adj < alpha) if significant is None else np.asarray(significant, bool)
+    res = pd.DataFrame({"gene": list(genes), "p": p, "p_adj": p_adj, "significant": sig & np.isfinite(p)})
+    return _ranked(res, disease)
+
+
+def covariates_from_pcs(dosage, n_pcs: int, seed: int = 0):
+    """The first ``n_pcs`` principal components of the dosages as association covariates (None for 0)."""
+    return pca_features(dosage, n_pcs, seed) if n_pcs else None
+
+
+def variant_gene_members(graph: ann.VariantGeneGraph) -> list[np.ndarray]:
+    """For each gene (column of ``graph.A``), the indices of its variants (rows)."""
+    A = sp.csc_matrix(graph.A)
+    return [A.indices[A.indptr[k]:A.indptr[k + 1]] for k in range(A.shape[1])]
+
+
+def gwas(dosage, phenotypes: pd.DataFrame, diseases, covariates=None) -> pd.DataFrame:
+    """Single-variant association of every variant with every disease: the Cochran-Armitage trend test
+    (logistic score test), adjusted for ``covariates`` (principal components) when given.
+
+    Returns a long table disease, variant, z, chi2, p.
+    """
+    from threadpoolctl import threadpool_limits
+
+    out = []
+    for d in diseases:
+        with threadpool_limits(1):
+            res = stats.trend_test(dosage, phenotypes[d].to_numpy(), covariates)
+        out.append(res.assign(disease=d, variant=np.arange(len(res))))
+    return pd.concat(out, ignore_index=True)[["disease", "variant", "z", "chi2", "p"]]
+
+
+def gene_level_tests(dosage, phenotypes: pd.DataFrame, graph: ann.VariantGeneGraph, diseases, alpha: float = 0.01,
+                     covariates=None, variant_tests: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Gene-level results of the baselines a geneticist would run, per disease, ranked by p.
+
+    * ``"GWAS min p"``: the single-variant trend test (:func:`gwas`); a gene's p is the minimum over its
+      variants (the annotation's variant-gene edges, as GeneDAE uses); a gene is significant when one
+      of its variants passes Bonferroni over *all* variants at ``alpha``.
+    * ``"LD-aware gene test"``: the sum of its variants' trend chi-squares against its null, a weighted
+      sum of chi-square(1) with weights the eigenvalues of the gene's LD matrix
+      (:func:`genenets.stats.sum_chi2_pvalue`); Bonferroni over genes.
+    * ``"minor-allele burden"``: trend test of the gene's summed minor-allele counts
+      (:func:`genenets.stats.burden_test`); Bonferroni over genes.
+
+    Returns ``{method: long table disease, gene, p, p_adj, significant, rank}``.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # many small products: one BLAS thread is far faster on a shared machine
+        return _gene_level_tests(np.asarray(dosage), phenotypes, graph, diseases, alpha, covariates, variant_tests)
+
+
+def _gene_level_tests(D, phenotypes, graph, diseases, alpha, covariates, variant_tests):
+    members = variant_gene_members(graph)
+    genes = list(graph.genes)
+    vt = variant_tests if variant_tests is not None else gwas(D, phenotypes, diseases, covariates)
+    moments = []  # trace(R) and trace(R^2) of each gene's LD matrix: the null of its sum of chi-squares
+    for idx in members:
+        R = stats.ld_matrix(D[:, idx])
+        moments.append((float(np.trace(R)), float((R ** 2).sum())))
+    s1, s2 = np.array(moments).T
+    burden = allele_burden(D, graph, minor=True)
+    out = {"GWAS min p": [], "LD-aware gene test": [], "minor-allele burden": []}
+    for d in diseases:
+        v = vt[vt["disease"] == d].sort_values("variant")
+        p_var, z = v["p"].to_numpy(), v["z"].to_numpy()
+        m = int(np.isfinite(p_var).sum())
+        min_p = np.array([np.nanmin(p_var[idx]) if np.isfinite(p_var[idx]).any() else np.nan for idx in members])
+        out["GWAS min p"].append(_long(min_p, genes, d, alpha, n_tests=m))
+        q = np.array([np.nansum(z[idx] ** 2) for idx in members])
+        ld = stats.satterthwaite_sf(q, s1, s2)
+        out["LD-aware gene test"].append(_long(ld, genes, d, alpha))
+        bt = stats.trend_test(burden, phenotypes[d].to_numpy(), covariates)["p"].to_numpy()
+        out["minor-allele burden"].append(_long(bt, genes, d, alpha))
+    return {k: pd.concat(v, ignore_index=True) for k, v in out.items()}
 
 
 def prediction_auc(features, y, trials: int = 10, test_size: float = 0.3, seed: int = 0,
@@ -530,10 +648,14 @@ def prediction_auc(features, y, trials: int = 10, test_size: float = 0.3, seed: 
 def allele_burden(dosage, graph: ann.VariantGeneGraph, minor: bool = False) -> np.ndarray:
     """Per-gene allele burden, shape (n, n_genes): the sum over each gene's variants of allele counts
     (``minor=True``: counts of each variant's *minor* allele, the orientation burden tests use)."""
-    D = np.asarray(dosage, np.float32)
-    if minor:
-        D = stats.minor_allele_dosage(D)
-    return np.asarray(sp.csr_matrix(graph.A).T @ D.T).T
+    D = np.asarray(dosage)
+    A = sp.csr_matrix(graph.A, dtype=np.float32)
+    if not minor:
+        return np.asarray(A.T @ D.T.astype(np.float32)).T
+    flip = D.mean(axis=0, dtype=np.float64) / 2 > 0.5  # allele 1 is the major allele: count 2 - dosage
+    sign = np.where(flip, -1.0, 1.0).astype(np.float32)
+    offset = 2 * np.asarray(A[flip].sum(axis=0)).ravel()
+    return np.asarray(sp.csr_matrix(A.multiply(sign[:, None])).T @ D.T.astype(np.float32)).T + offset
 
 
 def pca_features(dosage, n_components: int, seed: int = 0, n_threads: int | None = 1) -> np.ndarray:

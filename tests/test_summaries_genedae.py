@@ -1,0 +1,83 @@
+"""GeneDAE tables and verdict rules on small fabricated tables: each claim flips when its evidence does."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from genenets import claims
+from genenets.summaries import genedae as summary
+
+
+def _tests(sig_a=True):
+    return pd.DataFrame({"disease": ["D"] * 3 + ["E"] * 3, "gene": ["a", "b", "c"] * 2,
+                         "p": [1e-9, 1e-5, 0.5, 1e-8, 0.3, 0.4], "significant": [sig_a, True, False, True, False, False],
+                         "rank": [1, 2, 3, 1, 2, 3]})
+
+
+def test_planted_recovery_ranks_and_overlap():
+    rec = summary.planted_recovery(_tests(), {"D": ["a", "c"], "E": ["b"]}).set_index("disease")
+    assert rec.loc["D", "precision"] == 0.5 and rec.loc["D", "recall"] == 0.5
+    assert rec.loc["E", "recall"] == 0 and rec.loc["E", "planted_ranks"] == "b:2"
+    ov = summary.overlap_table(_tests())
+    assert ov.loc["D", "E"] == 1 and ov.loc["D", "D"] == 2
+    ranks = summary.planted_rank_table({"M": _tests()}, {"D": ["c", "zz"]})
+    assert ranks["rank"].iloc[0] == 3 and np.isnan(ranks["rank"].iloc[1])
+
+
+def test_g1_flips_with_the_planted_genes_found():
+    planted = {"D": ["a"], "E": ["a"]}
+    assert summary.g1_verdict(summary.planted_recovery(_tests(), planted)) == claims.REPRODUCED
+    assert summary.g1_verdict(summary.planted_recovery(_tests(sig_a=False), planted)) == claims.MIXED
+    assert summary.g1_verdict(summary.planted_recovery(_tests(), {"D": ["c"], "E": ["c"]})) == claims.NOT_REPRODUCED
+
+
+def test_g2_needs_two_standard_errors_above_chance():
+    t2 = pd.DataFrame({"disease": ["D", "E"], "features": ["GeneDAE embeddings"] * 2, "auc_mean": [0.6, 0.6],
+                       "auc_se": [0.01, 0.01]})
+    assert summary.g2_verdict(t2) == claims.REPRODUCED
+    assert summary.g2_verdict(t2.assign(auc_se=[0.01, 0.06])) == claims.MIXED
+    assert summary.g2_verdict(t2.assign(auc_mean=[0.51, 0.5])) == claims.NOT_REPRODUCED
+
+
+def test_g3_reads_the_convergence_row():
+    row = {"status": "converged", "epochs_run": 12, "stop_reason": "patience"}
+    assert summary.g3_verdict(row) == claims.REPRODUCED
+    assert summary.g3_verdict({**row, "status": "did not learn"}) == claims.NOT_REPRODUCED
+    assert summary.g3_verdict({**row, "status": "budget-limited", "stop_reason": "cap", "epochs_run": 20}) == claims.MIXED
+    assert summary.g3_verdict({**row, "status": "budget-limited", "stop_reason": "cap", "epochs_run": 60}) \
+        == claims.NOT_REPRODUCED
+
+
+def test_g4_thresholds_on_the_median_correlation():
+    agree = pd.DataFrame({"abs_r_vs_full": [0.95, 0.92, 0.5]})
+    assert summary.g4_verdict(agree) == claims.REPRODUCED
+    assert summary.g4_verdict(agree.assign(abs_r_vs_full=[0.7, 0.6, 0.95])) == claims.MIXED
+    assert summary.g4_verdict(agree.assign(abs_r_vs_full=[0.1, 0.2, 0.95])) == claims.NOT_REPRODUCED
+    assert summary.g4_verdict(agree.iloc[:0]) == claims.NOT_TESTABLE
+
+
+def test_g5_and_best_method():
+    rec = pd.DataFrame({"method": ["GeneDAE", "GWAS min p", "LD-aware gene test"] * 2, "disease": ["D"] * 3 + ["E"] * 3,
+                        "recall": [0.2, 0.6, 0.5, 0.2, 0.6, 0.5], "precision": [0.5] * 6})
+    assert summary.g5_verdict(rec) == claims.NOT_REPRODUCED
+    assert summary.best_method(rec)[0] == "GWAS min p"
+    flipped = rec.assign(recall=[0.9, 0.6, 0.5] * 2)
+    assert summary.g5_verdict(flipped) == claims.REPRODUCED and summary.best_method(flipped)[0] == "GeneDAE"
+    assert summary.g5_verdict(rec.assign(recall=[0.55, 0.6, 0.5] * 2)) == claims.MIXED
+    assert "Best: GWAS min p" in summary.recovery_sentence(rec)
+
+
+def test_declare_writes_rules_before_results():
+    from genenets.report import start_run
+
+    class Dummy:
+        claims = {}
+
+        def claim(self, i, claim, ref, rule, paper_value):
+            self.claims[i] = rule
+
+    d = Dummy()
+    summary.declare(d, ["G1", "G4"])
+    assert set(d.claims) == {"G1", "G4"} and "Bonferroni" in d.claims["G1"]
+    with pytest.raises(KeyError):
+        summary.declare(d, ["G9"])
+    assert start_run  # the real Run.claim has the same signature
