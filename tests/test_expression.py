@@ -42,8 +42,10 @@ def test_transform_clips_to_training_range_and_checks_width():
     pre = expression.ExpressionPreprocessor(log=False).fit(_values([[0.0, 1.0], [1.0, 3.0]]))
     X = pre.transform(_values([[2.0, -1.0]]))
     np.testing.assert_allclose(X, [[1.0, 0.0]])
-    with pytest.raises(ValueError, match="fitted on 2"):
-        pre.transform(_values([[1.0, 2.0, 3.0]]))
+    # aligned by gene name: other order and extra genes are fine
+    np.testing.assert_allclose(pre.transform(_values([[-1.0, 2.0, 7.0]], genes=["g1", "g0", "extra"])), [[1.0, 0.0]])
+    with pytest.raises(DataError, match="missing"):
+        pre.transform(_values([[1.0, 2.0]], genes=["g0", "other"]))
 
 
 def test_from_table_and_label_errors():

@@ -41,7 +41,7 @@ def test_bad_layer_and_sizes():
 def test_reverse_network_shape():
     rev = ReverseNetwork(3, 5, n_between=4)
     out = rev(torch.eye(3))
-    assert out.shape == (3, 5) and (out > 0).all() and (out < 1).all()
+    assert out.shape == (3, 5) and rev.hidden.out_features == 4
 
 
 def test_glorot_init_bounds_and_zero_bias():
@@ -57,3 +57,23 @@ def test_glorot_init_bounds_and_zero_bias():
     assert torch_init.layers[0].weight.abs().max() <= 200 ** -0.5
     with pytest.raises(ValueError, match="init must be"):
         SigmoidAutoencoder(10, 3, init="he")
+
+
+def test_paper_reverse_network_widths_and_linear_output():
+    import torch
+
+    from genenets.models.autoencoder import StackedReverse
+
+    rev = ReverseNetwork(3, 5)  # hidden width = the code width (the paper's)
+    assert rev.hidden.out_features == 5 and rev.out.out_features == 5
+    with torch.no_grad():
+        rev.out.bias.fill_(10.0)
+        assert (rev(torch.eye(3)) > 1).all()  # linear output: not squashed into (0, 1)
+    ae = SigmoidAutoencoder(7, 5, n_hidden=3)
+    stacked = StackedReverse(rev, ae, layer=2)
+    ref = ae.layers[1].weight
+    assert torch.isclose(rev.out.weight.mean(), ref.mean(), atol=1e-6)
+    assert torch.isclose(rev.out.weight.std(), ref.std(), atol=1e-5)
+    assert stacked.score(torch.eye(3)).shape == (3, 7) and stacked(torch.eye(3)).shape == (3, 7)
+    with pytest.raises(ValueError):
+        StackedReverse(rev, ae, layer=4)

@@ -4,7 +4,11 @@ import pytest
 from scipy import stats as sps
 from sklearn.metrics import r2_score, silhouette_samples
 
+import torch
+
+from genenets import cache
 from genenets.data.expression import ExpressionSet
+from genenets.models.autoencoder import SigmoidAutoencoder
 from genenets.tools import deepae
 
 
@@ -40,19 +44,6 @@ def test_power_law_recovers_exponent():
     assert law["a"] == pytest.approx(3.0) and law["b"] == pytest.approx(0.5) and law["r2"] == pytest.approx(1)
 
 
-def test_training_is_cached_and_reproducible(tiny, tmp_path):
-    first = deepae.train_autoencoder(tiny, "deepAE", 4, epochs=3, lr=1e-2, seed=0)
-    again = deepae.train_autoencoder(tiny, "deepAE", 4, epochs=3, lr=1e-2, seed=0)
-    assert not first.from_cache and again.from_cache
-    assert len(list((tmp_path / "deepae").glob("deepAE_w4_*.pt"))) == 1
-    for a, b in zip(first.model.parameters(), again.model.parameters()):
-        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
-    other = deepae.train_autoencoder(tiny, "deepAE", 4, epochs=3, lr=1e-2, seed=1)
-    assert not other.from_cache
-    with pytest.raises(ValueError, match="kind must be"):
-        deepae.train_autoencoder(tiny, "VAE", 4)
-
-
 def test_reconstruction_table_has_pca_anchor(tiny):
     family = deepae.train_family(tiny, [2, 4], epochs=2, lr=1e-2)
     table = deepae.reconstruction_table(family, tiny)
@@ -84,56 +75,13 @@ def test_lightup_shape_and_one_node(tiny):
     model = deepae.train_autoencoder(tiny, "deepAE", 3, epochs=2, lr=1e-2).model
     lit = deepae.lightup(model, tiny.X_train, 2)
     assert lit.shape == (3, len(tiny.genes))
+    # the paper's lit value is the sigmoid's maximum: node i of layer 2 set to 1, the others to 0
+    with torch.no_grad():
+        manual = model.decode_from(torch.eye(3), 2).numpy()
+    np.testing.assert_allclose(lit, manual, rtol=1e-6)
+    observed = deepae.lightup(model, tiny.X_train, 2, lit_value=None)
+    assert not np.allclose(observed, lit)  # observed maxima are below 1
     assert deepae.lightup_ks(2000, 8, 0.05) == [8, 16, 32, 64]
-
-
-def test_reverse_scores_and_disease_table(tiny):
-    model = deepae.train_autoencoder(tiny, "SAE", 4, epochs=20, lr=3e-2).model
-    prof = deepae.reverse_scores(model, tiny.X_all, tiny.labels_all["disease"], 1, tiny.genes, epochs=30,
-                                 lr=3e-2)
-    assert prof.shape == (2, len(tiny.genes)) and list(prof.index) == ["flu", "healthy"]
-    assert prof.columns.equals(tiny.genes)
-    scores = {"rev": deepae.disease_scores(prof),
-              "t": deepae.ttest_scores(tiny.X_all, tiny.labels_all["disease"].to_numpy(), tiny.genes)}
-    # the t-test baseline ranks the three planted genes first
-    assert set(deepae.top_genes(scores["t"].loc["flu"], 3)) == {"G0", "G1", "G2"}
-    gwas = {"flu": {"G0", "G1", "G2"}, "cold": {"NOPE"}}
-    table = deepae.disease_gene_table(scores, tiny.genes, ["flu", "cold"], gwas, 3, planted={"flu": {"G0", "G1", "G2"}})
-    assert table.attrs["excluded"] == ["cold"]
-    t_row = table[table.method == "t"].iloc[0]
-    assert t_row.overlap == 3 and t_row.recall_planted == 1.0
-    with pytest.raises(ValueError, match="control phenotype"):
-        deepae.disease_scores(prof, control="nobody")
-
-
-def _recon_table(sae, deep, pca, widths=(16, 32, 64)):
-    rows = []
-    for model, errs in (("SAE", sae), ("deepAE", deep), ("PCA", pca)):
-        for w, e in zip(widths, errs):
-            rows += [{"model": model, "width": w, "split": "validation", "global": e, "genewise": e + 0.1},
-                     {"model": model, "width": w, "split": "train", "global": e / 2, "genewise": e}]
-    return pd.DataFrame(rows)
-
-
-def test_reconstruction_metrics_and_sentence():
-    table = _recon_table(sae=[0.5, 0.4, 0.3], deep=[0.45, 0.3, 0.2], pca=[0.6, 0.5, 0.45])
-    m = deepae.reconstruction_metrics(table)
-    assert m["r2"]["deepAE"] == {"16": 0.55, "32": 0.7, "64": 0.8}
-    assert m["one_minus_r2_genewise_val"]["PCA"]["64"] == pytest.approx(0.55)
-    assert m["deepAE_matching_width"]["deep_width_empirical"] == 32  # first deepAE width with error <= 0.3
-    text = deepae.reconstruction_sentence(table, "toy")
-    assert "deepAE's (0.200;" in text and "3 of 3 widths" in text and "with 32 nodes" in text
-    # PCA best and deepAE never reaching the SAE: both said
-    text = deepae.reconstruction_sentence(_recon_table([0.5, 0.4, 0.3], [0.6, 0.5, 0.4], [0.2, 0.1, 0.05]), "toy")
-    assert "PCA baseline beats both" in text and "never reaches" in text and "0 of 3 widths" in text
-
-
-def test_clustering_sentence_says_who_wins():
-    wins = pd.DataFrame({"method": ["layer 1", "layer 2"], "wins": [2, 9], "losses": [8, 1], "n_groups": [10, 10],
-                         "odds_ratio": [0.25, 9.0], "binom_p": [0.1, 0.02]})
-    assert "layer 2 beats PCA in 9 of 10" in deepae.clustering_sentence(wins, "x")
-    assert "significantly" in deepae.clustering_sentence(wins, "x")
-    assert "PCA of all genes separates most" in deepae.clustering_sentence(wins.iloc[:1], "x")
 
 
 def test_reference_gene_sets_excludes_empty_and_unknown():
@@ -155,45 +103,12 @@ def test_interactome_coverage_counts_absent_genes():
     assert (cov["n_genes"], cov["n_in_interactome"], cov["n_absent"], cov["absent_examples"]) == (3, 2, 1, ["Z"])
 
 
-def test_reverse_training_with_a_non_healthy_control(tiny):
-    # real data have no healthy controls: ALL is the reference of AML in the leukemia replication
-    family = deepae.train_family(tiny, [3], epochs=2, lr=1e-2)
-    pheno = tiny.labels_all["cell_type"].to_numpy()  # "a" / "b"
-    scores = deepae.reverse_training_scores(family, 3, tiny.X_all, pheno, tiny.genes, "a", epochs=3, lr=1e-2)
-    assert set(scores) == {"deepAE layer 1", "deepAE layers 1-2", "deepAE all three layers", "SAE",
-                           "baseline t-test"}
-    assert all(list(s.index) == ["b"] and s.shape == (1, len(tiny.genes)) for s in scores.values())
-    enr = deepae.disease_gene_table(scores, tiny.genes, ["b"], {"b": {"G0", "G1"}}, 4)
-    comb = deepae.combine_enrichment(enr)
-    assert list(comb.columns) == ["method", "combined_p", "median_odds_ratio", "n_diseases"]
-    assert comb.set_index("method").loc["SAE", "combined_p"] == pytest.approx(enr.set_index("method").loc["SAE", "p"])
-
-
-def test_mean_predictor_error_and_stuck_models(tiny):
-    err = deepae.mean_predictor_error(tiny)
-    X_hat = np.broadcast_to(tiny.X_train.mean(0), tiny.X_val.shape)
-    assert err["global"] == pytest.approx(1 - r2_score(tiny.X_val.ravel(), X_hat.ravel()))
-    assert err["global"] > 0  # validation samples differ from the training means
-    table = _recon_table(sae=[0.9, 0.4, 0.3], deep=[0.45, 0.3, 0.2], pca=[0.6, 0.5, 0.45])
-    text = deepae.reconstruction_sentence(table, "toy", mean_error={"global": 0.9, "genewise": 1.0})
-    assert "SAE w=16 (stuck" in text and "deepAE w=" not in text and "2 of 2 widths where neither is stuck" in text
-
-
 def test_lightup_distinct_genes_counts_the_union_of_top_k():
     genes = ["A", "B", "C", "D", "E"]
     lit = {"same": np.array([[5, 4, 0, 0, 9], [5, 4, 0, 0, 9]], float),  # E is outside the universe
            "different": np.array([[5, 4, 0, 0, 0], [0, 0, 4, 5, 0]], float)}
     out = deepae.lightup_distinct_genes(lit, genes, {"A", "B", "C", "D"}, k=2)
     assert out == {"same": 2, "different": 4}
-
-
-def test_lightup_sentence_warns_about_shared_gene_sets():
-    summary = pd.DataFrame({"layer": ["deep 1", "SAE"], "k": 8, "n_nodes": 10, "median_distance": [2.0, 2.9],
-                            "random_median_distance": 3.0, "frac_nodes_distance_p": [1.0, 0.2]})
-    text = deepae.lightup_sentence(summary, 8, "toy", {"deep 1": 9, "SAE": 70})
-    assert text.startswith("toy, k = 8: deep 1 lights up") and "at most 80" in text
-    assert "one shared gene set" in text
-    assert "shared" not in deepae.lightup_sentence(summary, 8, "toy", {"deep 1": 60, "SAE": 70})
 
 
 def test_convergence_table_flags_models_still_improving():
@@ -206,3 +121,154 @@ def test_convergence_table_flags_models_still_improving():
                                                                         / falling.val_loss.iloc[-6], 4))
     assert t.loc["SAE", "still_improving"] and not t.loc["deepAE", "still_improving"]
     assert t.loc["deepAE", "best_epoch"] == 10 and t.loc["SAE", "epochs_run"] == 20
+
+
+def test_training_is_cached_by_content_and_reproducible(tiny, tmp_path):
+    first = deepae.train_autoencoder(tiny, "deepAE", 4, epochs=3, lr=1e-2, seed=0)
+    again = deepae.train_autoencoder(tiny, "deepAE", 4, epochs=3, lr=1e-2, seed=0)
+    assert not first.from_cache and again.from_cache
+    assert len(list((tmp_path / "deepae" / "autoencoder").glob("*.joblib"))) == 1
+    for a, b in zip(first.model.parameters(), again.model.parameters()):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+    assert first.fit.epochs_cap == 3 and first.fit.stop_reason == "cap" and first.fit.status() in (
+        "budget-limited", "did not learn")
+    assert not deepae.train_autoencoder(tiny, "deepAE", 4, epochs=3, lr=1e-2, seed=1).from_cache
+    changed = deepae.PreparedData(**{**tiny.__dict__, "X_train": tiny.X_train * 0.5})  # same shape, other data
+    assert not deepae.train_autoencoder(changed, "deepAE", 4, epochs=3, lr=1e-2, seed=0).from_cache
+    with pytest.raises(ValueError, match="kind must be"):
+        deepae.train_autoencoder(tiny, "VAE", 4)
+
+
+def test_family_convergence_names_every_model(tiny):
+    family = deepae.train_family(tiny, [2, 3], epochs=2, lr=1e-2, patience=1)
+    conv = deepae.family_convergence(family, prefix="x ")
+    assert list(conv["model"]) == ["x SAE w=2", "x SAE w=3", "x deepAE w=2", "x deepAE w=3"]
+    assert set(conv["status"]) <= {"converged", "budget-limited", "did not learn"}
+    assert (conv["no_learning_loss"] > 0).all()
+
+
+def test_stacked_reverse_score_by_hand():
+    """s_p = W_{L-1} x_{L-2} on a tiny network built by hand: 2 phenotypes -> width 2 -> 3 genes (SAE)."""
+    from genenets.models.autoencoder import ReverseNetwork, StackedReverse
+
+    ae = SigmoidAutoencoder(3, 2, n_hidden=1)
+    rev = ReverseNetwork(2, 2)
+    with torch.no_grad():
+        ae.layers[0].weight.copy_(torch.tensor([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]]))  # encoder W_1 (2 x 3)
+        ae.layers[1].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]]))  # output W (3 x 2)
+        ae.layers[1].bias.copy_(torch.tensor([5.0, 5.0, 5.0]))  # not part of s_p
+        rev.hidden.weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        rev.hidden.bias.zero_()
+        rev.out.weight.copy_(torch.tensor([[2.0, 0.0], [0.0, -2.0]]))
+        rev.out.bias.copy_(torch.tensor([0.1, 0.2]))
+    W_out = ae.layers[1].weight.detach().numpy()
+    ref = ae.layers[0].weight.detach().numpy()
+    w = rev.out.weight.detach().numpy()
+    w_rescaled = (w - w.mean()) / w.std(ddof=1) * ref.std(ddof=1) + ref.mean()  # step 3
+    stacked = StackedReverse(rev, ae, layer=1, rescale=True)
+    np.testing.assert_allclose(rev.out.weight.detach().numpy(), w_rescaled, rtol=1e-6)
+    sig = 1 / (1 + np.exp(-np.eye(2)))  # sigmoid hidden of each one-hot
+    code = sig @ w_rescaled.T + np.array([0.1, 0.2])  # linear output = predicted code of layer 1
+    s_p = code @ W_out.T  # the output layer's pre-activation, without bias
+    with torch.no_grad():
+        np.testing.assert_allclose(stacked.score(torch.eye(2)).numpy(), s_p, rtol=1e-5)
+        np.testing.assert_allclose(stacked(torch.eye(2)).numpy(), 1 / (1 + np.exp(-(s_p + 5.0))), rtol=1e-5)
+
+
+def test_stacked_reverse_through_deeper_layers():
+    from genenets.models.autoencoder import ReverseNetwork, StackedReverse
+
+    torch.manual_seed(0)
+    ae = SigmoidAutoencoder(6, 3, n_hidden=3)
+    stacked = StackedReverse(ReverseNetwork(2, 3), ae, layer=1, rescale=False)
+    with torch.no_grad():
+        code = stacked.reverse(torch.eye(2))
+        x = torch.sigmoid(ae.layers[2](torch.sigmoid(ae.layers[1](code))))  # layers 2 and 3
+        np.testing.assert_allclose(stacked.score(torch.eye(2)).numpy(), (x @ ae.layers[3].weight.T).numpy(), rtol=1e-5)
+
+
+def test_reverse_training_routes_scores_and_baseline(tiny):
+    family = deepae.train_family(tiny, [3], epochs=5, lr=1e-2)
+    pheno = tiny.labels_all["disease"].to_numpy()
+    scores, hists = deepae.reverse_training_scores(family, 3, tiny.X_all, pheno, tiny.genes, "healthy", epochs=20,
+                                                   lr=1e-2, patience=5)
+    assert set(deepae.ROUTES) < set(scores) and "baseline t-test" in scores
+    assert "SAE, ours: s_p minus healthy" in scores
+    assert all(list(s.index) == ["flu"] and s.shape == (1, len(tiny.genes)) for s in scores.values())
+    assert set(hists) == {f"reverse {r}" for r in deepae.ROUTES}
+    assert all(h.no_learning_loss > 0 for h in hists.values())
+    # the t-test baseline ranks the three planted genes first
+    assert set(deepae.top_genes(scores["baseline t-test"].loc["flu"], 3)) == {"G0", "G1", "G2"}
+    gwas = {"flu": {"G0", "G1", "G2"}, "cold": {"NOPE"}}
+    table = deepae.disease_gene_table(scores, tiny.genes, ["flu", "cold"], gwas, 3, planted={"flu": {"G0", "G1", "G2"}})
+    assert table.attrs["excluded"] == ["cold"]
+    t_row = table[table.method == "baseline t-test"].iloc[0]
+    assert t_row.overlap == 3 and t_row.recall_planted == 1.0
+    with pytest.raises(ValueError, match="control phenotype"):
+        deepae.reverse_training_scores(family, 3, tiny.X_all, pheno, tiny.genes, "nobody", epochs=2, lr=1e-2)
+
+
+def test_signed_ranking_for_paper_scores():
+    s = pd.Series({"a": -5.0, "b": 3.0, "c": 1.0})
+    assert deepae.top_genes_by(s, 1, signed=True) == ["b"] and deepae.top_genes_by(s, 1, signed=False) == ["a"]
+    assert deepae.is_signed_score("deepAE layer 1") and not deepae.is_signed_score("baseline t-test")
+    assert not deepae.is_signed_score("SAE, ours: s_p minus healthy")
+    assert deepae.paper_top_n(20000) == 1000 and deepae.paper_top_n(2000) == 100 and deepae.paper_top_n(50) == 10
+
+
+def test_power_law_uncertainty_covers_the_true_exponent():
+    rng = np.random.default_rng(0)
+    w = np.array([8, 16, 32, 64, 128])
+    law = deepae.fit_power_law(w, 2.0 * w ** -0.4 * np.exp(rng.normal(0, 0.02, 5)))
+    assert law["b_low"] < 0.4 < law["b_high"] and law["b_se"] > 0
+    two = deepae.fit_power_law([8, 16], [0.5, 0.4])
+    assert np.isnan(two["b_low"]) and two["b"] > 0
+
+
+def test_calibration_measures_on_known_data():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(["a", "b"], 50)
+    X = rng.normal(0, 1, (100, 4))
+    X[groups == "b", 0] += 3.0  # one gene with a large group effect
+    pooled, median = deepae.variance_fraction(X, groups)
+    assert 0 < median < pooled < 1
+    d = deepae.cohens_d(X, groups == "b")
+    assert d[0] > 2 and np.all(np.abs(d[1:]) < 0.6)
+    assert deepae.probe_auroc(X, groups == "b") > 0.95
+    assert 0.3 < deepae.probe_auroc(X[:, 1:], groups == "b") < 0.7  # no signal outside gene 0
+
+
+def test_calibration_stats_and_table(tiny):
+    es = ExpressionSet(pd.DataFrame(np.exp(tiny.X_all * 3), index=tiny.labels_all.index,
+                                    columns=tiny.genes), tiny.labels_all, name="t")
+    st = deepae.calibration_stats(es, seed=0)
+    assert st["n_cell_types"] == 2 and st["n_diseases"] == 1
+    assert st["cell_type_variance_fraction"] > 0.5  # the tiny data are mostly cell type
+    assert st["disease_frac_genes_abs_d_gt_0.8"] >= 3 / len(tiny.genes)
+    table = deepae.calibration_table({"real": st}, {"sim": st})
+    assert list(table.columns) == ["real: real", "simulated: sim"] and "disease_probe_auroc_10_pcs" in table.index
+    nodis = deepae.calibration_stats(es, disease=None)
+    assert np.isnan(nodis["disease_variance_fraction"]) and nodis["n_diseases"] == 0
+
+
+def test_disease_and_layer_probes(tiny):
+    probe = deepae.disease_probe_table(ExpressionSet(pd.DataFrame(tiny.X_all, index=tiny.labels_all.index,
+                                                                  columns=tiny.genes), tiny.labels_all, name="t"))
+    assert list(probe["disease"]) == ["flu"] and probe["probe_auroc_raw"].iloc[0] > 0.9
+    model = deepae.train_autoencoder(tiny, "deepAE", 3, epochs=2, lr=1e-2).model
+    layers = deepae.layer_probe_table(model, tiny.X_all, tiny.labels_all["disease"])
+    assert list(layers["representation"]) == ["input (all genes)", "layer 1", "layer 2", "layer 3"]
+    assert layers["mean_probe_auroc"].between(0, 1).all()
+
+
+def test_recall_along_training_resumes_and_is_cached(tiny):
+    planted = {"flu": {"G0", "G1", "G2"}}
+    kw = dict(control="healthy", top_n=3, lr=1e-2, batch_size=32, reverse_epochs=5, reverse_lr=1e-2, patience=3)
+    args = (tiny.X_train, tiny.X_val, tiny.X_all, tiny.labels_all["disease"].to_numpy(dtype=str), list(tiny.genes),
+            planted, "SAE", 3, [1, 3])
+    curve = deepae.recall_along_training(*args, **kw)
+    assert list(curve["epochs"]) == [1, 3] and curve["recall"].between(0, 1).all()
+    assert not deepae.recall_along_training.last_hit
+    again = deepae.recall_along_training(*args, **kw)
+    assert deepae.recall_along_training.last_hit
+    pd.testing.assert_frame_equal(curve, again)

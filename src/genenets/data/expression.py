@@ -190,7 +190,14 @@ class ExpressionPreprocessor:
         self.floor = floor
 
     def _transform_values(self, values: pd.DataFrame, source: str):
+        if values.shape[0] == 0 or values.shape[1] == 0:
+            raise DataError(f"{source}: the expression matrix is empty ({values.shape[0]} samples x {values.shape[1]} "
+                            "genes); check the file and its sample/gene orientation")
         X = values.to_numpy(dtype=np.float64, copy=True)
+        if np.isinf(X).any():
+            bad = values.columns[np.isinf(X).any(axis=0)]
+            raise DataError(f"{source}: {int(np.isinf(X).sum())} infinite values (genes e.g. {list(bad[:5])}); "
+                            "replace them (e.g. by the gene's largest finite value) before preprocessing")
         if np.isnan(X).any():
             bad = values.columns[np.isnan(X).any(axis=0)]
             raise DataError(f"{source}: {int(np.isnan(X).sum())} NaN values (genes e.g. {list(bad[:5])}); "
@@ -208,7 +215,10 @@ class ExpressionPreprocessor:
         return X, n_floored
 
     def fit(self, values: pd.DataFrame, source: str = "expression"):
-        """Fit on training samples ``values`` (n_samples, n_genes)."""
+        """Fit on training samples ``values`` (n_samples, n_genes); at least two samples (a min-max scale of one
+        sample makes every gene constant)."""
+        if values.shape[0] == 1:
+            raise DataError(f"{source}: one sample; fitting the gene-wise min-max scaling needs at least two")
         X, self.n_floored_ = self._transform_values(values, source)
         constant = np.ptp(X, axis=0) == 0
         self.constant_genes_ = values.columns[constant]
@@ -217,13 +227,20 @@ class ExpressionPreprocessor:
             raise DataError(f"{source}: every gene is constant after preprocessing")
         self.scaler_ = MinMaxScaler(clip=True).fit(X[:, ~constant])
         self._keep = ~constant
+        self.genes_in_ = pd.Index(values.columns)
         return self
 
     def transform(self, values: pd.DataFrame, source: str = "expression") -> np.ndarray:
-        """Preprocessed array (n_samples, n_kept_genes), float32 in [0, 1] (clipped outside the training range)."""
-        if values.shape[1] != len(self._keep):
-            raise ValueError(f"{source}: {values.shape[1]} genes, the preprocessor was fitted on {len(self._keep)}")
-        X, _ = self._transform_values(values, source)
+        """Preprocessed array (n_samples, n_kept_genes), float32 in [0, 1] (clipped outside the training range).
+
+        ``values`` is aligned to the fitted genes by column name (any order; extra genes are ignored); a gene of the
+        fit that is missing raises :class:`~genenets.errors.DataError` naming the genes and ``source``.
+        """
+        missing = self.genes_in_.difference(values.columns)
+        if len(missing):
+            raise DataError(f"{source}: {len(missing)} of the {len(self.genes_in_)} genes the preprocessor was fitted "
+                            f"on are missing, e.g. {list(missing[:5])}; provide the same genes as the training data")
+        X, _ = self._transform_values(values.reindex(columns=self.genes_in_), source)
         return self.scaler_.transform(X[:, self._keep]).astype(np.float32)
 
     def fit_transform(self, values: pd.DataFrame, source: str = "expression") -> np.ndarray:

@@ -73,12 +73,50 @@ class SigmoidAutoencoder(nn.Module):
 
 
 class ReverseNetwork(nn.Module):
-    """Phenotype one-hot (n, n_phenotypes) -> sigmoid hidden (n, n_between) -> sigmoid code (n, width)."""
+    """The supervised network of the paper's reverse training (its step 2): phenotype one-hot (n, n_phenotypes)
+    -> sigmoid hidden layer (n, n_between) -> linear output (n, width), trained to predict the code of one
+    autoencoder layer. The paper's hidden width equals the autoencoder layer's (``n_between=None``)."""
 
-    def __init__(self, n_phenotypes: int, width: int, n_between: int = 64):
+    def __init__(self, n_phenotypes: int, width: int, n_between: int | None = None):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_phenotypes, n_between), nn.Sigmoid(), nn.Linear(n_between, width),
-                                 nn.Sigmoid())
+        self.hidden = nn.Linear(n_phenotypes, n_between or width)
+        self.out = nn.Linear(n_between or width, width)
 
     def forward(self, onehot: torch.Tensor) -> torch.Tensor:
-        return self.net(onehot)
+        return self.out(torch.sigmoid(self.hidden(onehot)))
+
+
+class StackedReverse(nn.Module):
+    """Reverse network stacked on an autoencoder's decoder from ``layer`` (the paper's step 3).
+
+    phenotype one-hot -> :class:`ReverseNetwork` (predicted code of ``layer``) -> the autoencoder's layers after
+    ``layer`` -> genes. With ``rescale=True`` the reverse network's output weights (where the two networks meet)
+    are rescaled to the mean and standard deviation of the autoencoder weights that produce ``layer`` from the
+    layer below, so the junction has the weight statistics the decoder was trained with.
+    """
+
+    def __init__(self, reverse: ReverseNetwork, autoencoder: SigmoidAutoencoder, layer: int, rescale: bool = True):
+        super().__init__()
+        autoencoder._check_layer(layer)
+        self.reverse, self.autoencoder, self.layer = reverse, autoencoder, layer
+        if rescale:
+            with torch.no_grad():
+                w, ref = reverse.out.weight, autoencoder.layers[layer - 1].weight
+                sd = w.std()
+                w.copy_((w - w.mean()) / (sd if sd > 0 else 1.0) * ref.std() + ref.mean())
+
+    def last_hidden(self, onehot: torch.Tensor) -> torch.Tensor:
+        """The activations that enter the output layer (n, width): x_{L-2} in the paper's notation."""
+        h = self.reverse(onehot)
+        for lin in self.autoencoder.layers[self.layer:-1]:
+            h = torch.sigmoid(lin(h))
+        return h
+
+    def score(self, onehot: torch.Tensor) -> torch.Tensor:
+        """The paper's gene score s_p = W_{L-1} x_{L-2} (n, n_genes): the output layer's pre-activation,
+        weights only (no bias), for each phenotype row of ``onehot`` (step 4)."""
+        return self.last_hidden(onehot) @ self.autoencoder.layers[-1].weight.T
+
+    def forward(self, onehot: torch.Tensor) -> torch.Tensor:
+        """Decoded expression (n, n_genes) of each phenotype row."""
+        return torch.sigmoid(self.autoencoder.layers[-1](self.last_hidden(onehot)))

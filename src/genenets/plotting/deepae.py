@@ -117,3 +117,22 @@ def overview_figure(es, label: str = "cell_type", n_genes_shown: int = 50):
     axes[1].set(xlabel="samples", ylabel=f"top {n_genes_shown} variable genes", title="log2(1 + x)", yticks=[])
     fig.tight_layout()
     return fig
+
+
+def plot_recall_curves(curve: pd.DataFrame):
+    """Planted-gene recall (left) and validation loss (right) of each autoencoder kind along training (epochs, log2),
+    from :func:`genenets.tools.deepae.recall_curves`."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    colours = {"SAE": "tab:blue", "deepAE": "tab:red"}
+    for kind, sub in curve.groupby("kind", sort=False):
+        sub = sub.sort_values("epochs")
+        axes[0].plot(sub["epochs"], sub["recall"], marker="o", color=colours.get(kind), label=kind)
+        axes[1].plot(sub["epochs"], sub["val_loss"], marker="o", color=colours.get(kind), label=kind)
+    for ax, ylabel, title in zip(axes, ("mean recall of planted genes in top N", "validation MSE"),
+                                 ("Reverse-training recall along training", "Reconstruction loss along training")):
+        ax.set_xscale("log", base=2)
+        ax.set(xlabel="autoencoder training epochs", ylabel=ylabel, title=title)
+    axes[0].set_ylim(0, 1.02)
+    axes[0].legend(frameon=False)
+    fig.tight_layout()
+    return fig

@@ -5,9 +5,16 @@ Everything here reads result tables of :mod:`genenets.tools.deepae` and returns 
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from scipy import stats as sps
 
-from ..tools.deepae import fit_power_law, matching_width
+from .. import claims
+from ..tools.deepae import fit_power_law, matching_width, wins_against_pca
+
+DEEP_LAYERS = ("deepAE layer 1", "deepAE layer 2", "deepAE layer 3")
+#: reverse-training routes from the least to the most of the deep model used
+DEPTH_ROUTES = ("deepAE layer 1", "deepAE layers 1-2", "deepAE all three layers")
 
 
 def reconstruction_metrics(table: pd.DataFrame) -> dict:
@@ -112,3 +119,164 @@ def lightup_sentence(summary: pd.DataFrame, k: int, dataset: str, distinct: dict
                + ", ".join(f"{layer} {n}" for layer, n in distinct.items())
                + (f"; {closest}'s nodes mostly light up one shared gene set, so its fraction of significant nodes "
                   "is not independent evidence." if distinct[closest] < 4 * k else ".")))
+
+
+# ----------------------------------------------------------------------------------------------
+# verdict rules of claims D1-D4 (each returns (verdict, evidence {name: number}))
+
+
+def combine_verdicts(verdicts) -> str:
+    """One verdict from several parts: all the same -> that one; "not testable here" parts are ignored
+    (all of them -> not testable); otherwise mixed."""
+    v = [x for x in verdicts if x != claims.NOT_TESTABLE]
+    if not v:
+        return claims.NOT_TESTABLE
+    return v[0] if len(set(v)) == 1 else claims.MIXED
+
+
+def d1_verdict(table: pd.DataFrame, split: str = "validation", min_r2: float = 0.9) -> tuple[str, dict]:
+    """D1: the deepAE's error follows a power law in width, and a deepAE of width w reaches the error of an SAE
+    of width 2w.
+
+    Votes: (1) the power law of the deepAE's global 1 - R² fits (r² >= ``min_r2``) with an exponent whose 95 %
+    interval is above 0 (with two widths: b > 0); (2) deepAE(w) <= SAE(2w) at more than half of the widths w
+    where both were trained (no such pair: no vote). Verdict: :func:`genenets.claims.from_votes`.
+    """
+    val = table[table["split"] == split]
+    deep = val[val.model == "deepAE"].set_index("width")["global"].sort_index()
+    sae = val[val.model == "SAE"].set_index("width")["global"]
+    law = fit_power_law(deep.index, deep.values)
+    low = law["b_low"] if np.isfinite(law["b_low"]) else law["b"]
+    fits = bool(law["r2"] >= min_r2 and low > 0)
+    pairs = [(w, bool(deep[w] <= sae[2 * w])) for w in deep.index if 2 * w in sae.index]
+    half = (sum(ok for _, ok in pairs) * 2 > len(pairs)) if pairs else None
+    evidence = {"deepAE_power_law_b": law["b"], "deepAE_power_law_b_low": law["b_low"],
+                "deepAE_power_law_b_high": law["b_high"], "deepAE_power_law_r2": law["r2"],
+                "n_width_pairs": len(pairs), "n_pairs_deep_w_at_most_sae_2w": sum(ok for _, ok in pairs)}
+    return claims.from_votes([fits, half]), evidence
+
+
+def d2_verdict(table: pd.DataFrame, alpha: float = 0.05, min_groups: int = 3) -> tuple[str, dict]:
+    """D2: hidden-layer codes separate cell types and diseases better than PCA in most groups (Fig. 3).
+
+    Separate binomial tests per grouping (cell types, diseases), as the paper ran them: for every layer, the
+    groups where its silhouette beats PCA's, one-sided binomial test against 1/2. A layer counts when it wins
+    more than half the groups with p < ``alpha``; a grouping's verdict is :func:`genenets.claims.from_votes` over
+    its layers; a grouping with fewer than ``min_groups`` groups cannot reach significance and is not testable.
+    Overall: :func:`combine_verdicts` of the groupings.
+    """
+    evidence, parts = {}, []
+    for grouping, sub in table.groupby("grouping", sort=False):
+        wins = wins_against_pca(sub)
+        n_groups = int(wins["n_groups"].max()) if len(wins) else 0
+        votes = []
+        for r in wins.itertuples():
+            p = sps.binomtest(int(r.wins), int(r.n_groups), 0.5, alternative="greater").pvalue if r.n_groups else 1.0
+            evidence[f"{grouping}: {r.method} wins"] = int(r.wins)
+            evidence[f"{grouping}: {r.method} binomial p"] = float(p)
+            votes.append(bool(r.wins * 2 > r.n_groups and p < alpha))
+        evidence[f"{grouping}: n_groups"] = n_groups
+        parts.append(claims.NOT_TESTABLE if n_groups < min_groups else claims.from_votes(votes))
+    return combine_verdicts(parts), evidence
+
+
+def d3_verdict(summary: pd.DataFrame, alpha: float = 0.05) -> tuple[str, dict]:
+    """D3: genes lit up by first-layer nodes are close and central in the interactome, fading with depth (Fig. 4).
+
+    Votes over the paper's cut-offs (every k of ``summary``, :func:`genenets.tools.deepae.lightup_summary`):
+    (1) deepAE layer 1's lit sets are closer than random sets (Mann-Whitney p < ``alpha``) at more than half of
+    the k; (2) more central (betweenness, same test) at more than half of the k; (3) fading with depth: the
+    mean over k of the median distance rises from layer 1 to 2 to 3. Verdict: :func:`genenets.claims.from_votes`.
+    """
+    first = summary[summary["layer"] == DEEP_LAYERS[0]]
+    close = (first["distance_mwu_p"] < alpha).mean()
+    central = (first["betweenness_mwu_p"] < alpha).mean() if "betweenness_mwu_p" in first else float("nan")
+    dist = summary[summary["layer"].isin(DEEP_LAYERS)].groupby("layer")["median_distance"].mean()
+    fading = claims.ordering({k: -v for k, v in dist.items()}, list(DEEP_LAYERS)) == claims.REPRODUCED
+    evidence = {"layer1_frac_k_closer_than_random": float(close), "layer1_frac_k_more_central": float(central),
+                **{f"{k}: mean median distance": float(v) for k, v in dist.items()},
+                "random_mean_median_distance": float(summary.groupby("k")["random_median_distance"].first().mean())}
+    votes = [bool(close > 0.5), bool(central > 0.5) if np.isfinite(central) else None, bool(fading)]
+    return claims.from_votes(votes), evidence
+
+
+def d4_verdict(combined: pd.DataFrame, alpha: float = 0.05, recall_curve: pd.DataFrame | None = None) -> tuple[str, dict]:
+    """D4: reverse-training top genes are enriched for GWAS genes, more with the full deep model, and the deepAE
+    beats the SAE (Fig. 2).
+
+    ``combined``: :func:`genenets.tools.deepae.combine_enrichment` (Fisher's combined p over diseases per
+    method). Votes: (1) the full deepAE route ("deepAE all three layers") has combined p < ``alpha``; (2) its
+    -log10 p rises with the layers used (layer 1 < layers 1-2 < all three); (3) the full deepAE's combined p is
+    below the SAE's. The t-test baseline is reported beside them, not voted. With ``recall_curve``
+    (:func:`genenets.tools.deepae.recall_along_training` of both kinds), the budgets at which the deepAE's
+    planted-gene recall beats the SAE's are counted as evidence.
+    """
+    p = combined.set_index("method")["combined_p"]
+    full = DEPTH_ROUTES[-1]
+    enriched = bool(p[full] < alpha)
+    deeper = claims.ordering({m: -np.log10(max(p[m], 1e-300)) for m in DEPTH_ROUTES}, list(DEPTH_ROUTES)[::-1])
+    evidence = {**{f"combined p, {m}": float(p[m]) for m in (*DEPTH_ROUTES, "SAE")},
+                "combined p, baseline t-test": float(p.get("baseline t-test", np.nan))}
+    if recall_curve is not None and len(recall_curve):
+        piv = recall_curve.pivot(index="epochs", columns="kind", values="recall")
+        evidence["n_budgets"] = len(piv)
+        evidence["n_budgets_deepAE_recall_above_SAE"] = int((piv["deepAE"] > piv["SAE"]).sum())
+    return claims.from_votes([enriched, deeper == claims.REPRODUCED, bool(p[full] < p["SAE"])]), evidence
+
+
+def convergence_sentence(table: pd.DataFrame, what: str) -> str:
+    """Which models of a :func:`genenets.train.convergence_table` converged, hit the epoch cap or did not learn,
+    and what that means for a claim resting on them."""
+    counts = table["status"].value_counts()
+    bad = table[table["status"] != "converged"]
+    out = (f"{what}: {counts.get('converged', 0)} of {len(table)} models converged (early stopping on the validation "
+           f"loss)")
+    if len(bad):
+        out += ("; " + ", ".join(f"{r.model} {r.status}" for r in bad.itertuples())
+                + ". A claim resting on these is marked not robust; a budget-limited model is under-trained, not a loser.")
+    return out + "."
+
+
+def d0_verdict(probe: pd.DataFrame, threshold: float = 0.9) -> tuple[str, dict]:
+    """D0 (the compendium's check): the linear probe on raw expression reaches AUROC >= ``threshold`` for every
+    disease (``probe``: :func:`genenets.tools.deepae.disease_probe_table`). Votes per disease."""
+    votes = [bool(a >= threshold) for a in probe["probe_auroc_raw"]]
+    return claims.from_votes(votes), {f"probe AUROC, {r.disease}": float(r.probe_auroc_raw) for r in probe.itertuples()}
+
+
+def reconstruction_headline(table: pd.DataFrame) -> dict:
+    """REPORT rows of notebook 03: validation R² of the widest SAE, deepAE and PCA, and the deepAE's exponent."""
+    val = table[table["split"] == "validation"]
+    widest = int(val["width"].max())
+    out = {f"validation R², {m} w={widest}": round(1 - float(val[(val.model == m) & (val.width == widest)]["global"].iloc[0]), 4)
+           for m in ("SAE", "deepAE", "PCA")}
+    law = fit_power_law(val[val.model == "deepAE"]["width"], val[val.model == "deepAE"]["global"])
+    out["deepAE power-law exponent b"] = round(law["b"], 3)
+    return out
+
+
+def disease_gene_metrics(combined: pd.DataFrame, top_n: int) -> dict:
+    """Metrics of notebook 06 from :func:`genenets.tools.deepae.combine_enrichment`: top N, combined p, median odds
+    ratio and (if present) mean planted-gene recall per method."""
+    c = combined.set_index("method")
+    out = {"top_n": int(top_n), "combined_p": c["combined_p"].to_dict(),
+           "median_odds_ratio": c["median_odds_ratio"].round(4).to_dict()}
+    if "mean_recall_planted" in c:
+        out["recall_planted"] = c["mean_recall_planted"].round(4).to_dict()
+    return out
+
+
+def disease_gene_headline(combined: pd.DataFrame, curve: pd.DataFrame | None = None) -> dict:
+    """REPORT rows of notebook 06: -log10 combined p per route and the t-test; planted recall of the full deepAE, the
+    SAE and the t-test; recall of both kinds at the last budget of the recall curve."""
+    c = combined.set_index("method")
+    out = {f"-log10 combined p, {m}": round(float(-np.log10(max(c.loc[m, "combined_p"], 1e-300))), 3)
+           for m in (*DEPTH_ROUTES, "SAE", "baseline t-test") if m in c.index}
+    if "mean_recall_planted" in c:
+        out.update({f"planted recall, {m}": round(float(c.loc[m, "mean_recall_planted"]), 3)
+                    for m in ("deepAE all three layers", "SAE", "baseline t-test") if m in c.index})
+    if curve is not None and len(curve):
+        last = curve[curve["epochs"] == curve["epochs"].max()]
+        out.update({f"planted recall after {int(r.epochs)} epochs, {r.kind}": round(float(r.recall), 3)
+                    for r in last.itertuples()})
+    return out

@@ -31,7 +31,7 @@ from .. import cache
 from .. import stats as gstats
 from .. import train as gtrain
 from ..data.expression import ExpressionPreprocessor, ExpressionSet
-from ..models.autoencoder import ReverseNetwork, SigmoidAutoencoder
+from ..models.autoencoder import ReverseNetwork, SigmoidAutoencoder, StackedReverse
 
 #: The paper's optimiser settings.
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
@@ -224,13 +224,21 @@ def reconstruction_table(family: dict, data: PreparedData, pca: bool = True) -> 
 
 def fit_power_law(widths, errors) -> dict:
     """Least-squares fit of ``error = a * width ** (-b)`` on log-log axes (scipy ``linregress``).
-    Returns ``a``, ``b`` and the fit's ``r2``."""
+    Returns ``a``, ``b``, the fit's ``r2`` and the exponent's uncertainty: ``b_se`` (standard error) and the
+    95 % interval ``b_low``-``b_high`` (t distribution, n - 2 degrees of freedom; NaN with two widths)."""
     w, e = np.asarray(widths, float), np.asarray(errors, float)
     ok = (w > 0) & (e > 0)
     if ok.sum() < 2:
         raise ValueError("a power law needs at least two widths with positive error")
     fit = sps.linregress(np.log(w[ok]), np.log(e[ok]))
-    return {"a": float(np.exp(fit.intercept)), "b": float(-fit.slope), "r2": float(fit.rvalue ** 2)}
+    out = {"a": float(np.exp(fit.intercept)), "b": float(-fit.slope), "r2": float(fit.rvalue ** 2)}
+    n = int(ok.sum())
+    if n > 2:  # uncertainty of the exponent: standard error and 95 % interval (t with n - 2 df)
+        half = float(sps.t.ppf(0.975, n - 2) * fit.stderr)
+        out.update(b_se=float(fit.stderr), b_low=out["b"] - half, b_high=out["b"] + half)
+    else:
+        out.update(b_se=float("nan"), b_low=float("nan"), b_high=float("nan"))
+    return out
 
 
 def matching_width(table: pd.DataFrame, split: str = "validation", measure: str = "global") -> dict:
@@ -251,6 +259,16 @@ def mean_predictor_error(data: PreparedData) -> dict:
     """1 - R^2 on the validation samples of predicting every sample by the training samples' gene means:
     the error of a model that has learned nothing sample-specific (the plateau a stuck autoencoder sits on)."""
     return one_minus_r2(data.X_val, np.broadcast_to(data.X_train.mean(axis=0), data.X_val.shape))
+
+
+def reconstruction_study(family: dict, data: PreparedData) -> tuple[pd.DataFrame, dict, dict]:
+    """Everything Fig. 1 needs for one dataset: the :func:`reconstruction_table`, the validation power law of
+    each autoencoder kind (``{kind: fit_power_law(...)}``) and the gene-mean predictor's error
+    (:func:`mean_predictor_error`)."""
+    table = reconstruction_table(family, data)
+    val = table[table["split"] == "validation"]
+    laws = {m: fit_power_law(val[val.model == m]["width"], val[val.model == m]["global"]) for m in MODEL_KINDS}
+    return table, laws, mean_predictor_error(data)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -318,11 +336,16 @@ def wins_against_pca(table: pd.DataFrame, reference: str = "PCA (all genes)") ->
 # 05 light-up
 
 
-def lightup(model: SigmoidAutoencoder, X, layer: int) -> np.ndarray:
-    """Output (width, n_genes) when each node of ``layer`` alone is set to its maximum activation over
-    ``X`` (n_samples, n_genes) and every other node of that layer to zero."""
-    codes = layer_codes(model, X, layer)
-    h = np.diag(codes.max(axis=0)).astype(np.float32)
+def lightup(model: SigmoidAutoencoder, X, layer: int, lit_value: float | None = 1.0) -> np.ndarray:
+    """Output (width, n_genes) when each node of ``layer`` alone is lit and every other node of that layer is 0.
+
+    ``lit_value``: the value a lit node takes; the paper's is the activation function's maximum (1 for the
+    sigmoid). ``None``: each node's largest activation over ``X`` (n_samples, n_genes) instead.
+    """
+    if lit_value is None:
+        h = np.diag(layer_codes(model, X, layer).max(axis=0)).astype(np.float32)
+    else:
+        h = np.eye(model.width, dtype=np.float32) * np.float32(lit_value)
     return _np(model, h, lambda t: model.decode_from(t, layer))
 
 
@@ -398,44 +421,15 @@ def lightup_summary(per_node: pd.DataFrame, null: pd.DataFrame, alpha: float = 0
 # 06 reverse training and disease genes
 
 
-def reverse_scores(model: SigmoidAutoencoder, X, phenotypes, layer: int, genes, *, n_between: int = 64,
-                   epochs: int = 100, lr: float = 1e-3, batch_size: int = 256, seed: int = 0,
-                   device="cpu") -> pd.DataFrame:
-    """Reverse training: fit phenotype one-hot -> code of ``layer`` (MSE, the autoencoder frozen), then
-    decode each phenotype's predicted code from ``layer``.
-
-    Parameters
-    ----------
-    X : array (n_samples, n_genes), phenotypes : array (n_samples,) of labels
-    genes : the n_genes names (columns of the result)
-
-    Returns
-    -------
-    DataFrame (n_phenotypes, n_genes): the decoded expression profile of each phenotype.
-    """
-    phenotypes = pd.Series(np.asarray(phenotypes, dtype=str))
-    classes = sorted(phenotypes.unique())
-    if len(classes) < 2:
-        raise ValueError("reverse training needs at least two phenotypes")
-    onehot = pd.get_dummies(phenotypes)[classes].to_numpy(np.float32)
-    codes = layer_codes(model, X, layer)
-    torch.manual_seed(seed)
-    rev = ReverseNetwork(len(classes), model.width, n_between)
-    loader = gtrain.make_loader(onehot, codes, batch_size=batch_size, shuffle=True, seed=seed)
-    gtrain.fit(rev, loader, lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]), epochs=epochs, lr=lr,
-               optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS}, device=device, progress=False)
-    rev.to("cpu").eval()
-    eye = torch.eye(len(classes))
-    with torch.no_grad():
-        out = model.decode_from(rev(eye), layer).numpy()
-    if len(genes) != out.shape[1]:
-        raise ValueError(f"{len(genes)} gene names for {out.shape[1]} model outputs")
-    return pd.DataFrame(out, index=classes, columns=pd.Index(genes))
-
-
 def top_genes(score: pd.Series, n: int) -> list:
     """The ``n`` genes with the largest absolute score (ties broken by gene order)."""
     return list(score.abs().sort_values(ascending=False, kind="stable").index[:n])
+
+
+def is_signed_score(method: str) -> bool:
+    """Whether ``method``'s scores rank by value (the paper's s_p) rather than by magnitude (t statistics,
+    our contrast ablation ``... minus <control>``)."""
+    return not ("t-test" in method or "minus" in method)
 
 
 def disease_gene_table(scores: dict, genes, diseases, gwas_sets: dict, top_n: int, planted: dict | None = None):
@@ -462,7 +456,7 @@ def disease_gene_table(scores: dict, genes, diseases, gwas_sets: dict, top_n: in
             excluded.append(d)
             continue
         for method, table in scores.items():
-            top = top_genes(table.loc[d], top_n)
+            top = top_genes_by(table.loc[d], top_n, is_signed_score(method))
             row = {"method": method, "disease": d, **gstats.enrichment(top, ref, universe)}
             if planted is not None:
                 row["recall_planted"] = len(set(top) & planted[d]) / max(len(planted[d]), 1)
@@ -484,14 +478,6 @@ def cached_betweenness(graph, n_pivots: int | None, seed: int = 0) -> pd.Series:
     in :mod:`genenets.cache` by the graph's content (nodes and edges), the pivots and the seed: the whole
     interactome takes seconds to minutes."""
     return _betweenness(graph, n_pivots, seed)
-
-
-def disease_scores(profiles: pd.DataFrame, control: str = "healthy") -> pd.DataFrame:
-    """Reverse-training gene scores: each phenotype's decoded profile minus the control's, shape
-    (n_phenotypes - 1, n_genes)."""
-    if control not in profiles.index:
-        raise ValueError(f"control phenotype {control!r} not among {list(profiles.index)}")
-    return profiles.drop(index=control) - profiles.loc[control]
 
 
 def ttest_scores(X, phenotypes, genes, control: str = "healthy") -> pd.DataFrame:
@@ -558,17 +544,325 @@ def combine_enrichment(enr: pd.DataFrame) -> pd.DataFrame:
     return enr.groupby("method", sort=False).agg(**agg).reset_index()
 
 
+# ----------------------------------------------------------------------------------------------
+# calibration of the simulated compendium against real data, and the disease-signal probe
+
+
+def log_expression(es: ExpressionSet) -> pd.DataFrame:
+    """log2(1 + x) of ``es`` after its noise floor (``es.preprocess``), genes constant over the samples dropped:
+    the scale on which effect sizes are compared between real and simulated data."""
+    X = es.values.to_numpy(dtype=np.float64, copy=True)
+    floor = es.preprocess.get("floor")
+    if floor is not None:
+        X[X < floor] = 0.0
+    X = np.log2(1.0 + np.clip(X, 0, None)) if es.preprocess.get("log", True) else X
+    keep = np.ptp(X, axis=0) > 0
+    return pd.DataFrame(X[:, keep], index=es.values.index, columns=es.values.columns[keep])
+
+
+def variance_fraction(X, groups) -> tuple[float, float]:
+    """Share of the variance explained by ``groups`` (one-way ANOVA eta²) over all genes pooled (between-group
+    sum of squares / total) and the median of the per-gene eta². ``X`` (n_samples, n_genes)."""
+    X = np.asarray(X, float)
+    groups = np.asarray(groups, dtype=str)
+    total = ((X - X.mean(0)) ** 2).sum(0)
+    between = np.zeros(X.shape[1])
+    for g in np.unique(groups):
+        m = groups == g
+        between += m.sum() * (X[m].mean(0) - X.mean(0)) ** 2
+    ok = total > 0
+    return float(between[ok].sum() / total[ok].sum()), float(np.median(between[ok] / total[ok]))
+
+
+def cohens_d(X, is_case) -> np.ndarray:
+    """Standardised mean difference (case - control) / pooled SD of every column of ``X`` (n_samples, n_genes);
+    0 where the pooled SD is 0."""
+    X, is_case = np.asarray(X, float), np.asarray(is_case, bool)
+    a, b = X[is_case], X[~is_case]
+    sd = np.sqrt(((len(a) - 1) * a.var(0, ddof=1) + (len(b) - 1) * b.var(0, ddof=1)) / (len(a) + len(b) - 2))
+    return np.divide(a.mean(0) - b.mean(0), sd, out=np.zeros(X.shape[1]), where=sd > 0)
+
+
+def probe_auroc(X, is_case, *, n_folds: int = 3, n_components: int | None = None, seed: int = 0) -> float:
+    """Cross-validated AUROC of a linear probe (L2 logistic regression on standardised features, stratified
+    ``n_folds``) separating case from control samples of ``X`` (n_samples, n_features); with ``n_components``,
+    on that many leading principal components (fitted within each training fold)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    y = np.asarray(is_case, bool).astype(int)
+    steps = [StandardScaler()]
+    if n_components:
+        steps.append(PCA(n_components=min(n_components, *np.shape(X)), random_state=seed))
+    steps.append(LogisticRegression(C=0.1, max_iter=2000))
+    folds = StratifiedKFold(n_splits=min(n_folds, int(np.bincount(y).min())), shuffle=True, random_state=seed)
+    score = cross_val_predict(make_pipeline(*steps), np.asarray(X, float), y, cv=folds, method="decision_function")
+    return gstats.auroc(y, score)
+
+
+def calibration_stats(es: ExpressionSet, *, cell_type: str | None = "cell_type", disease: str | None = "disease",
+                      control: str = "healthy", top_fraction: float = 0.05, seed: int = 0) -> dict:
+    """The measured properties the simulated compendium is calibrated to, on log2(1 + x) (:func:`log_expression`).
+
+    Cell types (column ``cell_type``): the pooled and median per-gene variance fraction (eta²). Diseases
+    (column ``disease``, each phenotype vs ``control``, averaged over phenotypes): the median |Cohen's d| of the
+    top ``top_fraction`` of genes, the fraction of genes with |d| > 0.8 (a large effect), the variance fraction of
+    the case + control samples, and the probe AUROC on the 10 leading PCs (is the disease signal on the main
+    co-expression axes?). Missing labels give NaN.
+    """
+    X = log_expression(es)
+    out = {"n_samples": X.shape[0], "n_genes": X.shape[1]}
+    nan = float("nan")
+    if cell_type and cell_type in es.labels and es.labels[cell_type].nunique() > 1:
+        pooled, median = variance_fraction(X.to_numpy(), es.labels[cell_type])
+        out.update(cell_type_variance_fraction=pooled, cell_type_median_gene_eta2=median,
+                   n_cell_types=int(es.labels[cell_type].nunique()))
+    else:
+        out.update(cell_type_variance_fraction=nan, cell_type_median_gene_eta2=nan, n_cell_types=0)
+    rows = []
+    if disease and disease in es.labels and control in set(es.labels[disease]):
+        lab = es.labels[disease].to_numpy(dtype=str)
+        for d in sorted(set(lab) - {control}):
+            keep = np.isin(lab, [d, control])
+            Xd, case = X.to_numpy()[keep], lab[keep] == d
+            dd = np.abs(cohens_d(Xd, case))
+            top = np.sort(dd)[::-1][: max(1, int(round(top_fraction * len(dd))))]
+            rows.append({"top_genes_median_abs_d": float(np.median(top)), "frac_genes_abs_d_gt_0.8": float((dd > 0.8).mean()),
+                         "disease_variance_fraction": variance_fraction(Xd, case)[0],
+                         "probe_auroc_10_pcs": probe_auroc(Xd, case, n_components=10, seed=seed)})
+    mean = pd.DataFrame(rows).mean() if rows else {}
+    for k in ("top_genes_median_abs_d", "frac_genes_abs_d_gt_0.8", "disease_variance_fraction", "probe_auroc_10_pcs"):
+        out[f"disease_{k}" if not k.startswith("disease") else k] = float(mean[k]) if rows else nan
+    out["n_diseases"] = len(rows)
+    return out
+
+
+def calibration_table(real: dict, simulated: dict) -> pd.DataFrame:
+    """Rows = measured property, columns = each dataset's :func:`calibration_stats` (``real`` and ``simulated``
+    are ``{dataset name: stats}``), so real and simulated values sit side by side."""
+    cols = {**{f"real: {k}": v for k, v in real.items()}, **{f"simulated: {k}": v for k, v in simulated.items()}}
+    return pd.DataFrame(cols).rename_axis("property")
+
+
+# ----------------------------------------------------------------------------------------------
+# reverse training as the paper's four steps
+
+
+#: Reverse-training routes: the autoencoder and the layer whose code the phenotype network predicts.
+ROUTES = {"deepAE layer 1": ("deepAE", 1), "deepAE layers 1-2": ("deepAE", 2),
+          "deepAE all three layers": ("deepAE", 3), "SAE": ("SAE", 1)}
+
+
+def paper_top_n(n_genes: int, paper_top: int = 1000, paper_genes: int = 20000) -> int:
+    """The paper's top 1,000 of about 20,000 genes, scaled to ``n_genes``: the same 5 % share (at least 10)."""
+    return max(10, int(round(paper_top * n_genes / paper_genes)))
+
+
+def reverse_train(model: SigmoidAutoencoder, X, phenotypes, layer: int, genes, *, epochs: int = 200,
+                  lr: float = 1e-3, batch_size: int = 256, patience: int | None = 20, val_fraction: float = 0.2,
+                  seed: int = 0, device="cpu", rescale: bool = True) -> tuple[pd.DataFrame, gtrain.History]:
+    """The paper's reverse training of one autoencoder layer, in four steps.
+
+    1. the autoencoder ``model`` is trained (given, frozen);
+    2. a :class:`~genenets.models.autoencoder.ReverseNetwork` (hidden width = the layer's width, sigmoid hidden,
+       linear output) learns phenotype one-hot -> the code of ``layer`` of each sample (MSE, Adam, early stopping
+       on a stratified validation split of the samples);
+    3. it is stacked on the autoencoder's layers after ``layer``, its output weights rescaled to the mean and
+       variance of the autoencoder weights that produce ``layer`` (:class:`~genenets.models.autoencoder.StackedReverse`);
+    4. each phenotype's gene score is s_p = W_{L-1} x_{L-2}, the pre-activation of the output layer.
+
+    Parameters
+    ----------
+    X : array (n_samples, n_genes); phenotypes : array (n_samples,) of labels; genes : the n_genes names
+
+    Returns
+    -------
+    (DataFrame (n_phenotypes, n_genes) of s_p, the reverse network's :class:`~genenets.train.History`)
+    """
+    phenotypes = pd.Series(np.asarray(phenotypes, dtype=str))
+    classes = sorted(phenotypes.unique())
+    if len(classes) < 2:
+        raise ValueError("reverse training needs at least two phenotypes")
+    if len(genes) != model.n_genes:
+        raise ValueError(f"{len(genes)} gene names for {model.n_genes} model outputs")
+    onehot = pd.get_dummies(phenotypes)[classes].to_numpy(np.float32)
+    codes = layer_codes(model, X, layer)
+    strat = phenotypes if phenotypes.value_counts().min() >= 2 else None
+    tr, va = train_test_split(np.arange(len(phenotypes)), test_size=val_fraction, random_state=seed, stratify=strat)
+    torch.manual_seed(seed)
+    rev = ReverseNetwork(len(classes), model.width)
+    hist = gtrain.fit(rev, gtrain.make_loader(onehot[tr], codes[tr], batch_size=batch_size, shuffle=True, seed=seed),
+                      lambda m, b: torch.nn.functional.mse_loss(m(b[0]), b[1]),
+                      val_loader=gtrain.make_loader(onehot[va], codes[va], batch_size=1024), epochs=epochs, lr=lr,
+                      optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS}, patience=patience, device=device,
+                      progress=False, no_learning_loss=gtrain.no_learning_mse(codes[tr], codes[va]))
+    rev.to("cpu").eval()
+    stacked = StackedReverse(rev, model, layer, rescale=rescale)
+    with torch.no_grad():
+        s = stacked.score(torch.eye(len(classes))).numpy()
+    return pd.DataFrame(s, index=classes, columns=pd.Index(genes)), hist
+
+
 def reverse_training_scores(family: dict, width: int, X, phenotypes, genes, control: str, *, epochs: int,
-                            lr: float, batch_size: int = 256, seed: int = 0, device="cpu") -> dict:
-    """Gene scores per phenotype (vs ``control``) from reverse training at each depth, plus the t-test
-    baseline: ``{"deepAE layer 1", "deepAE layers 1-2", "deepAE all three layers", "SAE",
-    "baseline t-test": DataFrame (n_phenotypes - 1, n_genes)}``."""
-    setups = {"deepAE layer 1": ("deepAE", 1), "deepAE layers 1-2": ("deepAE", 2),
-              "deepAE all three layers": ("deepAE", 3), "SAE": ("SAE", 1)}
-    scores = {}
-    for name, (kind, layer) in setups.items():
-        profiles = reverse_scores(family[(kind, width)].model, X, phenotypes, layer, genes, epochs=epochs, lr=lr,
-                                  batch_size=batch_size, seed=seed, device=device)
-        scores[name] = disease_scores(profiles, control=control)
+                            lr: float, batch_size: int = 256, patience: int | None = 20, seed: int = 0,
+                            device="cpu", ablation_routes=("deepAE all three layers", "SAE")) -> tuple[dict, dict]:
+    """Gene scores per phenotype (all but ``control``) from :func:`reverse_train` at each route of :data:`ROUTES`,
+    an ablation of ours (``"<route>, ours: s_p minus <control>"``: the paper's score minus the control's, for
+    ``ablation_routes``), and the t-test baseline.
+
+    Returns
+    -------
+    (``{method: DataFrame (n_phenotypes - 1, n_genes)}``, ``{route: History}`` of the reverse networks)
+    """
+    scores, histories = {}, {}
+    for name, (kind, layer) in ROUTES.items():
+        s_p, histories[f"reverse {name}"] = reverse_train(
+            family[(kind, width)].model, X, phenotypes, layer, genes, epochs=epochs, lr=lr, batch_size=batch_size,
+            patience=patience, seed=seed, device=device)
+        if control not in s_p.index:
+            raise ValueError(f"control phenotype {control!r} not among {list(s_p.index)}")
+        scores[name] = s_p.drop(index=control)
+        if name in ablation_routes:
+            scores[f"{name}, ours: s_p minus {control}"] = s_p.drop(index=control) - s_p.loc[control]
     scores["baseline t-test"] = ttest_scores(X, phenotypes, genes, control=control)
-    return scores
+    return scores, histories
+
+
+def top_genes_by(score: pd.Series, n: int, signed: bool) -> list:
+    """The ``n`` genes with the largest score (``signed``; the paper's s_p) or largest |score|."""
+    return list((score if signed else score.abs()).sort_values(ascending=False, kind="stable").index[:n])
+
+
+def planted_recall(scores: dict, planted: dict, top_n: int) -> pd.DataFrame:
+    """Recall of each disease's planted genes in each method's top ``top_n``: ``method``, ``disease``, ``recall``.
+    The paper's s_p ranks by value; t statistics and our contrast ablation by magnitude."""
+    rows = []
+    for method, table in scores.items():
+        signed = is_signed_score(method)
+        for d in table.index:
+            top = set(top_genes_by(table.loc[d], top_n, signed))
+            rows.append({"method": method, "disease": d, "recall": len(top & planted[d]) / max(len(planted[d]), 1)})
+    return pd.DataFrame(rows)
+
+
+@cache.cached(version=1, ignore=("device",), namespace="deepae/recall_along_training")
+def recall_along_training(X_train: np.ndarray, X_val: np.ndarray, X_all: np.ndarray, phenotypes, genes, planted: dict,
+                          kind: str, width: int, budgets, *, control: str, top_n: int, lr: float, batch_size: int,
+                          reverse_epochs: int, reverse_lr: float, patience: int, seed: int = 0,
+                          device="cpu") -> pd.DataFrame:
+    """Planted-gene recall of reverse training (deepest layer of ``kind``) after each epoch budget in ``budgets``.
+
+    One autoencoder is trained without early stopping and resumed from its checkpoint (weights and Adam state)
+    from one budget to the next; at each budget its validation loss and the mean recall of the planted genes
+    over phenotypes (paper's s_p, top ``top_n``) are recorded. Returns ``kind``, ``epochs``, ``val_loss``,
+    ``recall``.
+    """
+    import tempfile
+    from pathlib import Path
+
+    torch.manual_seed(seed)
+    model = SigmoidAutoencoder(X_train.shape[1], width, MODEL_KINDS[kind])
+    loader = gtrain.make_loader(X_train, batch_size=batch_size, shuffle=True, seed=seed)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = Path(tmp) / "ckpt.pt"
+        for budget in sorted(int(b) for b in budgets):
+            hist = gtrain.fit(model, loader, _mse, val_loader=gtrain.make_loader(X_val, batch_size=1024),
+                              epochs=budget, lr=lr, optimizer_kwargs={"betas": ADAM_BETAS, "eps": ADAM_EPS},
+                              device=device, checkpoint=ckpt, progress=False)
+            model.to("cpu")
+            s_p, _ = reverse_train(model, X_all, phenotypes, MODEL_KINDS[kind], genes, epochs=reverse_epochs,
+                                   lr=reverse_lr, batch_size=batch_size, patience=patience, seed=seed, device=device)
+            rec = planted_recall({kind: s_p.drop(index=control)}, planted, top_n)
+            rows.append({"kind": kind, "epochs": budget, "val_loss": hist.val_loss[-1], "recall": rec["recall"].mean()})
+    return pd.DataFrame(rows)
+
+
+def family_convergence(family: dict, prefix: str = "") -> pd.DataFrame:
+    """:func:`genenets.train.convergence_table` of a trained family (model names ``"<prefix><kind> w=<width>"``)."""
+    return gtrain.convergence_table({f"{prefix}{k} w={w}": tm.fit for (k, w), tm in family.items()})
+
+
+def disease_probe_table(es: ExpressionSet, *, disease: str = "disease", control: str = "healthy",
+                        seed: int = 0) -> pd.DataFrame:
+    """Is the disease signal detectable in the raw expression? Per phenotype (vs ``control``): cases, controls and
+    the 3-fold AUROC of a linear probe (:func:`probe_auroc`) on log2(1 + x) of every gene."""
+    X = log_expression(es)
+    lab = es.labels[disease].to_numpy(dtype=str)
+    rows = []
+    for d in sorted(set(lab) - {control}):
+        keep = np.isin(lab, [d, control])
+        rows.append({"disease": d, "n_cases": int((lab == d).sum()), "n_controls": int((lab == control).sum()),
+                     "probe_auroc_raw": probe_auroc(X.to_numpy()[keep], lab[keep] == d, seed=seed)})
+    return pd.DataFrame(rows)
+
+
+def layer_probe_table(model: SigmoidAutoencoder, X, phenotypes, *, control: str = "healthy", seed: int = 0) -> pd.DataFrame:
+    """Does each hidden layer keep the disease signal? Mean over phenotypes (vs ``control``) of the linear probe's
+    AUROC (:func:`probe_auroc`) on the codes of each layer and, as the reference, on the input ``X``."""
+    phenotypes = np.asarray(phenotypes, dtype=str)
+    inputs = {"input (all genes)": np.asarray(X)}
+    inputs.update({f"layer {k}": layer_codes(model, X, k) for k in range(1, model.n_hidden + 1)})
+    rows = []
+    for name, Z in inputs.items():
+        aucs = [probe_auroc(Z[np.isin(phenotypes, [d, control])], phenotypes[np.isin(phenotypes, [d, control])] == d,
+                            seed=seed) for d in sorted(set(phenotypes) - {control})]
+        rows.append({"representation": name, "mean_probe_auroc": float(np.mean(aucs)), "min_probe_auroc": float(np.min(aucs))})
+    return pd.DataFrame(rows)
+
+
+def lightup_study(family: dict, data: PreparedData, topology, *, k_min: int = 8, lit_value: float | None = 1.0,
+                  n_random: int = 200, seed: int = 0) -> dict:
+    """Fig. 4 for one dataset: light every node of deepAE layers 1-3 and of the SAE (the widest of ``family``), test
+    each node's top-k genes (powers of two from ``k_min`` to 5 % of the interactome genes) against random sets.
+
+    Returns ``{"ks", "lit", "per_node", "null", "summary", "k_ref", "distinct"}`` (see :func:`lightup_topology`,
+    :func:`lightup_summary`, :func:`lightup_distinct_genes` at the middle k ``k_ref``)."""
+    width = max(w for _, w in family)
+    ks = lightup_ks(len(topology.universe), k_min=k_min)
+    deep, sae = family[("deepAE", width)].model, family[("SAE", width)].model
+    lit = {f"deepAE layer {i}": lightup(deep, data.X_train, i, lit_value) for i in (1, 2, 3)}
+    lit["SAE layer 1"] = lightup(sae, data.X_train, 1, lit_value)
+    per_node, null = lightup_topology(lit, data.genes, topology, ks, n_random=n_random, seed=seed)
+    k_ref = ks[len(ks) // 2]
+    return {"ks": ks, "lit": lit, "per_node": per_node, "null": null, "summary": lightup_summary(per_node, null),
+            "k_ref": k_ref, "distinct": lightup_distinct_genes(lit, data.genes, topology.universe, k_ref)}
+
+
+def disease_gene_study(family: dict, data: PreparedData, phenotype_col: str, control: str, references: dict, *,
+                       top_n: int | None = None, planted: dict | None = None, **reverse_kw) -> dict:
+    """Fig. 2 for one dataset: :func:`reverse_training_scores` at the widest width of ``family`` for the phenotypes
+    in ``data.labels_all[phenotype_col]`` (vs ``control``), then :func:`disease_gene_table` of each method's top
+    ``top_n`` (default :func:`paper_top_n`) against ``references`` ``{phenotype: genes}`` and
+    :func:`combine_enrichment`. ``reverse_kw``: epochs, lr, batch_size, patience, seed, device.
+
+    Returns ``{"top_n", "scores", "histories", "enrichment", "combined"}``.
+    """
+    width = max(w for _, w in family)
+    n = top_n or paper_top_n(len(data.genes))
+    scores, histories = reverse_training_scores(family, width, data.X_all, data.labels_all[phenotype_col].to_numpy(),
+                                                data.genes, control, **reverse_kw)
+    enr = disease_gene_table(scores, data.genes, list(references), references, n, planted=planted)
+    return {"top_n": n, "scores": scores, "histories": histories, "enrichment": enr, "combined": combine_enrichment(enr)}
+
+
+def recall_curves(data: PreparedData, width: int, budgets, *, control: str = "healthy", top_n: int | None = None,
+                  phenotype_col: str = "disease", kinds=("SAE", "deepAE"), device="cpu", **kwargs) -> pd.DataFrame:
+    """:func:`recall_along_training` of each kind in ``kinds`` on ``data`` (planted genes from ``data.truth``),
+    stacked: ``kind``, ``epochs``, ``val_loss``, ``recall``. ``kwargs``: lr, reverse_lr, batch_size,
+    reverse_epochs, patience, seed."""
+    n = top_n or paper_top_n(len(data.genes))
+    return pd.concat([recall_along_training(data.X_train, data.X_val, data.X_all,
+                                            data.labels_all[phenotype_col].to_numpy(dtype=str), list(data.genes),
+                                            data.truth.disease_genes, kind, int(width), list(budgets), control=control,
+                                            top_n=n, device=device, **kwargs) for kind in kinds], ignore_index=True)
+
+
+def prepared_family(ds, widths, *, val_fraction: float = 0.2, seed: int = 0, kinds=("SAE", "deepAE"),
+                    **train_kwargs) -> tuple[PreparedData, dict]:
+    """:func:`prepare_dataset` of a loaded dataset, then :func:`train_family` on it (from the cache when trained
+    before with the same data and settings): ``(data, {(kind, width): TrainedModel})``."""
+    data = prepare_dataset(ds, val_fraction=val_fraction, seed=seed)
+    return data, train_family(data, widths, kinds=kinds, seed=seed, **train_kwargs)
