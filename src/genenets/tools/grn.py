@@ -881,15 +881,19 @@ def downrank_indirect(scores, threshold: float = 2.0) -> np.ndarray:
     return out
 
 
+STEADY_TREES = ("GENIE3_steady", "GENIE3_multifactorial")
+
+
 def steady_state_scores(network, *, n_estimators: int = 1000, tree_method: str = "RF", seed: int = 0,
-                        n_jobs: int = 1, trees: bool = True, threshold: float = 2.0) -> dict[str, np.ndarray]:
+                        n_jobs: int = 1, trees=True, threshold: float = 2.0) -> dict[str, np.ndarray]:
     """Score matrices (n_genes, n_genes) of the methods that read DREAM4's steady states.
 
     - ``knockout_z``, ``knockdown_z``: :func:`perturbation_zscores`;
     - ``knockout_z_reduced``: the knockout z-scores with indirect edges down-ranked (:func:`downrank_indirect`);
     - ``multifactorial_correlation``: |Pearson| over the multifactorial experiments;
-    - with ``trees``: ``GENIE3_steady`` (GENIE3 on knockouts + knockdowns + multifactorial + wild type
-      stacked as samples) and ``GENIE3_multifactorial`` (the DREAM4 multifactorial sub-challenge's data only).
+    - with ``trees`` (True: both; or a collection of these names): ``GENIE3_steady`` (GENIE3 on knockouts +
+      knockdowns + multifactorial + wild type stacked as samples) and ``GENIE3_multifactorial`` (the DREAM4
+      multifactorial sub-challenge's data only).
     Methods whose data the network lacks are left out.
     """
     wt = steady_states(network, "wildtype")
@@ -902,12 +906,13 @@ def steady_state_scores(network, *, n_estimators: int = 1000, tree_method: str =
         out["knockdown_z"] = perturbation_zscores(kd, wt)
     if mf is not None:
         out["multifactorial_correlation"] = correlation_scores(mf[None])
-    if trees:
+    wanted = set(STEADY_TREES if trees is True else (trees or ()))
+    if wanted:
         settings = dict(n_estimators=n_estimators, tree_method=tree_method, seed=seed, n_jobs=n_jobs)
         stacked = [a for a in (ko, kd, mf, None if wt is None else wt[None]) if a is not None]
-        if stacked:
+        if stacked and "GENIE3_steady" in wanted:
             out["GENIE3_steady"] = genie3_scores(np.concatenate(stacked), **settings)
-        if mf is not None:
+        if mf is not None and "GENIE3_multifactorial" in wanted:
             out["GENIE3_multifactorial"] = genie3_scores(mf, **settings)
     return out
 
