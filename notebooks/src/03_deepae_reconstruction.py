@@ -157,17 +157,18 @@ convergence
 # function then runs on the real pbmc68k cells, with the same verdict rule.
 
 # %%
-def reconstruction(data, family, label, claim_id, models_prefix=""):
+def reconstruction(data, family, label, claim_id, prefix=""):
     table, laws, mean_error = deepae.reconstruction_study(family, data)
     verdict, evidence = deepae_summary.d1_verdict(table)
-    run.decide(claim_id, verdict, evidence=evidence, seeds=1, budgets=[int(epochs * budget_scale)],
-               figure=f"fig1_reconstruction{models_prefix}.png", models=[f"{models_prefix.strip('_')}{k} w={w}" for k, w in family],
+    fig_name = "fig1_reconstruction" + (f"_replication_{prefix.strip()}" if prefix else "")
+    run.decide(claim_id, verdict, evidence=evidence, seeds=1, budgets=[int(epochs * budget_scale)], figure=f"{fig_name}.png",
+               models=[f"{prefix}{k} w={w}" for k, w in family],
                ours=f"b = {evidence['deepAE_power_law_b']:.2f} [{evidence['deepAE_power_law_b_low']:.2f}, "
                     f"{evidence['deepAE_power_law_b_high']:.2f}]; {evidence['n_pairs_deep_w_at_most_sae_2w']}/{evidence['n_width_pairs']} pairs")
     fig = deepae_plots.plot_reconstruction(table, laws, mean_error)
     fig.suptitle(label, y=1.03)
-    run.savefig(fig, f"fig1_reconstruction{models_prefix}")
-    print(deepae_summary.reconstruction_sentence(table, label, mean_error), f"D1 verdict: {verdict}.")
+    run.savefig(fig, fig_name)
+    print(deepae_summary.reconstruction_sentence(table, label, mean_error), f"{claim_id} verdict: {verdict}.")
     return table
 
 
@@ -192,7 +193,7 @@ if replication_dataset:
     run.convergence_table(deepae.family_convergence(rep_family, prefix=f"{replication_dataset} "),
                           f"replication_{replication_dataset}_convergence")
     rep_table = reconstruction(rep, rep_family, f"Replication on {rep.name} ({len(rep.genes)} genes)",
-                               f"D1-{replication_dataset}", models_prefix=f"_{replication_dataset} ")
+                               f"D1-{replication_dataset}", prefix=f"{replication_dataset} ")
     run.table(rep_table, f"replication_{replication_dataset}_reconstruction_1-R2")
     run.metrics["replication"] = {"dataset": replication_dataset, **deepae_summary.reconstruction_metrics(rep_table)}
 

@@ -106,11 +106,11 @@ reverse_kw = dict(epochs=int(reverse_epochs * budget_scale), lr=reverse_lr, batc
 
 def disease_genes(data, family, phenotype_col, control, references, claim_id, tag="", planted=None, curve=None):
     out = deepae.disease_gene_study(family, data, phenotype_col, control, references, top_n=top_n, planted=planted, **reverse_kw)
-    run.convergence_table(train.convergence_table({f"reverse{tag} {r}": h for r, h in out["histories"].items()}),
+    run.convergence_table(train.convergence_table({f"{r}{tag}": h for r, h in out["histories"].items()}),
                           f"reverse_convergence{tag}")
     verdict, evidence = deepae_summary.d4_verdict(out["combined"], recall_curve=curve)
     run.decide(claim_id, verdict, evidence={**evidence, "top_n": out["top_n"]}, seeds=1, budgets=[int(epochs * budget_scale)],
-               figure=f"fig2_disease_gene_enrichment{tag}.png", models=[f"reverse{tag} {r}" for r in out["histories"]],
+               figure=f"fig2_disease_gene_enrichment{tag}.png", models=[f"{r}{tag}" for r in out["histories"]],
                ours=f"full deepAE combined p = {evidence['combined p, deepAE all three layers']:.2g}")
     run.savefig(deepae_plots.plot_enrichment(out["enrichment"]), f"fig2_disease_gene_enrichment{tag}")
     print(f"top N = {out['top_n']}; excluded (no measured reference gene): {out['enrichment'].attrs['excluded']}; {claim_id}: {verdict}.")
