@@ -76,3 +76,12 @@ def test_headline_has_at_most_15_rows():
     head = msum.headline(_prec(0.1), None, held, _acc(0.65, 0.6), _prec(0.0))
     assert 0 < len(head) <= 15 and head["precision@k correlation"] == np.mean(_prec(0.1).query(
         "evidence == 'correlation'")["precision"])
+
+
+def test_convergence_flags_count_unreliable_fits_by_kind():
+    rows = [{"model": f"rep {s}: genes AE fold {f}", "status": "did not learn" if f < 2 else "converged"}
+            for s in range(3) for f in range(1, 4)]
+    rows += [{"model": "rep 0: GAT (all samples)", "status": "converged"}]
+    ok, why = msum.convergence_flags(pd.DataFrame(rows), "rep ")
+    assert not ok and why == "genes AE: did not learn in 3 of 9 fits"
+    assert msum.convergence_flags(rows, "GAT") == (True, "")

@@ -22,8 +22,9 @@ Calibration (``genenets.tools.multiomics.calibration``; the notebook prints both
 (up to 72% zeros in one), which per-metabolite limits of detection reproduce (``lod_fraction``, default 0.15,
 plus 2% random dropout as in untargeted LC-MS); its 120 preselected liver genes put 73% of their
 variance on 5 PCs and the median gene's best |r| with a fatty acid is 0.44 (95th percentile 0.71);
-a genome-wide table is less structured, so the programs here cover ``program_fraction`` (30%) of
-the genes and the best |r| of a median gene with any metabolite is about 0.3-0.4 at n = 100.
+a genome-wide table is less structured: with the programs covering ``program_fraction`` (60%) of
+the genes and gene noise 0.7 (log2), 5 PCs carry about 29% of the variance and the median gene's
+best |r| with a metabolite is about 0.37 (95th percentile about 0.6) at n = 100.
 """
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ class MultiOmicsTruth:
 
 def simulate_multiomics(n_samples: int = 100, n_genes: int = 1000, n_metabolites: int = 100,
                         n_pathway_genes: int = 20, n_pathway_metabolites: int = 3, n_tissues: int = 4,
-                        n_markers: int = 50, n_programs: int = 4, program_fraction: float = 0.3,
-                        loading: float = 1.0, program_loading: float = 0.6, noise: float = 1.0,
+                        n_markers: int = 50, n_programs: int = 4, program_fraction: float = 0.6,
+                        loading: float = 1.0, program_loading: float = 0.6, noise: float = 0.7,
                         metabolite_noise: float = 0.5, tissue_activity: float = 0.7, lod_fraction: float = 0.15,
                         dropout: float = 0.02, homology_recall: float = 0.6, homology_decoys: float = 0.03,
                         seed: int = 0):

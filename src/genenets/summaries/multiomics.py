@@ -213,3 +213,25 @@ def verdict_sentences(claim_records) -> list[str]:
         out.append(f"{c['id']} - {c['claim']} Verdict: {c['verdict']}; {robust}." + (
             f" Ours: {c['ours']}." if c.get("ours") else ""))
     return out
+
+
+def convergence_flags(records, contains: str = "") -> tuple[bool, str]:
+    """Whether the trained models whose name contains ``contains`` all converged, and if not a short
+    reason counting them by kind and status (e.g. "genes AE: did not learn in 23 of 50 fits").
+
+    ``records`` : rows of :func:`genenets.train.convergence_table` (DataFrame or list of dicts).
+    """
+    df = pd.DataFrame(records.to_dict("records") if hasattr(records, "to_dict") else list(records))
+    if df.empty:
+        return True, ""
+    df = df[df["model"].str.contains(contains, regex=False)]
+    kind = df["model"].str.replace(r"^rep \d+: ", "", regex=True).str.replace(r" fold \d+$", "", regex=True)
+    bad = df["status"].isin(claims.UNRELIABLE)
+    parts = [f"{k}: {s} in {int(((kind == k) & (df['status'] == s)).sum())} of {int((kind == k).sum())} fits"
+             for k, s in sorted(set(zip(kind[bad], df["status"][bad])))]
+    return not bad.any(), "; ".join(parts)
+
+
+def m3b_ours(evidence: dict) -> str:
+    """Short text for the ledger: PCA minus autoencoder held-out loss per omics (from :func:`m3b_verdict`)."""
+    return "; ".join(f"{k.split(':')[0]} PCA - AE {v:+.3f}" for k, v in evidence.items() if k.endswith("AE held-out loss"))

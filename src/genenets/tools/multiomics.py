@@ -818,6 +818,15 @@ def replicate_evidence(seeds, sim_params: dict, cfg: dict, metabolite_norm: str 
     return out
 
 
+def replicate_entry(s2: dict, s5: dict, planted) -> dict:
+    """This run's own stages 2 and 5 as a replicate (what :func:`rank_pipeline` would recompute)."""
+    from ..train import convergence_table
+
+    hist = {k: h for k, h in s2["histories"].items() if " AE fold " in k or k == "GAT (all samples)"}
+    return {"evidence": s5["evidence"], "fold_losses": pd.concat([s2["ae_g"].fold_losses_, s2["ae_m"].fold_losses_]),
+            "convergence": convergence_table(hist), "planted": list(planted)}
+
+
 def replicate_convergence(replicates: dict) -> pd.DataFrame:
     """Every replicate's convergence table, the model names prefixed by ``rep <seed>: ``."""
     return pd.concat([rep["convergence"].assign(model=lambda d, s=s: f"rep {s}: " + d["model"])
