@@ -71,7 +71,7 @@ def test_module_effect_moves_modules_and_is_recorded():
 
 def test_calibrated_compendium_disease_signal_is_detectable():
     """The registered (calibrated) compendium: a linear probe on raw expression finds every disease (AUROC >= 0.9),
-    and disease explains far more variance than with isolated gene shifts."""
+    and module shifts give far more genes a large disease effect than isolated gene shifts."""
     from genenets import datasets
     from genenets.tools import deepae
 
@@ -81,5 +81,5 @@ def test_calibrated_compendium_disease_signal_is_detectable():
     calibrated = deepae.calibration_stats(es)
     plain = deepae.calibration_stats(datasets.load("compendium-simulated", n_genes=300, n_samples=600, seed=1,
                                                    module_effect=0.0).data)
-    assert calibrated["disease_frac_genes_abs_d_gt_0.8"] > 3 * plain["disease_frac_genes_abs_d_gt_0.8"]
+    assert calibrated["disease_frac_genes_abs_d_gt_0.8"] > 2 * plain["disease_frac_genes_abs_d_gt_0.8"]
     assert 0.05 < calibrated["cell_type_variance_fraction"] < 0.6

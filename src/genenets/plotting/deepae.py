@@ -21,10 +21,10 @@ def plot_reconstruction(table: pd.DataFrame, laws: dict | None = None, mean_erro
             sub = sub.sort_values("width")
             ax.plot(sub["width"], sub[measure], marker="o", color=colours.get(model), ls="-" if split == "validation"
                     else "--", label=f"{model} {split}")
-        for model, law in (laws or {}).items():
+        for model, law in (laws if measure == "global" else {}).items() if laws else ():  # fitted on global error
             w = np.geomspace(table["width"].min(), table["width"].max(), 50)
             ax.plot(w, law["a"] * w ** (-law["b"]), color=colours.get(model), ls=":", lw=1,
-                    label=f"{model} power law (b={law['b']:.2f})" if measure == "global" else None)
+                    label=f"{model} power law (b={law['b']:.2f})")
         if mean_error is not None:
             ax.axhline(mean_error[measure], color="black", lw=0.8, ls="-.",
                        label="gene means (learned nothing)" if measure == "global" else None)
@@ -94,10 +94,10 @@ def plot_enrichment(table: pd.DataFrame):
     t = table.assign(neglog10p=-np.log10(table["p"].clip(lower=1e-300)))
     t.pivot(index="disease", columns="method", values="neglog10p").plot.barh(ax=axes[0, 0], width=0.8, legend=False)
     axes[0, 0].axvline(-np.log10(0.05), color="grey", ls=":")
-    axes[0, 0].set(xlabel="-log10 p (Fisher, top-N vs GWAS genes)", ylabel="", title="GWAS enrichment")
+    axes[0, 0].set(xlabel="-log10 p (Fisher, top N vs reference)", ylabel="", title="GWAS enrichment")
     if has_recall:
         t.pivot(index="disease", columns="method", values="recall_planted").plot.barh(ax=axes[0, 1], width=0.8)
-        axes[0, 1].set(xlabel="recall of planted disease genes in top N", ylabel="", title="Planted genes found",
+        axes[0, 1].set(xlabel="recall of planted genes in top N", ylabel="", title="Planted genes found",
                        yticklabels=[])
         axes[0, 1].legend(frameon=False, fontsize=8, bbox_to_anchor=(1.02, 1), loc="upper left")
     else:
