@@ -1,7 +1,11 @@
 """GeneDAE training throughput (samples/s) at MHC size: CPU threads 1 and 2, in-memory vs streamed from PLINK, GPU if present.
 
-Also GeneDAE's ``SparseMaskedLinear`` (gather + ``index_add_``) against the CSR-product layer used at
-genome-wide size (``genenets.tools.scale.CSRMaskedLinear``, same weights and outputs).
+Also GeneDAE's ``SparseMaskedLinear`` (gather + ``index_add_``) against the CSR-product layer
+(``genenets.models.masked.CSRMaskedLinear``, same weights and outputs) and the fused numba model of issue 19
+(``genenets.models.genomewide.FusedGeneDAE``: bit-packed input, noise drawn in the kernel, decoder + loss +
+gradients in one pass; ``masked_layer="fused"``), in memory and streamed from the person-major copy.
+``ratio_vs_genedae_in_memory_2_threads`` is the MHC-size before/after ratio (before = GeneDAE in memory,
+2 threads, the path notebooks 01-02 use).
 
 MHC size as in the paper: 8,817 variants (17,634 two-bit inputs) and 239 genes. The graph is synthetic
 (genes as runs of consecutive variants, ~15% of variants also in the neighbouring gene, like overlapping
@@ -44,14 +48,15 @@ def mhc_size_graph(n_variants: int | None = None, n_genes: int | None = None, ov
 def _epoch_seconds(loader, A_prime, device: str, amp: bool, layer: str = "index_add") -> float:
     from genenets import train
     from genenets.models.genedae import GeneDAE, bce_loss
-    from genenets.tools.scale import GenomewideGeneDAE
+    from genenets.models.genomewide import FusedGeneDAE, GenomewideGeneDAE, packed_bce_loss
 
     best = float("inf")
     for repeat in range(REPEATS + 1):  # the first epoch warms up allocators and kernels
         torch.manual_seed(repeat)
-        model = GeneDAE(A_prime) if layer == "index_add" else GenomewideGeneDAE(A_prime)
+        model = {"index_add": GeneDAE, "csr": GenomewideGeneDAE, "fused": FusedGeneDAE}[layer](A_prime)
+        loss = packed_bce_loss if layer == "fused" else bce_loss
         t0 = time.perf_counter()
-        train.fit(model, loader, bce_loss, epochs=1, lr=1e-4, device=device, amp=amp, progress=False)
+        train.fit(model, loader, loss, epochs=1, lr=1e-4, device=device, amp=amp, progress=False)
         if device == "cuda":
             torch.cuda.synchronize()
         if repeat:
@@ -71,6 +76,7 @@ def run() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     dosage = rng.binomial(2, rng.uniform(0.05, 0.5, N_VARIANTS), size=(N_SAMPLES, N_VARIANTS)).astype(np.int8)
     X = gt.encode_two_bit(dosage)
+    X_packed = np.packbits(X.astype(np.uint8), axis=1, bitorder="little")  # FusedGeneDAE's input
     tmp = Path(tempfile.mkdtemp(prefix="bench_throughput_"))
     prefix = tmp / "mhc"
     with open(f"{prefix}.bed", "wb") as fh:
@@ -80,22 +86,32 @@ def run() -> pd.DataFrame:
     pd.DataFrame({"f": range(N_SAMPLES), "i": range(N_SAMPLES), "a": 0, "b": 0, "s": 0, "p": -9}).to_csv(
         f"{prefix}.fam", sep="\t", header=False, index=False)
 
-    I, C = "index_add", "csr"  # GeneDAE's SparseMaskedLinear / GenomewideGeneDAE's CSRMaskedLinear
+    I, C, F = "index_add", "csr", "fused"  # GeneDAE / GenomewideGeneDAE (torch CSR) / FusedGeneDAE (numba)
     configs = [("in_memory", "cpu", 1, False, I), ("in_memory", "cpu", 2, False, I),
                ("streamed_plink", "cpu", 1, False, I), ("streamed_plink", "cpu", 2, False, I),
                ("in_memory_amp_bf16", "cpu", 1, True, I), ("in_memory", "cpu", 1, False, C),
-               ("in_memory", "cpu", 2, False, C), ("streamed_plink", "cpu", 2, False, C)]
+               ("in_memory", "cpu", 2, False, C), ("streamed_plink", "cpu", 2, False, C),
+               ("in_memory_packed", "cpu", 1, False, F), ("in_memory_packed", "cpu", 2, False, F),
+               ("streamed_person_major", "cpu", 2, False, F)]
     if torch.cuda.is_available():
         configs += [("in_memory", "cuda", 0, False, I), ("in_memory_amp_fp16", "cuda", 0, True, I),
                     ("streamed_plink", "cuda", 0, False, I), ("in_memory", "cuda", 0, False, C)]
-    threads_before = torch.get_num_threads()
+    import numba
+
+    threads_before, numba_before = torch.get_num_threads(), numba.get_num_threads()
     rows = []
     try:
         for loader_kind, device, threads, amp, layer in configs:
             if threads:
                 torch.set_num_threads(threads)
-            if loader_kind.startswith("in_memory"):
+                numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            if loader_kind == "in_memory_packed":
+                loader = train.make_loader(X_packed, batch_size=BATCH, shuffle=True, seed=0)
+            elif loader_kind.startswith("in_memory"):
                 loader = train.make_loader(X, batch_size=BATCH, shuffle=True, seed=0)
+            elif loader_kind == "streamed_person_major":
+                loader = plink_loader(prefix, batch_size=BATCH, block_size=512, seed=0, reader="person",
+                                      output="packed")
             else:
                 loader = plink_loader(prefix, batch_size=BATCH, block_size=512, seed=0)
             seconds = _epoch_seconds(loader, A_prime, device, amp, layer)
@@ -106,9 +122,14 @@ def run() -> pd.DataFrame:
                          "samples_per_s": round(N_SAMPLES / seconds, 1)})
     finally:
         torch.set_num_threads(threads_before)
+        numba.set_num_threads(numba_before)
     table = pd.DataFrame(rows)
     ref = table.loc[(table["loader"] == "in_memory") & (table["device"] == "cpu") & (table["threads"] == 1)
                     & (table["masked_layer"] == "index_add"), "samples_per_s"].iloc[0]
     table["speedup_vs_1_thread_in_memory"] = (table["samples_per_s"] / ref).round(2)
+    before = table.loc[(table["loader"] == "in_memory") & (table["threads"] == 2) & (table["masked_layer"] == I),
+                       "samples_per_s"].iloc[0]
+    table["ratio_vs_genedae_in_memory_2_threads"] = (table["samples_per_s"] / before).round(2)
     table["load_avg_1min"] = round(os.getloadavg()[0], 1)  # other jobs on the machine slow every row
+    table["uptime"] = os.popen("uptime").read().strip()
     return table
