@@ -352,17 +352,18 @@ sim_table[["method", "aupr", "auroc", "average_precision", "random_aupr"]].round
 # %% [markdown]
 # ## Interpretation
 # - **Scoring.** Read AUPR against the edge density (the dashed line): with about 2% of pairs being edges, AUROC
-#   looks high for any weak ranking. DREAM's interpolated AUPR is a little below average precision for every
-#   method; the ranking of the methods does not change between the two.
-# - **Which methods win** (the sentence under the table of means): the knockout-based methods are far ahead of
-#   every time-series method; the leave-one-network-out combination of the unsupervised scores is the best method
-#   here. Among the time-series methods, compare the fair-budget neural models with dynGENIE3 and lagged
-#   correlation in the table, on the networks where the trees ran.
+#   looks high for any weak ranking. DREAM's interpolated AUPR can never exceed average precision (between two
+#   ranks its precision curve rises towards the right end, which average precision uses), and the two columns of
+#   the table of means show by how much it is lower for each method.
+# - **Which methods win**: the sentence printed under the table of means names the best method overall and the best
+#   with time series only, from this run's numbers; the bar chart shows the same per network. Whether the knockouts
+#   (which test each gene's effect directly) beat every time-series method is R4's question.
 # - **The verdicts** are in the table above and in REPORT.md's ledger: R1 can only be judged against a stand-in;
 #   R2 is decided under the paper's protocol at `n_seeds` seeds; R3 asks whether a model trained on other networks
 #   beats random on a new one; R4 whether the unused data types add more than the neural models do.
-# - **Convergence.** A model flagged "budget-limited" in the convergence table might improve with a larger cap:
-#   the robustness grid (`notebooks/robustness.yaml`) re-decides the claims at 4x and 16x the caps.
+# - **Convergence.** A model flagged "budget-limited" in the convergence table might improve with a larger cap, and
+#   one flagged "did not learn" says nothing about its architecture: claims resting on either are marked not robust.
+#   The robustness grid (`notebooks/robustness.yaml`) re-decides the claims at 3 seeds and 4x the caps.
 
 # %% [markdown]
 # ## Try this
