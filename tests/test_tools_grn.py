@@ -284,3 +284,35 @@ def test_feature_table_and_bad_network():
     with pytest.raises(ValueError, match=r"tiny: timeseries must have shape \(n_series, n_times, n_genes=4\)"):
         grn.pair_feature_table(Broken())
     assert isinstance(table, pd.DataFrame)
+
+
+def test_combination_learns_from_a_telling_score_leave_one_network_out():
+    rng = np.random.default_rng(0)
+    feats, labels = [], []
+    for k in range(3):  # three 12-gene "networks": one score matrix that marks the edges, one of noise
+        adj = (rng.random((12, 12)) < 0.1).astype(int)
+        np.fill_diagonal(adj, 0)
+        adj[0, 1] = 1
+        mats = {"telling": adj + 0.3 * rng.random((12, 12)), "noise": rng.random((12, 12))}
+        X, names = grn.pair_features(mats)
+        feats.append(X)
+        labels.append(adj[grn.ordered_pairs(12)])
+    assert X.shape == (132, 8) and names[0] == "telling:pct" and names[-1] == "noise:reverse_pct"
+    scores, hist = grn.combine_leave_one_network_out(feats, labels, seed=0, epochs=60, patience=10, batch_size=64,
+                                                     lr=1e-2)
+    assert len(scores) == 3 and all(s.shape == (132,) for s in scores) and set(hist) == {0, 1, 2}
+    assert np.mean([grn.dream_aupr_auroc(y, s)[1] for y, s in zip(labels, scores)]) > 0.9
+    assert all(h.no_learning_loss is not None and h.val_loss for h in hist.values())
+    with pytest.raises(ValueError, match="at least 3 networks"):
+        grn.combine_leave_one_network_out(feats[:2], labels[:2])
+
+
+def test_steady_state_scores_on_the_simulator_and_tree_budget_check():
+    sim = simulate_grn(12, seed=1)
+    mats = grn.steady_state_scores(sim, n_estimators=5, trees=["GENIE3_steady"])
+    assert set(mats) == {"knockout_z", "knockout_z_reduced", "knockdown_z", "multifactorial_correlation",
+                         "GENIE3_steady"}
+    assert all(m.shape == (12, 12) and np.trace(m) == 0 for m in mats.values())
+    assert grn.evaluate_matrix(mats["knockout_z"], sim.adjacency())["auroc"] > 0.7  # deletions reveal targets
+    check = grn.tree_budget_validation(sim.timeseries, sim.times, budgets=(5, 20), n_targets=3)
+    assert list(check["n_estimators"]) == [5, 20] and (check["n_targets"] == 3).all()
