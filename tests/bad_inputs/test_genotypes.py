@@ -12,6 +12,7 @@ from genenets.data import genotypes as gt
 from genenets.errors import DataError
 from genenets.simulate.genomewide import pack_dosage
 
+MODULE = "genenets.data.genotypes, genenets.data.streaming, genenets.tools.scale"
 MHC_POS = 29_000_000
 
 
@@ -36,8 +37,8 @@ def cache_root(tmp_path, monkeypatch):
 
 
 def test_fam_that_lost_its_first_line_is_an_error_not_a_shift(tmp_path):
-    """Bad 7: 7 people in the .bed, 6 lines in the .fam: the same number of bytes per variant, so the size
-    check passes; the last person's genotypes sit in the padding bits."""
+    """SNP-major .bed whose .fam lost its first line (same bytes per variant, so the size check passes) ->
+    DataError naming the .bed: the padding bits after the last sample are not zero (no shifted samples)."""
     prefix, _ = _write(tmp_path / "lost", n=7, fam_lines=slice(1, None))
     assert gt.bed_layout(prefix)["n_samples"] == 6  # the sizes agree: only the padding tells
     with pytest.raises(DataError, match=r"lost\.bed: the padding bits.*\.fam"):
@@ -45,6 +46,8 @@ def test_fam_that_lost_its_first_line_is_an_error_not_a_shift(tmp_path):
 
 
 def test_fam_that_lost_a_line_fails_the_person_major_conversion_and_leaves_nothing(tmp_path, cache_root):
+    """Same fileset streamed through the person-major copy -> DataError naming the .bed; no copy is left
+    that a later run would read."""
     from genenets.data.streaming import PlinkBatchStream, person_major_path
 
     prefix, _ = _write(tmp_path / "lost", n=7, fam_lines=slice(1, None))
@@ -55,6 +58,7 @@ def test_fam_that_lost_a_line_fails_the_person_major_conversion_and_leaves_nothi
 
 
 def test_valid_file_with_padding_reads(tmp_path):
+    """Valid .bed whose last byte per variant has (zero) padding -> reads, exactly the written dosages."""
     prefix, dosage = _write(tmp_path / "ok", n=7)
     np.testing.assert_array_equal(gt.read_plink(prefix, region=None).dosage, dosage)
 
@@ -64,6 +68,8 @@ def test_valid_file_with_padding_reads(tmp_path):
                                            ("6\trs3\t0\t29000003\tA", "line 4 has fewer than 6 columns"),
                                            ("6\trs3\t0\t29000003\tA\tG\textra", "line 4 has more than 6 columns")])
 def test_bim_with_a_bad_line_names_the_file_and_the_line(tmp_path, bad_line, what):
+    """.bim with a non-numeric position, or 5 or 7 columns on a line -> DataError naming the .bim and the
+    line number."""
     prefix, _ = _write(tmp_path / "bad")
     lines = open(f"{prefix}.bim").read().splitlines()
     lines[3] = bad_line
@@ -75,6 +81,8 @@ def test_bim_with_a_bad_line_names_the_file_and_the_line(tmp_path, bad_line, wha
 
 
 def test_duplicated_variant_ids_are_counted_and_reported(tmp_path):
+    """.bim with duplicated variant ids -> read, counted in exclusions['duplicated_variant_ids'] and a
+    warning naming the .bim ('.' ids are not duplicates)."""
     ids = ["rs0", "rs1", "rs1", "rs3", "rs4", "rs0", "rs6", ".", "."]
     prefix, _ = _write(tmp_path / "dup", ids=ids)
     with pytest.warns(UserWarning, match=r"dup\.bim: 2 duplicated variant ids"):
@@ -87,6 +95,8 @@ def test_duplicated_variant_ids_are_counted_and_reported(tmp_path):
 
 
 def test_truncated_checkpoint_is_discarded_and_recomputed(tmp_path):
+    """Truncated StreamingGeneDAE checkpoint (killed while writing) -> CacheWarning naming it, discarded,
+    training recomputed to the uninterrupted result."""
     from genenets.simulate.genomewide import simulate_genomewide
     from genenets.tools.scale import StreamingGeneDAE
     from genenets.data.annotation import VariantGeneGraph

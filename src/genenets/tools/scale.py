@@ -1,16 +1,16 @@
-"""GeneDAE at genome-wide and biobank size: the genome-wide variant-to-gene graph and streamed training.
+"""GeneDAE at genome-wide and biobank size: the genome-wide graph of a PLINK fileset and streamed training.
 
-* :func:`genome_gene_models` reads the registry's RefSeq GRCh37 protein-coding GTF for every chromosome
-  (1-22, X, Y) with :func:`genenets.data.annotation.read_gtf`, i.e. the same rules as the MHC analyses;
-* :func:`genomewide_graph` annotates variants chromosome by chromosome with
-  :func:`~genenets.data.annotation.annotate_variants` (ANNOVAR-style precedence, flanks, nearest genes of
-  intergenic variants) and stacks the per-chromosome adjacencies block-diagonally into one sparse ``A``;
-  :func:`graph_for_plink` does it for a PLINK ``.bim`` and caches the result;
-* :class:`StreamingGeneDAE` trains :class:`GenomewideGeneDAE` (GeneDAE whose sparse masked layers are
-  computed with CSR products, :class:`CSRMaskedLinear`, same weights and outputs) with
-  ``genenets.train.fit`` on batches streamed from the ``.bed`` (:mod:`genenets.data.streaming`), so the
-  genotypes never sit in memory; a per-epoch checkpoint makes an interrupted run resume exactly;
-* :func:`genomewide_epoch` is one such epoch with its timings and peak memory, run by
+* :func:`graph_for_plink` annotates a ``.bim`` genome-wide with
+  :func:`genenets.data.annotation.genomewide_graph` (RefSeq GRCh37 genes of every chromosome, ANNOVAR-style
+  rules) and caches the graph by content (:mod:`genenets.cache`: the ``.bim`` and GTF by their sha256);
+  the gene-table helpers live in :mod:`genenets.data.annotation` and are re-exported here;
+* :class:`StreamingGeneDAE` trains GeneDAE with ``genenets.train.fit`` on batches streamed from the
+  fileset (:mod:`genenets.data.streaming`), so the genotypes never sit in memory; a per-epoch checkpoint
+  makes an interrupted run resume exactly. ``engine="fused"`` (CPU default):
+  :class:`~genenets.models.genomewide.FusedGeneDAE` on bit-packed batches of a person-major copy of the
+  ``.bed``; ``engine="reference"``: :class:`~genenets.models.genomewide.GenomewideGeneDAE` (torch CSR
+  products) on float batches read by bed-reader (the path before issue 19, and the GPU path);
+* :func:`genomewide_epoch` is training with its timings and peak memory, run by
   ``benchmarks/bench_genomewide_epoch.py`` in a subprocess (``python -m genenets.tools.scale epoch ...``).
 """
 from __future__ import annotations
