@@ -480,21 +480,3 @@ def genomewide_graph(variants: pd.DataFrame, gene_models: dict | None = None, fl
     variant_index = np.concatenate(rows)
     order = np.argsort(variant_index, kind="stable")  # rows follow the .bed columns for sequential reads
     return VariantGeneGraph(A[order].tocsr(), genes, variant_index[order], exclusions)
-
-
-def overview_figure(graph: VariantGeneGraph, annotation: pd.DataFrame | None = None, ax=None, title: str = ""):
-    """Fig. 2 of the paper: histogram of the number of variants per gene (log-scaled count axis)."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    counts = graph.snps_per_gene
-    bins = np.arange(0, counts.max() + 10, max(1, int(np.ceil(counts.max() / 40))))
-    ax.hist(counts, bins=bins, color="tab:blue", edgecolor="white")
-    ax.set(xlabel="variants per gene", ylabel="number of genes",
-           title=title or f"{len(counts)} genes, {graph.A.shape[0]} variants (median {int(counts.median())} per gene)")
-    top = counts.sort_values(ascending=False).head(3)
-    ax.text(0.97, 0.95, "most variants:\n" + "\n".join(f"{name}: {int(v)}" for name, v in top.items()),
-            transform=ax.transAxes, ha="right", va="top", fontsize=8,
-            bbox=dict(boxstyle="round", facecolor="white", edgecolor="lightgrey"))
-    return ax.figure
