@@ -288,41 +288,38 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
             **{f"excluded_{k}": v for k, v in graph.exclusions.items()}}
 
 
-def overview_figure(graph: ann.VariantGeneGraph, prefix, title: str = ""):
-    """Genome-wide graph at a glance: variants and genes per chromosome, and variants per gene.
+def overview_counts(graph: ann.VariantGeneGraph, prefix) -> tuple[pd.DataFrame, pd.Series]:
+    """Variants and genes per chromosome of a genome-wide graph, and variants per gene.
 
     Parameters
     ----------
     graph : VariantGeneGraph of the fileset (``graph_for_plink(prefix)``)
     prefix : PLINK prefix whose ``.bim`` the graph indexes
-    """
-    import matplotlib.pyplot as plt
 
+    Returns
+    -------
+    per_chromosome : DataFrame indexed by chromosome (genome order), columns ``variants`` (in the graph)
+        and ``genes`` (by the chromosome of each gene's first variant)
+    snps_per_gene : Series gene -> number of variants
+    """
     bim = gt.read_bim(gt.plink_paths(prefix)[1])
     chrom = bim["chrom"].to_numpy()[graph.variant_index]
     order = [c for c in GENOME_CHROMOSOMES if c in set(chrom)]
-    per_chrom_variants = pd.Series(chrom).value_counts().reindex(order, fill_value=0)
     by_gene = graph.A.tocsc()
-    gene_chrom = pd.Series(chrom[by_gene.indices[by_gene.indptr[:-1]]])  # chromosome of each gene's first variant
-    per_chrom_genes = gene_chrom.value_counts().reindex(order, fill_value=0)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
-    x = np.arange(len(order))
-    ax1.bar(x - 0.2, per_chrom_variants.to_numpy(), width=0.4, label="variants in the graph", color="tab:blue")
-    ax1b = ax1.twinx()
-    ax1b.bar(x + 0.2, per_chrom_genes.to_numpy(), width=0.4, label="genes", color="tab:orange")
-    ax1.set_xticks(x, order, fontsize=8)
-    ax1.set(xlabel="chromosome", ylabel="variants")
-    ax1b.set_ylabel("genes")
-    handles = ax1.get_legend_handles_labels()[0] + ax1b.get_legend_handles_labels()[0]
-    ax1.legend(handles, ["variants in the graph", "genes"], loc="upper right", fontsize=8)
-    counts = graph.snps_per_gene
-    ax2.hist(counts, bins=np.unique(np.geomspace(1, counts.max() + 1, 30).astype(int)), color="tab:blue",
-             edgecolor="white")
-    ax2.set(xscale="log", yscale="log", xlabel="variants per gene", ylabel="genes",
-            title=f"variants per gene (median {int(counts.median())})")
-    fig.suptitle(title or f"Genome-wide variant-gene graph: {graph.A.shape[0]:,} variants, {graph.A.shape[1]:,} genes")
-    fig.tight_layout()
-    return fig
+    gene_chrom = pd.Series(chrom[by_gene.indices[by_gene.indptr[:-1]]])
+    table = pd.DataFrame({"variants": pd.Series(chrom).value_counts().reindex(order, fill_value=0),
+                          "genes": gene_chrom.value_counts().reindex(order, fill_value=0)})
+    table.index.name = "chrom"
+    return table, graph.snps_per_gene
+
+
+def overview_figure(graph: ann.VariantGeneGraph, prefix, title: str = ""):
+    """:func:`genenets.plotting.scale.overview_figure` of :func:`overview_counts` (kept for callers)."""
+    from ..plotting.scale import overview_figure as draw
+
+    per_chrom, counts = overview_counts(graph, prefix)
+    return draw(per_chrom, counts, title=title or f"Genome-wide variant-gene graph: {graph.A.shape[0]:,} variants, "
+                                                  f"{graph.A.shape[1]:,} genes")
 
 
 def _train_command(args) -> int:
