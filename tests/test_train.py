@@ -131,3 +131,23 @@ def test_no_learning_mse_is_the_training_mean_error():
     ev = np.array([[1.0, 2.0]])
     assert train.no_learning_mse(tr, ev) == 0.0
     assert train.no_learning_mse(tr) == 1.0
+
+
+def test_an_unreadable_checkpoint_is_discarded_and_training_starts_over(tmp_path):
+    import warnings
+
+    import torch
+
+    from genenets import train
+
+    ckpt = tmp_path / "model.pt"
+    ckpt.write_bytes(b"PK\x03\x04 truncated")
+    X = torch.randn(32, 2)
+    loader = train.make_loader(X.numpy(), batch_size=8)
+    model = torch.nn.Linear(2, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        h = train.fit(model, loader, lambda m, b: ((m(b[0]) - b[0]) ** 2).mean(), epochs=2, checkpoint=ckpt,
+                      progress=False)
+    assert any("unreadable" in str(w.message) for w in caught)
+    assert len(h.train_loss) == 2 and ckpt.exists() and not (tmp_path / "model.pt.tmp").exists()

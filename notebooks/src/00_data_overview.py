@@ -50,6 +50,7 @@ import matplotlib.pyplot as plt
 import genenets
 from genenets import data, report
 from genenets.plotting import overview as plot_overview
+from genenets.plotting import scale as plot_scale
 from genenets.tools import overview
 
 run = report.start_run("00_data_overview", globals())
@@ -95,9 +96,9 @@ for name, matrix in matrices.items():
 
 # %%
 if genomewide_variants:
-    gw_shapes, gw_figure = overview.genomewide_example(n_samples=max(20, int(200 * sim_scale)),
-                                                       n_variants=genomewide_variants, seed=seed)
-    run.savefig(gw_figure, "genomewide_graph")
+    gw_shapes, per_chrom, snps_per_gene, title = overview.genomewide_example(
+        n_samples=max(20, int(200 * sim_scale)), n_variants=genomewide_variants, seed=seed)
+    run.savefig(plot_scale.overview_figure(per_chrom, snps_per_gene, title=title), "genomewide_graph")
     plt.show()
     print(gw_shapes)
 

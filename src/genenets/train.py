@@ -17,6 +17,8 @@ Under DDP, ``loss_fn`` must call ``model(...)`` itself (not its submodules) so g
 from __future__ import annotations
 
 import copy
+import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -253,8 +255,15 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
     history = History(epochs_cap=epochs, no_learning_loss=no_learning_loss)
     best_state, best_loss, since_best, start = None, float("inf"), 0, 0
 
+    state = None
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        try:
+            state = torch.load(checkpoint, map_location=device, weights_only=False)
+        except Exception as err:  # truncated or from another version: start over rather than fail
+            warnings.warn(f"checkpoint {checkpoint} is unreadable ({type(err).__name__}: {err}); discarded, "
+                          "training starts from the beginning", RuntimeWarning, stacklevel=2)
+            Path(checkpoint).unlink(missing_ok=True)
+    if state is not None:
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history = state["history"]
@@ -302,14 +311,16 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
                 best_state = copy.deepcopy(model.state_dict())
             else:
                 since_best += 1
-        if checkpoint is not None and rank == 0:
+        if checkpoint is not None and rank == 0:  # a temporary file renamed into place: never half a file
+            tmp_checkpoint = Path(checkpoint).with_name(Path(checkpoint).name + ".tmp")
             torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "history": history,
                         "best_state": best_state, "best_loss": best_loss, "since_best": since_best,
                         "torch_rng": torch.get_rng_state(),
                         # the shuffle order of later epochs depends on the loader's generator
                         "loader_rng": (train_loader.generator.get_state()
                                        if getattr(train_loader, "generator", None) is not None else None)},
-                       checkpoint)
+                       tmp_checkpoint)
+            os.replace(tmp_checkpoint, checkpoint)
         if patience is not None and since_best >= patience:
             history.stopped_early = True
             break

@@ -128,7 +128,11 @@ def registry_table() -> pd.DataFrame:
 
 
 def genomewide_example(n_samples: int, n_variants: int, seed: int = 0):
-    """A simulated genome-wide PLINK fileset and its variant-to-gene graph: ``(shapes, figure)``."""
+    """A simulated genome-wide PLINK fileset and its variant-to-gene graph.
+
+    Returns ``(shapes, per_chromosome, snps_per_gene, title)``: the shapes, and what
+    :func:`genenets.plotting.scale.overview_figure` draws.
+    """
     from ..simulate.genomewide import simulate_genomewide
     from . import scale
 
@@ -136,4 +140,6 @@ def genomewide_example(n_samples: int, n_variants: int, seed: int = 0):
     graph = scale.graph_for_plink(genome.prefix)
     shapes_ = {"genome-wide simulated PLINK (samples x variants)": (genome.n_samples, genome.n_variants),
                "genome-wide variant-gene graph A (variants x genes)": tuple(graph.A.shape)}
-    return shapes_, scale.overview_figure(graph, genome.prefix)
+    per_chrom, counts = scale.overview_counts(graph, genome.prefix)
+    title = f"Genome-wide variant-gene graph: {graph.A.shape[0]:,} variants, {graph.A.shape[1]:,} genes"
+    return shapes_, per_chrom, counts, title
