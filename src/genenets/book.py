@@ -211,14 +211,14 @@ def landing_page(notebooks: list[dict], paper_pages: dict, ledger: list[dict], e
             paper = paper_pages[nb["paper"]] if nb else None
             label = _claim_label(r["notebook"], r.get("id", ""))
             robust = "yes" if r.get("robust") else ("no: " + cell(r["why"]) if r.get("why") else "no")
-            rows.append([f"{{doc}}`{cell(paper['short'])} <papers/{paper['page']}>`" if paper else "",
+            rows.append([f"{{doc}}`{cell(_short_title(nb['paper'], 24))} <papers/{paper['page']}>`" if paper else "",
                          f"{{ref}}`{cell(r.get('id'))} <{label}>`", cell(r.get("claim")),
                          cell(r.get("paper_ref")), cell(r.get("paper_value")), cell(r.get("ours")),
                          f"**{cell(r.get('verdict'))}**", robust,
-                         f"{{doc}}`{nb['name']} <notebooks/{nb['page']}>`" if nb else cell(r["notebook"]),
-                         f"{{ref}}`{cell(r['figure'])} <{label}>`" if r.get("figure") else ""])
+                         (f"{{doc}}`{nb['name']} <notebooks/{nb['page']}>`" if nb else cell(r["notebook"]))
+                         + (f"; figure: {{ref}}`{cell(r['figure'])} <{label}>`" if r.get("figure") else "")])
         lines += table(["paper", "id", "claim", "where in the paper", "paper's number", "ours", "verdict",
-                        "robust", "notebook", "figure"], rows)
+                        "robust", "notebook and figure"], rows)
     else:
         lines += ["No notebook has recorded claims yet: the ledger fills in as the paper notebooks declare "
                   "and decide their claims (`run.claim` / `run.decide`).", ""]
