@@ -17,7 +17,6 @@
 #     name: python3
 # ---
 # %% [markdown]
-# %% [markdown]
 # # 02 GeneDAE: gene-disease associations and disease prediction
 #
 # **Paper.** *GeneDAE* (UK Biobank, MHC region, 239 genes, 2,070-11,589 cases per disease). Each person's gene
