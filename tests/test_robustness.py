@@ -19,7 +19,7 @@ def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
         for scale in (1, 4):
             _run(runs, f"08_x__seed={seed}_budget_scale={scale}", seed, scale, "reproduced")
     table = robustness.collect(runs, tmp_path / "robustness")
-    assert len(table) == 6 and (tmp_path / "robustness" / "R9.csv").exists()
+    assert len(table) == 6 and (tmp_path / "robustness" / "08_x__R9.csv").exists()
     assert "| R9 | 08_x | 6 | 0, 1, 2 | 1, 4 | reproduced x6 | yes |" in (tmp_path / "robustness" / "SUMMARY.md").read_text()
     # the main run's claim: one seed, so not robust by itself; the grid makes it robust
     main = tmp_path / "08_x"
@@ -36,3 +36,11 @@ def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
     first_screen = "\n".join(text.splitlines()[:12])
     assert "1 reproduced, 0 not reproduced, 0 mixed, 0 not testable here" in first_screen
     assert "| R9 | c |" in first_screen
+    # the same claim id decided in another notebook is not judged by 08_x's grid
+    other = tmp_path / "09_y"
+    other.mkdir()
+    (other / "results.json").write_text(json.dumps({"notebook": "09_y", "metrics": {}, "claims": [
+        {"id": "R9", "claim": "c", "paper_ref": "Fig", "rule": "r", "verdict": "mixed", "robust": False}]}))
+    assert "grid" not in report.ledger_rows(tmp_path, ["09_y"])[0]
+    (other / "results.json").write_text("{not json")
+    assert report.ledger_rows(tmp_path, ["09_y"]) == []

@@ -425,38 +425,44 @@ def _fmt(v) -> str:
     return str(v).replace("|", "\\|")
 
 
-def robustness_verdicts(figures_dir) -> dict[str, dict]:
-    """``{claim id: {"robust": bool, "n": rows, "verdicts": {verdict: count}, "file": relative path}}`` from
-    the robustness grid's ``figures/robustness/<claim id>.csv`` (columns ``claim``, ``seed``, ``budget``,
-    ``verdict`` and evidence columns)."""
+def robustness_verdicts(figures_dir) -> dict[tuple[str, str], dict]:
+    """``{(notebook, claim id): {"robust": bool, "n": rows, "verdicts": {verdict: count}, "file": path}}`` from
+    the robustness grid's ``figures/robustness/<notebook>__<claim id>.csv`` (columns ``claim``, ``notebook``,
+    ``seed``, ``budget_scale``, ``verdict`` and evidence columns). Keyed by notebook too: one claim id can be
+    decided in two notebooks (G3 and G4 in 01 and 02)."""
     out = {}
     for path in sorted((Path(figures_dir) / "robustness").glob("*.csv")):
         try:
             df = pd.read_csv(path)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError):
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError, UnicodeDecodeError):
             continue
-        if "verdict" not in df or df.empty:
+        if "verdict" not in df or "claim" not in df or df.empty:
             continue
-        for cid, rows in df.groupby(df["claim"] if "claim" in df else pd.Series(path.stem, index=df.index)):
-            out[str(cid)] = {"robust": claims_mod.robust_across(rows["verdict"]), "n": len(rows),
-                             "verdicts": rows["verdict"].value_counts().to_dict(),
-                             "file": f"robustness/{path.name}"}
+        notebook = df["notebook"] if "notebook" in df else pd.Series(path.stem.split("__")[0], index=df.index)
+        for (nb, cid), rows in df.groupby([notebook, df["claim"]]):
+            out[(str(nb), str(cid))] = {"robust": claims_mod.robust_across(rows["verdict"]), "n": len(rows),
+                                        "verdicts": rows["verdict"].value_counts().to_dict(),
+                                        "file": f"robustness/{path.name}"}
     return out
 
 
 def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
-    """One row per claim over the notebooks' results.json, with the robustness grid's say where it has one."""
+    """One row per claim over the notebooks' results.json, with the robustness grid's say where it has one.
+    A results.json that cannot be read contributes no rows (the report names it elsewhere)."""
     figures_dir = Path(figures_dir)
     grid = robustness_verdicts(figures_dir)
     rows = []
     for name in names:
         path = figures_dir / name / "results.json"
-        if not path.exists():
+        try:
+            res = json.loads(path.read_text())
+        except (OSError, ValueError):
             continue
-        res = json.loads(path.read_text())
+        if not isinstance(res, dict):
+            continue
         for c in res.get("claims", []):
             row = {**c, "notebook": name}
-            g = grid.get(c["id"])
+            g = grid.get((name, c.get("id")))
             if g is not None:
                 agrees = g["verdicts"].get(c.get("verdict"), 0) == g["n"]
                 # the grid covers seeds and budgets; a model that did not learn still vetoes

@@ -4,7 +4,7 @@
 (each notebook at several ``seed`` and ``budget_scale`` values: ``budget_scale`` multiplies every training
 cap, epochs and trees alike), then :func:`collect` reads each run's ``results.json`` and writes
 
-- ``figures/robustness/<claim id>.csv``: one row per run (claim, notebook, seed, budget_scale, verdict,
+- ``figures/robustness/<notebook>__<claim id>.csv``: one row per run (claim, notebook, seed, budget_scale, verdict,
   robust-in-run, evidence columns), which the report's ledger reads: a verdict is robust only when every
   row agrees;
 - ``figures/robustness/SUMMARY.md``: per claim, the verdicts counted over the grid.
@@ -43,8 +43,8 @@ def collect(runs: Path, out: Path) -> pd.DataFrame:
         return table
     lines = ["# Robustness grid: each claim's verdict across seeds and training budgets", "",
              "| claim | notebook | runs | seeds | budget scales | verdicts | robust |", "|---|---|---|---|---|---|---|"]
-    for cid, part in table.groupby("claim", sort=True):
-        part.dropna(axis=1, how="all").to_csv(out / f"{cid}.csv", index=False)
+    for (nb, cid), part in table.groupby(["notebook", "claim"], sort=True):
+        part.dropna(axis=1, how="all").to_csv(out / f"{nb}__{cid}.csv", index=False)
         counts = ", ".join(f"{v} x{n}" for v, n in part["verdict"].value_counts().items())
         lines.append(f"| {cid} | {part['notebook'].iloc[0]} | {len(part)} | "
                      f"{', '.join(map(str, sorted(part['seed'].dropna().unique())))} | "
