@@ -135,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_rep = sub.add_parser("report", help="rewrite REPORT.md from the results present")
     p_rep.add_argument("--output", help="figures folder (default: figures/)")
     p_rep.set_defaults(func=_cmd_report)
+    # these hand their arguments to their module's own parser (see main)
+    sub.add_parser("book", help="build the static HTML book of figures/ and the claims ledger (--out, --figures)")
+    sub.add_parser("verify", help="re-execute figures/ notebooks with nbval and compare: figures/VERIFY.md")
+    sub.add_parser("robustness", help="gather the robustness grid's verdicts into figures/robustness/")
     p_data = sub.add_parser("data", help="the data registry: list, fetch or verify files")
     p_data.add_argument("action", choices=["list", "fetch", "verify"])
     p_data.add_argument("names", nargs="*")
@@ -142,7 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+DELEGATED = {"book": "genenets.book", "verify": "genenets.verify", "robustness": "genenets.robustness"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:  # a command with its own parser: book, verify, robustness
+        import importlib
+
+        return importlib.import_module(DELEGATED[argv[0]]).main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 
