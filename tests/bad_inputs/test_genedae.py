@@ -35,6 +35,7 @@ def _folder_unchanged(folder, before):
     ("empty.csv", "", "cannot parse"),
 ])
 def test_phenotype_file_errors_name_the_file(tmp_path, name, text, match):
+    """Phenotype file without id column, duplicated ids, missing people, non-0/1 or blank values, one class, empty -> DataError naming the file; nothing written."""
     path = _write(tmp_path / name, text)
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(DataError, match=match) as err:
@@ -44,6 +45,7 @@ def test_phenotype_file_errors_name_the_file(tmp_path, name, text, match):
 
 
 def test_absent_disease_column_and_absent_file(tmp_path):
+    """Phenotype file without the asked disease column, or absent -> DataError naming the file."""
     path = _write(tmp_path / "ok.tsv", "IID\tT1D\ns1\t1\ns2\t0\ns3\t0\ns4\t1\n")
     with pytest.raises(DataError, match="no column 'MS'") as err:
         gd.load_phenotypes(path, SAMPLES, diseases=["MS"])
@@ -55,6 +57,7 @@ def test_absent_disease_column_and_absent_file(tmp_path):
 
 
 def test_missing_plink_or_phenotype_files_are_named_before_reading(tmp_path):
+    """A PLINK prefix missing its .bim, or an absent phenotype file -> DataError naming the file and plink_prefix, before reading."""
     prefix = tmp_path / "cohort"
     (tmp_path / "cohort.bed").write_bytes(b"")
     with pytest.raises(DataError, match="cohort.bim: file not found") as err:
@@ -68,6 +71,7 @@ def test_missing_plink_or_phenotype_files_are_named_before_reading(tmp_path):
 
 
 def test_duplicated_gene_names_are_counted_and_reported():
+    """Duplicated gene names in the gene model -> counted and reported per gene (none in the real MHC model)."""
     gm = ann.load_ensembl_mhc()
     genes = pd.concat([gm.genes, gm.genes.loc[["HLA-B", "HLA-B", "TNF"]]])
     dup = gd.duplicated_genes(ann.GeneModel(genes, gm.features, gm.source))

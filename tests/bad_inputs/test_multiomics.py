@@ -34,12 +34,13 @@ def _load(paths, **kw):
 
 
 def test_good_files_load(csvs):
-    """Well-formed tiny CSVs load: 8 samples, 20 genes, 6 metabolites, one two-class label."""
+    """Well-formed tiny gene, metabolite and label CSVs -> load: 8 samples, 20 genes, 6 metabolites, one label."""
     _, paths, *_ = csvs
     assert _load(paths).shape == {"samples": 8, "genes": 20, "metabolites": 6, "tasks": 1}
 
 
 def test_one_class_labels_rejected_before_training(csvs):
+    """A label column with one class -> DataError naming the labels file, before any training; nothing written."""
     folder, paths, _, _, labels = csvs
     labels.assign(tissue="leaf").to_csv(paths["labels"])
     before = snapshot(folder)
@@ -52,6 +53,7 @@ def test_one_class_labels_rejected_before_training(csvs):
 
 
 def test_infinite_expression_rejected(csvs):
+    """+inf in the gene expression CSV -> DataError naming the file and the gene; nothing written."""
     folder, paths, genes, *_ = csvs
     genes.iloc[3, 2] = np.inf
     genes.to_csv(paths["genes"])
@@ -62,6 +64,7 @@ def test_infinite_expression_rejected(csvs):
 
 
 def test_empty_matrix_rejected(csvs):
+    """An empty gene CSV, or a header without rows -> DataError naming the file; nothing written."""
     folder, paths, *_ = csvs
     paths["genes"].write_text("")
     with pytest.raises(DataError, match=r"genes\.csv: the gene expression file is empty"):
@@ -74,6 +77,7 @@ def test_empty_matrix_rejected(csvs):
 
 
 def test_one_sample_rejected(csvs):
+    """Gene and metabolite CSVs sharing one sample -> DataError naming both files; an autoencoder on one sample refuses too."""
     folder, paths, genes, metab, _ = csvs
     genes[["s0"]].to_csv(paths["genes"])
     before = snapshot(folder)
@@ -85,6 +89,7 @@ def test_one_sample_rejected(csvs):
 
 
 def test_malformed_weights_yaml_names_the_file(csvs, tmp_path):
+    """Malformed, unnormalised, mapping-less, unknown-evidence or absent weights YAML -> ConfigError naming the file or parameter."""
     bad = tmp_path / "w" / "weights.yaml"
     bad.parent.mkdir()
     bad.write_text("weights: {correlation: 0.5, autoencoder: [0.5\n")
@@ -104,5 +109,6 @@ def test_malformed_weights_yaml_names_the_file(csvs, tmp_path):
 
 
 def test_non_finite_values_reach_no_model(csvs):
+    """A non-finite value handed straight to the autoencoder -> DataError naming the table."""
     with pytest.raises(DataError, match=r"metabolites table: 1 non-finite values"):
         mo.OmicsAE(name="metabolites").fit(np.array([[1.0, np.inf], [0.0, 1.0], [2.0, 1.0]]))
