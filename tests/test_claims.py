@@ -28,15 +28,19 @@ def test_decide_records_evidence_and_one_seed_is_not_robust():
     c = claims.decide(_claim(), "reproduced", evidence={"A": 0.8, "B": 0.7}, seeds=1, budgets=[10])
     assert c.verdict == "reproduced" and c.evidence == {"A": 0.8, "B": 0.7}
     assert c.robust is False and "one seed" in c.why
-    c3 = claims.decide(_claim(), "reproduced", evidence={}, seeds=3, budgets=[10, 40])
+    c3 = claims.decide(_claim(), "reproduced", evidence={}, seeds=3, budgets=[10, 40], budgets_varied=True)
     assert c3.robust is True and c3.why == ""
+    one_budget = claims.decide(_claim(), "reproduced", seeds=3, budgets=[10])
+    assert one_budget.robust is False and "one training budget" in one_budget.why
+    untrained = claims.decide(_claim(), "reproduced", seeds=3, budgets=[])  # no trained model under it
+    assert untrained.robust is True
 
 
 def test_a_model_that_did_not_learn_makes_the_claim_not_robust():
     conv = pd.DataFrame([{"model": "A", "status": "converged"}, {"model": "B", "status": "did not learn"}])
     c = claims.decide(_claim(), "reproduced", seeds=3, convergence=conv, models=["A", "B"])
     assert c.robust is False and "B: did not learn" in c.why
-    ok = claims.decide(_claim(), "reproduced", seeds=3, convergence=conv, models=["A"])
+    ok = claims.decide(_claim(), "reproduced", seeds=3, convergence=conv, models=["A"], budgets_varied=True)
     assert ok.robust is True
 
 

@@ -28,6 +28,15 @@ def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
         {"id": "R9", "claim": "c", "paper_ref": "Fig", "rule": "r", "verdict": "reproduced", "robust": False,
          "why": "one seed"}]}))
     assert report.ledger_rows(tmp_path, ["08_x"])[0]["robust"] is True
+    # seeds that agree at one budget are not enough without the grid
+    alone = tmp_path / "07_z"
+    alone.mkdir()
+    (alone / "results.json").write_text(json.dumps({"notebook": "07_z", "metrics": {}, "claims": [
+        {"id": "Z1", "claim": "c", "paper_ref": "F", "rule": "r", "verdict": "reproduced", "robust": True,
+         "seeds": 3, "budgets": [200]}]}))
+    row = report.ledger_rows(tmp_path, ["07_z"])[0]
+    assert row["robust"] is False and "robustness grid" in row["why"]
+    (alone / "results.json").unlink()
     _run(runs, "08_x__seed=3_budget_scale=16", 3, 16, "not reproduced")  # one budget disagrees
     robustness.collect(runs, tmp_path / "robustness")
     row = report.ledger_rows(tmp_path, ["08_x"])[0]

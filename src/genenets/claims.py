@@ -48,6 +48,10 @@ class Claim:
     seeds : int
     budgets : list
         Training budgets (epochs, trees, ...) the verdict was decided at.
+    budgets_varied : bool
+        Whether the verdict was re-decided at more than one budget of the same models (inside the notebook);
+        otherwise only the robustness grid can make it robust. Claims resting on no trained model
+        (``budgets`` empty) need no budget variation.
     figure : str or None
         File name of the figure that shows the evidence.
     paper_value, ours : str
@@ -67,6 +71,7 @@ class Claim:
     figure: str | None = None
     paper_value: str = ""
     ours: str = ""
+    budgets_varied: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -91,7 +96,8 @@ def unreliable_models(convergence, models: Iterable[str] | None = None) -> dict[
 
 def decide(claim: Claim, verdict: str, *, evidence: Mapping | None = None, robust: bool | None = None,
            why: str = "", seeds: int = 1, budgets: Sequence = (), figure: str | None = None,
-           convergence=None, models: Iterable[str] | None = None, ours: str = "", paper_value: str = "") -> Claim:
+           convergence=None, models: Iterable[str] | None = None, ours: str = "", paper_value: str = "",
+           budgets_varied: bool = False) -> Claim:
     """Record a verdict on ``claim``. ``robust`` defaults to "one seed is not enough" (False for 1 seed).
 
     ``convergence`` (and optionally the ``models`` the verdict compares): any of them that did not
@@ -110,6 +116,10 @@ def decide(claim: Claim, verdict: str, *, evidence: Mapping | None = None, robus
         robust = seeds > 1
         if seeds <= 1:
             reasons.append("one seed")
+    claim.budgets_varied = bool(budgets_varied)
+    if robust and claim.budgets and not budgets_varied:
+        robust = False  # seeds agree, but budgets were not varied: the robustness grid decides
+        reasons.append("one training budget per model (the robustness grid varies it)")
     claim.robust = bool(robust) and not bad and verdict != NOT_TESTABLE
     claim.why = "; ".join(r for r in reasons if r)
     return claim

@@ -462,6 +462,11 @@ def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
             continue
         for c in res.get("claims", []):
             row = {**c, "notebook": name}
+            if row.get("robust") and row.get("budgets") and not row.get("budgets_varied"):
+                # robust means seeds AND budgets agree; one budget per model leaves that to the grid
+                row["robust"] = False
+                row["why"] = "; ".join(x for x in [row.get("why", ""), "one training budget per model: the "
+                                                   "robustness grid (budgets 1x/4x/16x) has not decided it"] if x)
             g = grid.get((name, c.get("id")))
             if g is not None:
                 agrees = g["verdicts"].get(c.get("verdict"), 0) == g["n"]
