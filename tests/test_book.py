@@ -92,7 +92,8 @@ def _make_fake_figures(figs: Path) -> Path:
     (figs / "02_fake_b.failed.json").write_text(json.dumps(
         {"status": "failed", "started": "2026-12-01T10:00:00", "error": "ValueError: bad\nmore", "cell": 3}))
     (figs / "robustness").mkdir()
-    (figs / "robustness" / "R1.csv").write_text("claim,seed,budget,verdict\nR1,0,10,reproduced\nR1,1,40,mixed\n")
+    (figs / "robustness" / "01_fake_a__R1.csv").write_text(
+        "claim,notebook,seed,budget_scale,verdict\nR1,01_fake_a,0,1,reproduced\nR1,01_fake_a,1,4,mixed\n")
     return figs
 
 
