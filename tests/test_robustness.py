@@ -37,6 +37,12 @@ def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
     row = report.ledger_rows(tmp_path, ["07_z"])[0]
     assert row["robust"] is False and "robustness grid" in row["why"]
     (alone / "results.json").unlink()
+    # one budget alone is not a grid: seeds agree, budgets were not varied
+    one_budget = tmp_path / "one" / "robustness" / "runs"
+    for seed in (0, 1, 2):
+        _run(one_budget, f"08_x__seed={seed}_budget_scale=1", seed, 1, "reproduced")
+    robustness.collect(one_budget, tmp_path / "one" / "robustness")
+    assert "| R9 | 08_x | 3 | 0, 1, 2 | 1 | reproduced x3 | no |" in (tmp_path / "one" / "robustness" / "SUMMARY.md").read_text()
     _run(runs, "08_x__seed=3_budget_scale=16", 3, 16, "not reproduced")  # one budget disagrees
     robustness.collect(runs, tmp_path / "robustness")
     row = report.ledger_rows(tmp_path, ["08_x"])[0]

@@ -425,6 +425,13 @@ def _fmt(v) -> str:
     return str(v).replace("|", "\\|")
 
 
+def _spans_grid(rows: pd.DataFrame) -> bool:
+    """A grid supports robustness only when it covers at least two seeds and two training budgets."""
+    seeds = rows["seed"].nunique() if "seed" in rows else 0
+    budgets = rows["budget_scale"].nunique() if "budget_scale" in rows else 0
+    return seeds >= 2 and budgets >= 2
+
+
 def robustness_verdicts(figures_dir) -> dict[tuple[str, str], dict]:
     """``{(notebook, claim id): {"robust": bool, "n": rows, "verdicts": {verdict: count}, "file": path}}`` from
     the robustness grid's ``figures/robustness/<notebook>__<claim id>.csv`` (columns ``claim``, ``notebook``,
@@ -440,7 +447,8 @@ def robustness_verdicts(figures_dir) -> dict[tuple[str, str], dict]:
             continue
         notebook = df["notebook"] if "notebook" in df else pd.Series(path.stem.split("__")[0], index=df.index)
         for (nb, cid), rows in df.groupby([notebook, df["claim"]]):
-            out[(str(nb), str(cid))] = {"robust": claims_mod.robust_across(rows["verdict"]), "n": len(rows),
+            out[(str(nb), str(cid))] = {"robust": claims_mod.robust_across(rows["verdict"]) and _spans_grid(rows),
+                                        "n": len(rows),
                                         "verdicts": rows["verdict"].value_counts().to_dict(),
                                         "file": f"robustness/{path.name}"}
     return out

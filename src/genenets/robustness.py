@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import claims as claims_mod
+from .report import _spans_grid
 from .params import repo_root
 
 
@@ -49,7 +50,7 @@ def collect(runs: Path, out: Path) -> pd.DataFrame:
         lines.append(f"| {cid} | {part['notebook'].iloc[0]} | {len(part)} | "
                      f"{', '.join(map(str, sorted(part['seed'].dropna().unique())))} | "
                      f"{', '.join(map(str, sorted(part['budget_scale'].dropna().unique())))} | {counts} | "
-                     f"{'yes' if claims_mod.robust_across(part['verdict']) else 'no'} |")
+                     f"{'yes' if claims_mod.robust_across(part['verdict']) and _spans_grid(part) else 'no'} |")
     (out / "SUMMARY.md").write_text("\n".join(lines) + "\n")
     return table
 
