@@ -11,18 +11,7 @@ import math
 import sys
 from pathlib import Path
 
-
-def flatten(d, prefix=""):
-    out = {}
-    if isinstance(d, dict):
-        for k, v in d.items():
-            out.update(flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-    elif isinstance(d, list):
-        for i, v in enumerate(d):
-            out.update(flatten(v, f"{prefix}[{i}]"))
-    else:
-        out[prefix] = d
-    return out
+from genenets.verify import flatten_all as flatten
 
 
 def same(a, b, tol):

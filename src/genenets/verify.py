@@ -32,14 +32,15 @@ import nbformat
 from .params import repo_root
 
 
-def _flatten(d, prefix=""):
+def flatten_all(d, prefix=""):
+    """Nested dicts and lists -> ``{"a.b[0]": value}`` (every leaf of a results.json)."""
     out = {}
     if isinstance(d, dict):
         for k, v in d.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+            out.update(flatten_all(v, f"{prefix}.{k}" if prefix else str(k)))
     elif isinstance(d, list):
         for i, v in enumerate(d):
-            out.update(_flatten(v, f"{prefix}[{i}]"))
+            out.update(flatten_all(v, f"{prefix}[{i}]"))
     else:
         out[prefix] = d
     return out
@@ -100,8 +101,8 @@ def verify_one(name: str, figures: Path, timeout: int = 3600) -> dict:
             new = tmp / "out" / "results.json"
             old = figures / name / "results.json"
             if new.exists() and old.exists():
-                a = _flatten(json.loads(old.read_text()).get("metrics", {}))
-                b = _flatten(json.loads(new.read_text()).get("metrics", {}))
+                a = flatten_all(json.loads(old.read_text()).get("metrics", {}))
+                b = flatten_all(json.loads(new.read_text()).get("metrics", {}))
                 diff = [k for k in sorted(set(a) | set(b)) if not _same(a.get(k), b.get(k))]
                 if diff:
                     status = "differs"
