@@ -57,20 +57,57 @@ def test_type_check(value, default, ok):
 
 
 def test_bad_override_fails_before_any_kernel_starts(tmp_path):
-    nb = next(n for n in runner.discover() if n.name.startswith("08"))
-    with pytest.raises(ConfigError, match="parameter epochs of 08_grn_dream4: got 'abc'"):
-        runner.run(["08"], overrides={"epochs": "abc"}, output_root=tmp_path, report=False)
-    assert not any(tmp_path.iterdir())  # nothing was written
+    nbdir = _tiny(tmp_path / "nb")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ConfigError, match="parameter epochs of 01_tiny: got 'abc'"):
+        runner.run(["01"], overrides={"epochs": "abc"}, output_root=out, report=False, directory=nbdir)
+    with pytest.raises(ConfigError, match="parameter neural.width of 01_tiny: got 'wide'"):
+        runner.run(["01"], overrides=runner.parse_overrides(["neural.width=wide"]), output_root=out,
+                   report=False, directory=nbdir)
+    with pytest.raises(ConfigError, match=r"parameter neural of 01_tiny: unknown keys \['widht'\]"):
+        runner.run(["01"], overrides=runner.parse_overrides(["neural.widht=8"]), output_root=out,
+                   report=False, directory=nbdir)
+    assert not any(out.iterdir())  # nothing was written
     with pytest.raises(ConfigError, match="not valid YAML"):
         runner.parse_overrides(["epochs=[1"])
-    assert nb.parameters["epochs"]["value"] is not None
 
 
 def test_cli_reports_a_bad_parameter_and_exits_2(capsys):
     from genenets import cli
 
-    assert cli.main(["run", "08", "-p", "epochs=abc"]) == 2
-    assert "parameter epochs" in capsys.readouterr().err
+    assert cli.main(["run", "08", "-p", "no_such_parameter=abc"]) == 2
+    assert "unknown parameters ['no_such_parameter']" in capsys.readouterr().err
+
+
+def test_group_dicts_in_the_parameters_cell():
+    """``neural = dict(epochs=6, width=8)`` is a group: read as a literal, set key by key, completed."""
+    defaults = params.cell_defaults("seed = 0\nneural = dict(epochs=6, width=8, widths=[4, 8])\nw = {'a': 1}")
+    assert defaults == {"seed": 0, "neural": {"epochs": 6, "width": 8, "widths": [4, 8]}, "w": {"a": 1}}
+    assert runner.parse_overrides(["neural.epochs=3", "neural.width=16", "seed=2"]) == {
+        "neural": {"epochs": 3, "width": 16}, "seed": 2}
+    assert params.complete({"neural": {"epochs": 3}}, defaults) == {"neural": {"epochs": 3, "width": 8,
+                                                                                "widths": [4, 8]}}
+    with pytest.raises(ConfigError, match="unknown keys"):
+        params.complete({"neural": {"epoch": 3}}, defaults)
+    with pytest.raises(ConfigError, match="parameter neural.epochs"):
+        params.check_type("neural", {"epochs": 2.5}, defaults["neural"])
+    assert params.merge({"a": 1, "g": {"x": 1, "y": 2}}, {"g": {"y": 3}}) == {"a": 1, "g": {"x": 1, "y": 3}}
+    assert params.flatten({"g": {"x": 1}, "s": 0}) == {"g.x": 1, "s": 0}
+    tag, diffs = params.label({"seed": 0, "neural": {"epochs": 3}}, defaults, "none", "quick")
+    assert tag == "quick+neural.epochs=3" and diffs == {"neural.epochs": 3}
+
+
+def test_grid_runs_only_the_named_notebooks_entries(tmp_path):
+    nbdir = _tiny(tmp_path)
+    grid = {"01_tiny": {"seed": [0, 1], "neural.epochs": [2, 4]}}
+    tasks = runner.plan(["01"], grid=grid, directory=nbdir)
+    assert [t.overrides for t in tasks][:2] == [{"seed": 0, "neural": {"epochs": 2}},
+                                                {"seed": 0, "neural": {"epochs": 4}}]
+    assert tasks[0].label == "01_tiny__seed=0_neural.epochs=2" and len(tasks) == 4
+    (nbdir / "02_tiny.ipynb").write_bytes((nbdir / "01_tiny.ipynb").read_bytes())
+    with pytest.raises(ConfigError, match="no entry for 02"):
+        runner.plan(["02"], grid={"01_tiny": {"seed": [0]}}, directory=nbdir)
 
 
 def test_label_is_derived_from_the_values():
@@ -85,15 +122,17 @@ def _tiny(tmp_path):
     nbdir = tmp_path / "notebooks"
     (nbdir / "params").mkdir(parents=True)
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("profile = 'quick'\noutput_dir = 'out'\nepochs = 6\nseed = 0")
+    cell = nbformat.v4.new_code_cell("profile = 'quick'\noutput_dir = 'out'\nepochs = 6\nseed = 0\n"
+                                     "neural = dict(width=8, lr=0.01)")
     cell.metadata["tags"] = ["parameters"]
     body = ("from genenets import report\nrun = report.start_run('01_tiny', globals())\n"
-            "run.metrics['epochs'] = epochs\nrun.finish()")
+            "run.metrics['epochs'] = epochs\nrun.metrics['width'] = neural['width']\n"
+            "run.metrics['lr'] = neural['lr']\nrun.finish()")
     nb.cells = [cell, nbformat.v4.new_code_cell(body)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["genenets"] = {"params": "tiny"}
     nbformat.write(nb, nbdir / "01_tiny.ipynb")
-    (nbdir / "params" / "tiny.smoke.yaml").write_text("profile: smoke\nepochs: 1\n")
+    (nbdir / "params" / "tiny.smoke.yaml").write_text("profile: smoke\nepochs: 1\nneural: {width: 2}\n")
     return nbdir
 
 
@@ -110,7 +149,10 @@ def test_profile_label_without_its_file_applies_the_profile_or_says_what_was_use
     nbdir = _tiny(tmp_path)
     with_file = _papermill(nbdir, tmp_path / "a", "-f", str(nbdir / "params" / "tiny.smoke.yaml"))
     assert with_file["profile"] == "smoke" and with_file["metrics"]["epochs"] == 1
+    # the file's partial group {width: 2} keeps the cell's lr: plain papermill -f works with groups
+    assert with_file["metrics"]["width"] == 2 and with_file["metrics"]["lr"] == 0.01
     label_only = _papermill(nbdir, tmp_path / "b", "-p", "profile", "smoke")
     assert label_only["profile"] == "smoke" and label_only["metrics"]["epochs"] == 1  # applied in the notebook
+    assert label_only["metrics"]["width"] == 2
     custom = _papermill(nbdir, tmp_path / "c", "-p", "profile", "smoke", "-p", "epochs", "3")
     assert custom["metrics"]["epochs"] == 3 and custom["profile"] == "smoke+epochs=3"

@@ -7,6 +7,9 @@
   sets ``profile`` too, so ``papermill NB out.ipynb -f notebooks/params/<group>.smoke.yaml`` runs and
   labels the smoke profile exactly as ``genenets run NB --profile smoke`` does.
 - ``genenets run -p key=value`` is type-checked against the parameters cell before a kernel starts.
+- Settings that belong together are one dict per line in the parameters cell
+  (``neural = dict(epochs=15, patience=3)``), so that the cell stays short; profile files and
+  ``-p neural.epochs=30`` set single keys of a group, and :func:`complete` fills the rest from the cell.
 - Inside the notebook, :func:`genenets.report.start_run` resolves the parameters actually in force:
   ``-p profile=smoke`` without the file applies the smoke file's values from inside the notebook; the
   run's label is derived from the values (``smoke``, or ``smoke+epochs=3`` when some differ), never
@@ -82,7 +85,9 @@ def check_type(name: str, value, default, where: str = "") -> None:
     """Raise :class:`ConfigError` when ``value`` cannot stand in for the parameter's ``default``.
 
     ``int`` takes int; ``float`` takes int or float; ``str`` takes str; ``bool`` takes bool;
-    ``list`` takes list; a ``None`` default takes anything.
+    ``list`` takes list; a ``None`` default takes anything. A ``dict`` default (a group of settings)
+    takes a dict whose keys are among the default's, each checked against its own default (a partial
+    dict is fine: the missing keys keep their defaults, see :func:`complete`).
     """
     if default is None or value is None:
         return
@@ -97,15 +102,84 @@ def check_type(name: str, value, default, where: str = "") -> None:
     if not ok(value):
         raise ConfigError(f"parameter {name}{where}: got {value!r} ({_type_name(value)}), but it takes a "
                           f"{_type_name(default)} like its default {default!r}")
+    if isinstance(default, dict) and default:
+        unknown = sorted(set(value) - set(default))
+        if unknown:
+            raise ConfigError(f"parameter {name}{where}: unknown keys {unknown}; {name} has the keys "
+                              f"{sorted(default)} (set one with -p {name}.<key>=<value>)")
+        for k, v in value.items():
+            check_type(f"{name}.{k}", v, default[k], where)
+
+
+def expand_dotted(values: dict) -> dict:
+    """``{"neural.epochs": 3, "seed": 1}`` -> ``{"neural": {"epochs": 3}, "seed": 1}`` (one override per group key)."""
+    out: dict = {}
+    for key, value in values.items():
+        parts = str(key).split(".")
+        node = out
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        last = parts[-1]
+        if isinstance(value, dict) and isinstance(node.get(last), dict):
+            node[last] = merge(node[last], value)
+        else:
+            node[last] = value
+    return out
+
+
+def merge(base, over):
+    """``over`` laid on ``base``: dicts merge key by key (recursively), anything else is replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge(base.get(k), v) if k in base else v
+        return out
+    return over
+
+
+def complete(values: dict, defaults: dict, where: str = "") -> dict:
+    """``values`` with every group dict filled from the parameters cell's ``defaults``.
+
+    A profile file or ``-p`` may set a few keys of a group (``neural: {epochs: 2}``); the others keep
+    the cell's values. Unknown keys are a :class:`ConfigError` naming the group and its keys.
+    """
+    out = dict(values)
+    for k, default in defaults.items():
+        if isinstance(default, dict) and isinstance(out.get(k), dict):
+            check_type(k, out[k], default, where)
+            out[k] = merge(default, out[k])
+    return out
+
+
+def flatten(values: dict, prefix: str = "") -> dict:
+    """``{"neural": {"epochs": 3}}`` -> ``{"neural.epochs": 3}`` (group dicts to dotted keys)."""
+    out = {}
+    for k, v in values.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and all(isinstance(x, str) for x in v):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _literal(node):
+    """The value of a literal expression, also ``dict(key=literal, ...)`` (a group of settings)."""
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
+            and not node.args and all(kw.arg for kw in node.keywords)):
+        return {kw.arg: _literal(kw.value) for kw in node.keywords}
+    return ast.literal_eval(node)
 
 
 def cell_defaults(source: str) -> dict:
-    """``{name: default}`` of a parameters cell's simple assignments (literals only)."""
+    """``{name: default}`` of a parameters cell's simple assignments (literals and ``dict(...)`` groups)."""
     out = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             try:
-                out[node.targets[0].id] = ast.literal_eval(node.value)
+                out[node.targets[0].id] = _literal(node.value)
             except ValueError:
                 continue
     return out
@@ -127,11 +201,14 @@ def label(values: dict, defaults: dict, group: str, profile: str,
     """The profile label these ``values`` earn, and the parameters that differ from the profile.
 
     ``profile`` is what was asked for; the label is ``profile`` when every compared value equals the
-    profile's (its file over the quick defaults), else ``profile+key=value,...``.
+    profile's (its file over the quick defaults), else ``profile+key=value,...`` (group keys dotted:
+    ``smoke+neural.epochs=3``).
     """
-    expected = {**defaults, **{k: v for k, v in profile_values(group, profile, directory).items() if k in defaults}}
-    diffs = {k: values[k] for k in values
-             if k not in NOT_COMPARED and k in expected and values[k] != expected[k]}
+    from_file = {k: v for k, v in profile_values(group, profile, directory).items() if k in defaults}
+    expected = flatten(complete(merge(defaults, from_file), defaults))
+    got = flatten(complete(values, defaults))
+    diffs = {k: got[k] for k in got
+             if k.split(".")[0] not in NOT_COMPARED and k in expected and got[k] != expected[k]}
     if not diffs:
         return profile, {}
     return profile + "+" + ",".join(f"{k}={v}" for k, v in diffs.items()), diffs

@@ -268,7 +268,7 @@ def _namespace_parameters(notebook: str, namespace: dict) -> tuple[dict, str, di
     the namespace, for every parameter still at its quick default; the label is derived from the
     values (:func:`genenets.params.label`).
     """
-    from .params import label, notebook_defaults, profile_values, repo_root
+    from .params import complete, label, notebook_defaults, profile_values, repo_root
 
     # the kernel's working folder is the notebook's (papermill --cwd, JupyterLab); else the checkout's
     candidates = [Path.cwd() / f"{notebook}.ipynb", repo_root() / "notebooks" / f"{notebook}.ipynb"]
@@ -280,8 +280,16 @@ def _namespace_parameters(notebook: str, namespace: dict) -> tuple[dict, str, di
     group = meta.get("params", notebook)
     requested = namespace.get("profile", "quick")
     directory = path.parent / "params"
+    # group dicts given in part (a profile file, -p neural.epochs=3) get the cell's other keys
+    namespace.update(complete({k: namespace[k] for k in defaults if k in namespace}, defaults,
+                              f" of {notebook}"))
     for k, v in profile_values(group, requested, directory).items():
-        if k in defaults and k in namespace and namespace[k] == defaults[k] and v != defaults[k]:
+        if k not in defaults or k not in namespace:
+            continue
+        if isinstance(defaults[k], dict) and isinstance(v, dict):  # key by key: a group's unchanged keys
+            namespace[k] = {**namespace[k], **{g: x for g, x in v.items()
+                                               if g in defaults[k] and namespace[k].get(g) == defaults[k][g]}}
+        elif namespace[k] == defaults[k] and v != defaults[k]:
             namespace[k] = v
     values = {k: namespace[k] for k in defaults if k in namespace}
     tag, diffs = label(values, defaults, group, requested, directory)

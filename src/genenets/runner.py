@@ -55,7 +55,7 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 
 from .errors import ConfigError, GenenetsError
-from .params import PROFILES, check_type, profile_values, repo_root
+from .params import PROFILES, check_type, expand_dotted, merge, profile_values, repo_root
 from .report import failure_path, pid_alive, write_json_atomic, write_report
 
 #: Arguments of every kernel: its own log at ERROR level, so the kernel app's start-up notices
@@ -114,6 +114,10 @@ def describe(path: Path) -> NotebookInfo:
     values = cell_defaults(cell.source) if cell is not None else {}
     parameters = {k: {"default": v["default"], "type": v.get("inferred_type_name"), "help": v.get("help", ""),
                       "value": values.get(k)} for k, v in params.items()}
+    # papermill's inspector skips a line with two '=' (a group written `neural = dict(epochs=15)`)
+    for k, v in values.items():
+        if k not in parameters:
+            parameters[k] = {"default": repr(v), "type": type(v).__name__, "help": "", "value": v}
     group = meta.get("params", path.stem)
     problems, profiles = [], {}
     for profile in PROFILES:
@@ -145,7 +149,8 @@ def discover(directory: Path | None = None) -> list[NotebookInfo]:
 
 
 def parse_overrides(pairs: list[str] | None) -> dict:
-    """``["n_epochs=5", "dataset=dream4"]`` -> ``{"n_epochs": 5, "dataset": "dream4"}`` (values parsed as YAML)."""
+    """``["n_epochs=5", "neural.width=32"]`` -> ``{"n_epochs": 5, "neural": {"width": 32}}`` (values parsed
+    as YAML; a dotted key sets one key of a group dict)."""
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
@@ -156,11 +161,12 @@ def parse_overrides(pairs: list[str] | None) -> dict:
         except yaml.YAMLError as err:
             raise ConfigError(f"parameter {key.strip()}: value {value!r} is not valid YAML "
                               f"({getattr(err, 'problem', err)}); quote strings, close brackets") from err
-    return out
+    return expand_dotted(out)
 
 
 def check_overrides(info: NotebookInfo, overrides: dict) -> None:
-    """Raise :class:`ConfigError` for an unknown parameter or a value of the wrong type."""
+    """Raise :class:`ConfigError` for an unknown parameter, an unknown key of a group, or a wrong type."""
+    overrides = expand_dotted(overrides)
     unknown = set(overrides) - set(info.parameters)
     if unknown:
         raise ConfigError(f"{info.name}: unknown parameters {sorted(unknown)}; it has {sorted(info.parameters)}")
@@ -182,9 +188,11 @@ def resolve_parameters(info: NotebookInfo, profile: str, overrides: dict, output
         raise ConfigError(f"unknown profile {profile!r}; choose one of {PROFILES}")
     if info.problems:
         raise ConfigError("; ".join(info.problems))
+    overrides = expand_dotted(overrides)
     check_overrides(info, overrides)
-    params = dict(info.profiles.get(profile, {}))
-    params.update(overrides)
+    # a group dict from the profile file and -p keys of the same group merge; the notebook's start_run
+    # fills the group's other keys from its parameters cell
+    params = merge(dict(info.profiles.get(profile, {})), overrides)
     if "profile" in info.parameters:
         params["profile"] = profile
     if "output_dir" in info.parameters:
@@ -663,13 +671,20 @@ def plan(names: list[str] | None, overrides: dict | None = None, grid: dict | No
 
     tasks: list[Task] = []
     if grid:
+        wanted = [m for name in names for m in select(name)] if names else None
         for key, axes in grid.items():
             combos = [dict(zip(axes, values)) for values in itertools.product(
                 *[v if isinstance(v, list) else [v] for v in axes.values()])]
             for name in select(key):
+                if wanted is not None and name not in wanted:  # `genenets run 07 --grid ...`: 07's entries only
+                    continue
                 for combo in combos:
                     label = name + "__" + "_".join(f"{k}={v}" for k, v in combo.items())
-                    tasks.append(Task(available[name], {**(overrides or {}), **combo}, label))
+                    tasks.append(Task(available[name], merge(expand_dotted(overrides or {}),
+                                                             expand_dotted(combo)), label))
+        if names and not tasks:
+            raise ConfigError(f"the grid has no entry for {', '.join(map(str, names))}; "
+                              f"its notebooks: {', '.join(map(str, grid))}")
         return tasks
     seen = []
     for name in names or list(available):
