@@ -34,3 +34,14 @@ def test_a_changed_committed_table_is_reported(tmp_path):
     (figures / "01_t" / "t.csv").write_text("a\n2\n")
     row = verify.verify_one("01_t", figures)
     assert row["status"] == "differs" and "t.csv" in row["detail"]
+
+
+def test_summary_keeps_the_rows_not_checked_this_time(tmp_path):
+    path = tmp_path / "VERIFY.md"
+    row = {"name": "01_a", "status": "identical", "detail": "", "wall_s": 3.0, "cache": "empty",
+           "commit": "abc1234", "date": "2026-12-01 14:00 UTC"}
+    verify.write_summary([row], path)
+    verify.write_summary([{**row, "name": "02_b", "status": "differs", "detail": "differs in cell 4"}], path)
+    rows = verify.read_summary(path)
+    assert set(rows) == {"01_a", "02_b"} and rows["02_b"]["status"] == "differs"
+    assert "Counted: 1 differs, 1 identical." in path.read_text()

@@ -7,11 +7,15 @@ except ``output_dir``, which points to a temporary folder so the committed outpu
 ``results.json`` metrics and CSV tables are compared with the committed ones as well.
 
 Per notebook the verdict is "identical", "differs in cell N[, M]" / "differs in <table or metric>", or
-"failed"; the summary goes to ``figures/VERIFY.md``. What it proves to a reader: the committed numbers,
-tables and printed outputs are what the committed code produces from the committed parameters on this
-kind of machine (figures are compared through the tables they draw, not pixel by pixel).
+"failed"; the summary goes to ``figures/VERIFY.md`` (one row per notebook, updated in place when only some
+notebooks are verified, with the commit and date of each check). By default the notebooks re-execute
+with an empty content-keyed cache (one temporary ``GENENETS_CACHE_DIR`` for the whole invocation, shared
+in name order so that 04 may reuse what 03 trained in the same check): every model is retrained, nothing
+is read from an earlier run. What it proves to a reader: the committed numbers, tables and printed
+outputs are what the committed code produces from the committed parameters on this kind of machine
+(figures are compared through the tables they draw, not pixel by pixel).
 
-    python -m genenets.verify [NAME ...] [--figures DIR] [--summary FILE]
+    python -m genenets.verify [NAME ...] [--figures DIR] [--summary FILE] [--cache fresh|shared]
 """
 from __future__ import annotations
 
@@ -63,9 +67,18 @@ def prepare_copy(executed: Path, notebooks_dir: Path, out_dir: Path) -> Path:
     return copy
 
 
-def verify_one(name: str, figures: Path, timeout: int = 3600) -> dict:
-    """Re-execute ``figures/<name>/<name>.ipynb`` with nbval; return ``{name, status, detail, wall_s}``."""
+def verify_one(name: str, figures: Path, timeout: int = 3600, cache_dir: Path | None = None) -> dict:
+    """Re-execute ``figures/<name>/<name>.ipynb`` with nbval; return ``{name, status, detail, wall_s}``.
+
+    ``cache_dir`` becomes the kernel's ``GENENETS_CACHE_DIR`` (an empty folder: nothing is reused);
+    ``None`` keeps the environment's cache.
+    """
+    import os
+
     root = repo_root()
+    env = dict(os.environ)
+    if cache_dir is not None:
+        env["GENENETS_CACHE_DIR"] = str(cache_dir)
     executed = figures / name / f"{name.split('__')[0]}.ipynb"
     if not executed.exists():
         return {"name": name, "status": "failed", "detail": f"{executed} not found", "wall_s": 0.0}
@@ -80,7 +93,7 @@ def verify_one(name: str, figures: Path, timeout: int = 3600) -> dict:
                 [sys.executable, "-m", "pytest", "--nbval", str(copy), "--nbval-sanitize-with",
                  str(root / "tests" / "nbval_sanitize.cfg"), "--nbval-cell-timeout", str(timeout),
                  "-p", "no:cacheprovider", "-p", "no:xdist", "-q", f"--junitxml={junit}", "-o", "addopts="],
-                capture_output=True, text=True, cwd=root)
+                capture_output=True, text=True, cwd=root, env=env)
         finally:
             copy.unlink(missing_ok=True)
         cells, errors = [], []
@@ -112,17 +125,55 @@ def verify_one(name: str, figures: Path, timeout: int = 3600) -> dict:
                 if other.exists() and other.read_text() != csv.read_text():
                     status = "differs"
                     detail.append(f"table {csv.name} differs")
-    return {"name": name, "status": status, "detail": "; ".join(detail), "wall_s": round(time.perf_counter() - t0, 1)}
+    return {"name": name, "status": status, "detail": "; ".join(detail), "wall_s": round(time.perf_counter() - t0, 1),
+            "cache": "empty" if cache_dir is not None else "shared", "commit": _commit(root),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _commit(root: Path) -> str:
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=root)
+        return done.stdout.strip() or "-"
+    except OSError:
+        return "-"
+
+
+COLUMNS = ("name", "status", "detail", "wall_s", "cache", "commit", "date")
+HEADER = ("| notebook | result | detail | wall time (s) | cache | code at commit | checked |",
+          "|---|---|---|---|---|---|---|")
+
+
+def read_summary(path: Path) -> dict[str, dict]:
+    """The rows of an existing summary, ``{name: row}`` (empty when there is none or it is of another form)."""
+    rows = {}
+    if not Path(path).exists():
+        return rows
+    for line in Path(path).read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == len(COLUMNS) and cells[0] not in ("notebook", "---"):
+            rows[cells[0]] = dict(zip(COLUMNS, cells))
+    return rows
 
 
 def write_summary(rows: list[dict], path: Path) -> None:
+    """Write the summary table, keeping the rows of notebooks not checked this time."""
+    merged = read_summary(path)
+    merged.update({r["name"]: r for r in rows})
     lines = ["# make verify: the committed executed notebooks re-executed and compared", "",
              "Each notebook under `figures/` was re-run cell by cell with nbval from its recorded parameters "
              "(outputs written to a temporary folder), its printed outputs compared after sanitizing volatile "
-             "text (`tests/nbval_sanitize.cfg`), and its metrics and CSV tables compared with the committed ones.",
-             "", "| notebook | result | detail | wall time (s) |", "|---|---|---|---|"]
-    lines += [f"| {r['name']} | {r['status']} | {r['detail'].replace('|', '/')} | {r['wall_s']} |" for r in rows]
-    path.write_text("\n".join(lines) + "\n")
+             "text (`tests/nbval_sanitize.cfg`), and its metrics and CSV tables compared with the committed ones. "
+             "\"cache: empty\" means the check started from an empty content-keyed cache, so every model was "
+             "retrained (notebooks checked together share that cache in name order, as in `make reproduce`).",
+             "", *HEADER]
+    for name in sorted(merged):
+        r = merged[name]
+        lines.append("| " + " | ".join(str(r.get(c, "-")).replace("|", "/") for c in COLUMNS) + " |")
+    counts = {}
+    for r in merged.values():
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    lines += ["", "Counted: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "."]
+    Path(path).write_text("\n".join(lines) + "\n")
 
 
 def main(argv=None) -> int:
@@ -130,19 +181,25 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="folders under figures/ (default: every executed notebook)")
     parser.add_argument("--figures", default=str(repo_root() / "figures"))
-    parser.add_argument("--summary", help="write the summary table here (default: figures/VERIFY.md when all run)")
+    parser.add_argument("--summary", help="update the summary table here (default: <figures>/VERIFY.md)")
+    parser.add_argument("--cache", choices=("fresh", "shared"), default="fresh",
+                        help="fresh (default): an empty cache for this check, every model retrained; "
+                             "shared: the usual cache (faster, proves less)")
     args = parser.parse_args(argv)
     figures = Path(args.figures)
-    names = args.names or sorted(p.parent.name for p in figures.glob("*/*.ipynb") if p.parent.name != "robustness")
+    names = sorted(args.names or (p.parent.name for p in figures.glob("*/*.ipynb")
+                                  if p.parent.name != "robustness"))
     rows = []
-    for name in names:
-        row = verify_one(name, figures)
-        print(f"{row['name']}: {row['status']}{' (' + row['detail'] + ')' if row['detail'] else ''}", flush=True)
-        rows.append(row)
-    summary = Path(args.summary) if args.summary else (figures / "VERIFY.md" if not args.names else None)
-    if summary is not None:
-        write_summary(rows, summary)
-        print(f"-> {summary}")
+    with tempfile.TemporaryDirectory(prefix="verify_cache_") as cache_tmp:
+        cache_dir = Path(cache_tmp) if args.cache == "fresh" else None
+        for name in names:
+            row = verify_one(name, figures, cache_dir=cache_dir)
+            print(f"{row['name']}: {row['status']}{' (' + row['detail'] + ')' if row['detail'] else ''}",
+                  flush=True)
+            rows.append(row)
+    summary = Path(args.summary) if args.summary else figures / "VERIFY.md"
+    write_summary(rows, summary)
+    print(f"-> {summary}")
     return 0 if all(r["status"] == "identical" for r in rows) else 1
 
 
