@@ -47,3 +47,11 @@ def test_summary_failures_without_record_are_flagged(tmp_path):
     _results(tmp_path, "01_a")
     text = report.write_report(tmp_path, None, [{"name": "01_a", "status": "failed", "error": "cell 2: x"}]).read_text()
     assert "failed in the latest run" in text and "01_a-R1" not in text
+
+
+def test_run_json_records_cpu_time_beside_wall_time(tmp_path):
+    run = report.start_run("99_cpu", tmp_path, params={})
+    sum(i * i for i in range(300_000))  # a little CPU work
+    run.finish()
+    timings = json.loads((tmp_path / "run.json").read_text())["timings_s"]
+    assert timings["notebook_cpu"] > 0 and timings["notebook_total"] >= 0

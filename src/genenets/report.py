@@ -115,6 +115,7 @@ class Run:
     figures: list = field(default_factory=list)
     tables: list = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    cpu_started: float = field(default_factory=lambda: cpu_seconds())
     timings: dict = field(default_factory=dict)
     claims: dict = field(default_factory=dict)  # id -> claims.Claim, in declaration order
     headline: dict = field(default_factory=dict)  # label -> number: the notebook's rows in REPORT.md
@@ -242,7 +243,10 @@ class Run:
             "profile": self.profile,
             "seed": self.seed,
             "device": str(self.device),
-            "timings_s": {**self.timings, "notebook_total": round(runtime, 2)},
+            # CPU seconds (all threads, and child processes such as joblib workers): on a shared machine
+            # the wall time says little, CPU / cores estimates a quiet machine's wall time
+            "timings_s": {**self.timings, "notebook_total": round(runtime, 2),
+                          "notebook_cpu": round(cpu_seconds() - self.cpu_started, 2)},
         })
         (self.output_dir / "run.json").write_text(json.dumps(provenance, indent=2) + "\n")
         return results
@@ -294,6 +298,14 @@ def _namespace_parameters(notebook: str, namespace: dict) -> tuple[dict, str, di
     values = {k: namespace[k] for k in defaults if k in namespace}
     tag, diffs = label(values, defaults, group, requested, directory)
     return values, tag, diffs
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process (all threads) and its finished child processes."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def start_run(notebook: str, output_dir=None, *, profile: str = "quick", dataset: str | None = None,
@@ -555,7 +567,9 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
     if stale:
         lines += ["**Not in the ledger** (the latest run did not complete; numbers of an earlier run are not shown "
                   "as current): " + "; ".join(f"{n}: {_fmt(_failure_text(records[n]))}" for n in sorted(stale)), ""]
-    lines += ["## Runs", "", "| notebook | profile | dataset | status | wall time (s) |", "|---|---|---|---|---|"]
+    lines += ["## Runs", "", "Wall time depends on what else the machine ran at the time; CPU time (all threads and "
+              "worker processes of the kernel) divided by the cores estimates a quiet machine's wall time.", "",
+              "| notebook | profile | dataset | status | wall time (s) | CPU time (s) |", "|---|---|---|---|---|---|"]
     for name in names:
         res_path, prov_path = figures_dir / name / "results.json", figures_dir / name / "run.json"
         res = json.loads(res_path.read_text()) if res_path.exists() and name not in stale else {}
@@ -564,14 +578,15 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
         except (OSError, ValueError):
             prov = {}
         wall = prov.get("timings_s", {}).get("runner_wall", res.get("runtime_s"))
+        cpu = prov.get("timings_s", {}).get("notebook_cpu", "")
         if name in stale:
             rec = records[name]
             status = "running now" if rec.get("status") == "running" else f"{rec.get('status', 'failed')} in the latest run"
-            res, wall = {"profile": rec.get("profile", ""), "dataset": ""}, rec.get("wall_s")
+            res, wall, cpu = {"profile": rec.get("profile", ""), "dataset": ""}, rec.get("wall_s"), ""
         else:
             status = "ok" if res else "not run"
         lines.append(f"| {name} | {_fmt(res.get('profile', ''))} | {_fmt(res.get('dataset', ''))} | {status} | "
-                     f"{_fmt(wall)} |")
+                     f"{_fmt(wall)} | {_fmt(cpu)} |")
     lines.append("")
     for name in sorted(stale):
         rec = records[name]
