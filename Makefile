@@ -36,8 +36,9 @@ verify: setup
 	$(BIN)/python -m genenets.verify $(NAMES)
 
 # Every claim re-decided over seeds x training budgets (notebooks/robustness.yaml): figures/robustness/
+# (`make robustness NAMES=07` runs one notebook's entries; the collector always reads every run present)
 robustness: setup
-	-$(BIN)/genenets run --jobs $(JOBS) --grid notebooks/robustness.yaml --output figures/robustness/runs
+	-$(BIN)/genenets run $(NAMES) --jobs $(JOBS) --grid notebooks/robustness.yaml --output figures/robustness/runs
 	$(BIN)/python -m genenets.robustness
 
 benchmark: setup
