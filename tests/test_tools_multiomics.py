@@ -6,6 +6,7 @@ from scipy.stats import spearmanr
 from statsmodels.stats.multitest import multipletests
 
 from genenets import ranking
+from genenets.errors import ConfigError
 from genenets.data.multiomics import MultiOmics
 from genenets.simulate.multiomics import simulate_multiomics
 from genenets.tools import multiomics as mo
@@ -37,18 +38,34 @@ def test_prepare_log_zscore_and_pqn():
 
 
 def test_settings_budget_scale_and_weights(tmp_path):
-    params = dict(gene_hidden=[64], metabolite_hidden=[32], latent=8, dropout=0.1, ae_lr=1e-3, ae_epochs=100,
-                  ae_patience=5, ae_batch_size=16, n_folds=3, gat_hidden=8, gat_heads=2, gat_dropout=0.3,
-                  gat_epochs=50, gat_lr=0.005, gat_weight_decay=5e-4, budget_scale=4.0,
-                  weights={"correlation": 0.5, "autoencoder": 0.5})
-    cfg = mo.settings(params)
+    groups = dict(autoencoder=dict(gene_hidden=[64], metabolite_hidden=[32], latent=8, dropout=0.1, n_folds=3),
+                  ae_training=dict(lr=1e-3, epochs=100, patience=5, batch_size=16, val_fraction=0.2),
+                  gat=dict(hidden=8, heads=2, dropout=0.3, epochs=50, lr=0.005, weight_decay=5e-4, patience=20))
+    cfg = mo.settings(**groups, weights={"correlation": 0.5, "autoencoder": 0.5}, budget_scale=4.0)
     assert cfg["ae"]["epochs"] == 400 and cfg["gat"]["epochs"] == 200 and cfg["latent"] == 8
+    assert cfg["ae"]["n_folds"] == 3 and cfg["gat"]["patience"] == 20
     assert cfg["weights"] == {"correlation": 0.5, "autoencoder": 0.5}
     good = tmp_path / "w.yaml"
     good.write_text("weights: {correlation: 0.8, homology: 0.2}\n")
-    assert mo.settings({**params, "weights_file": str(good)})["weights"] == {"correlation": 0.8, "homology": 0.2}
+    assert mo.settings(**groups, weights_file=str(good))["weights"] == {"correlation": 0.8, "homology": 0.2}
     with pytest.raises(ValueError, match="budget_scale"):
-        mo.settings({**params, "budget_scale": 0.0})
+        mo.settings(**groups, budget_scale=0.0)
+    # a group with an unknown or a missing key names the group and the key
+    with pytest.raises(ConfigError, match=r"`gat`: unknown keys \['epochz'\]"):
+        mo.settings(**groups | {"gat": {**groups["gat"], "epochz": 3}})
+    with pytest.raises(ConfigError, match=r"`ae_training`: missing keys \['val_fraction'\]"):
+        mo.settings(**groups | {"ae_training": {k: v for k, v in groups["ae_training"].items() if k != "val_fraction"}})
+    with pytest.raises(ConfigError, match="val_fraction"):
+        mo.settings(**groups | {"ae_training": {**groups["ae_training"], "val_fraction": 0.5}})
+
+
+def test_dataset_kwargs_per_dataset():
+    sim = dict(n_samples=40, n_genes=300)
+    assert mo.dataset_kwargs("multiomics-simulated", 3, sim, {}) == {"n_samples": 40, "n_genes": 300, "seed": 3}
+    files = {"gene_csv": "g.csv", "metabolite_csv": "m.csv", "hits_table": "h.tsv", "weights_file": "w.yaml"}
+    assert mo.dataset_kwargs("multiomics-csv", 0, sim, files, "log") == {"gene_csv": "g.csv", "metabolite_csv": "m.csv",
+                                                                        "gene_scale": "log"}
+    assert mo.dataset_kwargs("nutrimouse", 0, sim, files) == {}
     assert mo.fit_widths(21, [128, 16], 64) == ([21, 16], 21)
 
 

@@ -23,7 +23,7 @@
 # the genes of a biosynthetic pathway from a transcriptome (FPKM, 132,129 genes) and a metabolome (6,980
 # features) measured on about 20 samples, with tissue and geography labels.
 #
-# **Method, in five stages** (each can run alone through the `stages` parameter, from the outputs of the
+# **Method, in five stages** (each can run alone through `pipeline["stages"]`, from the outputs of the
 # earlier ones in the content-keyed cache `data/cache/`, keyed by the data's content and the parameters):
 # 1. *Preparation*: log2(FPKM + 1) and z-score per gene; metabolite intensities divided by each sample's median
 #    detected intensity (or PQN), log2 and z-scored; QC figures and a sample table.
@@ -36,7 +36,7 @@
 # 4. *Importance* per gene: held-out reconstruction by the autoencoder, gradient of the latent with respect to
 #    the gene, and the GAT's importance of the latent units projected to genes through |corr(gene, latent)|.
 # 5. *Ranking*: rank-normalized evidences fused with the `weights` parameter (the seed's 0.4 correlation,
-#    0.3 autoencoder, 0.2 GNN, 0.1 homology bonus from a BLAST/HMM hits table), or a `weights_file`.
+#    0.3 autoencoder, 0.2 GNN, 0.1 homology bonus from a BLAST/HMM hits table), or `ranking["weights_file"]`.
 #
 # **Our data differ from the paper's.** The paper's data are not public. The default is a simulation with
 # *shared latent structure*: a pathway-activity factor and four other biological programs drive both genes
@@ -48,59 +48,41 @@
 # do. Planted genes let us measure what the paper could not: precision@k of each evidence, over replicates.
 # The real nutrimouse study (40 mice, 120 liver genes, 21 fatty acids, diet and genotype) runs through the
 # same five stages with `dataset="nutrimouse"`; any genes x samples CSV pair plugs in with
-# `dataset="multiomics-csv"` (`gene_csv`, `metabolite_csv`, `labels_csv`).
+# `dataset="multiomics-csv"` (the `user_data` group: `gene_csv`, `metabolite_csv`, `labels_csv`).
+
+# %% [markdown]
+# **Parameters.** Six top-level values (`profile`, `dataset`, `seed`, `budget_scale`, `device`, `output_dir`),
+# then one dict per group; set one key with `genenets run 09 -p gat.epochs=600` (a profile file or
+# `-p` gives part of a group, the others keep these values). The seed paper's values where it states them:
+#
+# | group | keys: meaning (this notebook's quick value; the seed paper's) |
+# |---|---|
+# | `pipeline` | `stages` computed, the others read from the cache (all 5); `embeddings` of the latents (pca, tsne; + umap); `fdr_alpha` of the gene x metabolite correlations (0.05); `n_threads` of torch (1: fastest for these small models on shared cores) |
+# | `simulation` | `n_samples` (100; the seed has ~21 and recommends >= 100), `n_genes` (1,000; 132,129), `n_metabolites` (100; 6,980), `n_pathway_genes` planted (20) |
+# | `user_data` | `gene_csv`, `metabolite_csv` (genes / metabolites x samples), `labels_csv` (samples x label columns), `gene_scale` (fpkm \| log), `hits_table` (BLAST/HMM hits: query_gene, family, evalue; replaces the simulated one) |
+# | `methods` | `metabolite_norm` (median \| pqn \| none), `graph_method` of the sample graph (knn \| cosine), `k_neighbors` (5), `cosine_threshold` (0.5) |
+# | `autoencoder` | `gene_hidden` ([64]; seed 8,192, 1,024, 128), `metabolite_hidden` ([32]; seed 1,024, 256), `latent` (8; seed 64), `dropout` (0.1), `n_folds` of the cross-validation (3) |
+# | `ae_training` | `lr` (0.003), `epochs` cap (200), `patience` (10), `batch_size` (32), `val_fraction` of each fold's training samples for early stopping (0.2; the seed stopped on the held-out fold) |
+# | `gat` | `hidden` (16), `heads` (4), `dropout` (0.3), `epochs` cap (300), `lr` (0.005), `weight_decay` (5e-4), `patience` on 20% of the training nodes (20; the seed: none) |
+# | `weights` | evidence weights, summing to 1 (the seed's: correlation 0.4, autoencoder 0.3, gnn 0.2, homology 0.1) |
+# | `ranking` | `weights_file` (a YAML `weights:` mapping that replaces `weights`), `precision_k` (20), `n_seeds` simulated replicates for M1 and M3 (10), `ablation_n_samples` of the small-sample ablation (20; 0 skips it) |
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "multiomics-simulated"  # multiomics-simulated | nutrimouse | multiomics-csv
 seed = 0
+budget_scale = 1.0  # multiplies every training cap (autoencoder and GAT epochs)
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/09_multiomics_ranking"
-budget_scale = 1.0  # multiplies every training cap (autoencoder and GAT epochs)
-stages = [1, 2, 3, 4, 5]  # stages to compute; the others are read from the content-keyed cache
-# simulation
-n_samples = 100
-n_genes = 1000
-n_metabolites = 100
-n_pathway_genes = 20
-n_seeds = 10  # simulated replicates for M1 and M3 (this run's seed and the next ones)
-ablation_n_samples = 20  # small-sample ablation (the seed's ~21 samples); 0 skips it
-precision_k = 20
-# user data (dataset="multiomics-csv"): genes x samples and metabolites x samples CSVs, optional labels and hits
-gene_csv = None
-metabolite_csv = None
-labels_csv = None
-gene_scale = "fpkm"  # fpkm | log
-homology_table = None  # CSV/TSV with query_gene, family, evalue (replaces the simulated one)
-# models (the seed paper: 132,129 -> 8,192 -> 1,024 -> 128 -> 64 and 6,980 -> 1,024 -> 256 -> 64)
-gene_hidden = [64]
-metabolite_hidden = [32]
-latent = 8
-dropout = 0.1
-ae_lr = 0.003
-ae_epochs = 200  # cap; early stopping with ae_patience on ae_val_fraction of the training samples
-ae_patience = 10
-ae_batch_size = 32
-ae_val_fraction = 0.2
-n_folds = 3
-gat_hidden = 16
-gat_heads = 4
-gat_dropout = 0.3
-gat_epochs = 300
-gat_lr = 0.005
-gat_weight_decay = 0.0005
-gat_patience = 20  # early stopping on 20% of the training nodes
-# ranking
-weights = {"correlation": 0.4, "autoencoder": 0.3, "gnn": 0.2, "homology": 0.1}
-weights_file = None  # a YAML file with a `weights:` mapping; replaces `weights`
-# methods
-metabolite_norm = "median"  # median | pqn | none
-graph_method = "knn"  # knn | cosine
-k_neighbors = 5
-cosine_threshold = 0.5
-embeddings = ["pca", "tsne"]  # and "umap"
-fdr_alpha = 0.05
-n_threads = 1  # torch threads: 1 is fastest for these small models on shared cores
+pipeline = dict(stages=[1, 2, 3, 4, 5], embeddings=["pca", "tsne"], fdr_alpha=0.05, n_threads=1)  # what runs
+simulation = dict(n_samples=100, n_genes=1000, n_metabolites=100, n_pathway_genes=20)  # the simulated data set
+user_data = dict(gene_csv=None, metabolite_csv=None, labels_csv=None, gene_scale="fpkm", hits_table=None)  # files
+methods = dict(metabolite_norm="median", graph_method="knn", k_neighbors=5, cosine_threshold=0.5)  # stages 1-2
+autoencoder = dict(gene_hidden=[64], metabolite_hidden=[32], latent=8, dropout=0.1, n_folds=3)  # sizes, CV
+ae_training = dict(lr=0.003, epochs=200, patience=10, batch_size=32, val_fraction=0.2)  # early-stopped
+gat = dict(hidden=16, heads=4, dropout=0.3, epochs=300, lr=0.005, weight_decay=5e-4, patience=20)  # GATConv
+weights = dict(correlation=0.4, autoencoder=0.3, gnn=0.2, homology=0.1)  # evidence fusion (sums to 1)
+ranking = dict(weights_file=None, precision_k=20, n_seeds=10, ablation_n_samples=20)  # stage 5; M1/M3 replicates
 
 # %%
 import pandas as pd
@@ -110,20 +92,21 @@ from genenets.plotting import multiomics as mplot
 from genenets.summaries import multiomics as msum
 from genenets.tools import multiomics as mo
 
-torch.set_num_threads(n_threads)
 run = report.start_run("09_multiomics_ranking", globals())
-cfg = mo.settings(run.params)
-sim = dict(n_samples=n_samples, n_genes=n_genes, n_metabolites=n_metabolites, n_pathway_genes=n_pathway_genes)
-user = {k: run.read_file(v) for k, v in dict(gene_csv=gene_csv, metabolite_csv=metabolite_csv,
-                                             labels_csv=labels_csv).items() if v is not None}
-ds = datasets.load(dataset, **(sim | {"seed": seed} if dataset == "multiomics-simulated" else user))
+torch.set_num_threads(pipeline["n_threads"])
+paths = {**user_data, "weights_file": ranking["weights_file"]}
+files = {k: run.read_file(v) for k, v in paths.items() if k != "gene_scale" and v is not None}  # user files
+cfg = mo.settings(autoencoder, ae_training, gat, weights, files.get("weights_file"), budget_scale)
+ds = datasets.load(dataset, **mo.dataset_kwargs(dataset, seed, simulation, files, user_data["gene_scale"]))
+stages, norm = pipeline["stages"], methods["metabolite_norm"]
+k, n_seeds = ranking["precision_k"], ranking["n_seeds"]  # precision@k, simulated replicates
 
 # %% [markdown]
 # ## The claims, and the rules that decide them (written before any result)
 
 # %%
 run.claim("M1", "Multi-evidence fusion ranks the true pathway genes above every single-evidence ranking.",
-          "ranking stage", rule=f"precision@{precision_k} of planted genes over the n_seeds simulated replicates: "
+          "ranking stage", rule=f"precision@{k} of planted genes over the n_seeds simulated replicates: "
           "paired difference fused - best single evidence (the best on the same replicates), 95% bootstrap CI, for "
           "the seed's weights and for weights chosen by leave-one-replicate-out CV; both CIs > 0: reproduced; both "
           "< 0: not reproduced; otherwise mixed. Needs planted genes (not testable on real data).")
@@ -140,8 +123,8 @@ run.claim("M3b", "(compendium check) The autoencoders beat a linear reduction of
 
 # %%
 data, truth = ds.data, ds.truth
-if homology_table is not None:
-    data.homology = mo.read_homology(run.read_file(homology_table))
+if "hits_table" in files:
+    data.homology = mo.read_homology(files["hits_table"])
 run.fallback = ds.fallback
 print(ds.fallback or "", data.name, data.shape, "| exclusions:", data.exclusions)
 print("weights:", cfg["weights"])
@@ -164,13 +147,12 @@ calib.round(3)
 # %% [markdown]
 # ## Stage 1: preparation and quality control
 # Genes: log2(FPKM + 1), then z-score. Metabolites: each sample divided by its median detected intensity
-# (`metabolite_norm`), log2(x + 1) (non-detects stay 0), z-score. Look for samples whose distributions or
+# (`methods["metabolite_norm"]`), log2(x + 1) (non-detects stay 0), z-score. Look for samples whose distributions or
 # correlations stand apart, and whether the labels already separate on the first two principal components.
 
 # %%
 with run.timed("stage1"):
-    s1, key1 = mo.stage(1, stages, {"data": data, "norm": metabolite_norm, "seed": seed},
-                        lambda: mo.stage1(data, metabolite_norm, seed))
+    s1, key1 = mo.stage(1, stages, {"data": data, "norm": norm, "seed": seed}, lambda: mo.stage1(data, norm, seed))
 prep, meta = s1["prep"], s1["meta"]
 run.table(meta, "sample_metadata")
 run.savefig(mplot.qc_figure(prep, meta, colour_by=prep.labels.columns[0] if prep.labels.shape[1] else None), "qc")
@@ -179,13 +161,14 @@ print("after preparation:", prep.genes.shape, prep.metabolites.shape, "| exclusi
 # %% [markdown]
 # ## Stage 2: autoencoders, sample graph and graph attention network
 # Each autoencoder is cross-validated: per fold it trains on mini-batches of the other folds' samples, stops
-# when the loss on a validation fifth of *those* samples has not improved for `ae_patience` epochs, and is
+# when the loss on a validation fifth of *those* samples has not improved for `ae_training["patience"]` epochs, and is
 # scored on the held-out fold. Beside it, on the same folds: a PCA with as many components as the latent
 # (the linear baseline, M3b) and the training mean (the no-learning loss, M3). Losses are mean squared
 # errors on z-scored data.
 
 # %%
-graph = dict(graph_method=graph_method, k_neighbors=k_neighbors, threshold=cosine_threshold)
+graph = dict(graph_method=methods["graph_method"], k_neighbors=methods["k_neighbors"],
+             threshold=methods["cosine_threshold"])
 with run.timed("stage2"):
     s2, key2 = mo.stage(2, stages, {"up": key1, "cfg": cfg, "graph": graph},
                         lambda: mo.stage2(prep, cfg, seed, **graph, device=str(run.device), evaluate="raw"))
@@ -219,13 +202,14 @@ if acc is not None:
 
 # %%
 with run.timed("stage3"):
-    s3, key3 = mo.stage(3, stages, {"up": key2, "emb": embeddings, "alpha": fdr_alpha},
-                        lambda: mo.stage3(prep, s2["Z"], embeddings, fdr_alpha, seed))
+    emb, alpha = pipeline["embeddings"], pipeline["fdr_alpha"]
+    s3, key3 = mo.stage(3, stages, {"up": key2, "emb": emb, "alpha": alpha},
+                        lambda: mo.stage3(prep, s2["Z"], emb, alpha, seed))
 run.savefig(mplot.embedding_figure(s3["emb"], prep.labels), "latent_embeddings")
-run.savefig(mplot.correlation_heatmap(s3["rho"], s3["q"], alpha=fdr_alpha).figure, "correlation_heatmap")
-n_sig = int((s3["q"] < fdr_alpha).to_numpy().sum())
+run.savefig(mplot.correlation_heatmap(s3["rho"], s3["q"], alpha=alpha).figure, "correlation_heatmap")
+n_sig = int((s3["q"] < alpha).to_numpy().sum())
 run.metrics["n_significant_pairs"] = n_sig
-print(f"{n_sig} of {s3['q'].size} gene-metabolite pairs at BH FDR < {fdr_alpha}")
+print(f"{n_sig} of {s3['q'].size} gene-metabolite pairs at BH FDR < {alpha}")
 
 # %% [markdown]
 # ## Stage 4: gene importance
@@ -250,7 +234,7 @@ importance.corr(method="spearman").round(2)
 # %%
 with run.timed("stage5"):
     s5, _ = mo.stage(5, stages, {"up": [key3, key4], "hits": data.homology, "weights": cfg["weights"]},
-                     lambda: mo.stage5(prep, s3, s4, data.homology, cfg["weights"], fdr_alpha))
+                     lambda: mo.stage5(prep, s3, s4, data.homology, cfg["weights"], alpha))
 ranked = s5["ranked"].assign(planted=lambda d: d.index.isin(truth.pathway_genes) if truth else False)
 run.table(ranked.reset_index(), "gene_ranking")
 mo.write_excel(ranked, run.path("gene_ranking.xlsx"))
@@ -271,31 +255,30 @@ prec = prec_small = gains = None
 if truth is not None:
     with run.timed("replicates"):
         reps = {seed: mo.replicate_entry(s2, s5, truth.pathway_genes)} | mo.replicate_evidence(
-            range(seed + 1, seed + n_seeds), sim, cfg, metabolite_norm, graph_method, k_neighbors, cosine_threshold,
-            str(run.device))
+            range(seed + 1, seed + n_seeds), simulation, cfg, norm, **graph, device=str(run.device))
     run.convergence_table(mo.replicate_convergence(reps), "convergence_replicates")
-    cv = mo.cv_weights(reps, precision_k)
-    prec = mo.replicate_precision(reps, cfg["weights"], [precision_k], cv)
+    cv = mo.cv_weights(reps, k)
+    prec = mo.replicate_precision(reps, cfg["weights"], [k], cv)
     run.table(cv, "cv_weights"), run.table(prec, "precision_at_k")
-    random_p = n_pathway_genes / n_genes
-    run.savefig(mplot.precision_figure(prec, precision_k, random_p).figure, "precision_at_k")
+    random_p = simulation["n_pathway_genes"] / simulation["n_genes"]
+    run.savefig(mplot.precision_figure(prec, k, random_p).figure, "precision_at_k")
     display(prec.groupby("evidence")["precision"].agg(["mean", "std"]).sort_values("mean", ascending=False).round(3))
 
 # %% [markdown]
-# **Small-sample ablation.** The same replicates' generative model at n = `ablation_n_samples` (the seed's
+# **Small-sample ablation.** The same replicates' generative model at n = `ranking["ablation_n_samples"]` (the seed's
 # scale): what can ~20 samples find?
 
 # %%
-if truth is not None and ablation_n_samples:
+n_small = ranking["ablation_n_samples"]
+if truth is not None and n_small:
     with run.timed("ablation"):
-        small = mo.replicate_evidence(range(seed, seed + n_seeds), sim | {"n_samples": ablation_n_samples}, cfg,
-                                      metabolite_norm, graph_method, min(k_neighbors, 4), cosine_threshold,
-                                      str(run.device))
-    prec_small = mo.replicate_precision(small, cfg["weights"], [precision_k], mo.cv_weights(small, precision_k))
-    run.table(prec_small, f"precision_at_k_n{ablation_n_samples}")
-    run.savefig(mplot.precision_figure(prec_small, precision_k, random_p).figure, f"precision_at_k_n{ablation_n_samples}")
+        small = mo.replicate_evidence(range(seed, seed + n_seeds), simulation | {"n_samples": n_small}, cfg, norm,
+                                      **graph | {"k_neighbors": min(graph["k_neighbors"], 4)}, device=str(run.device))
+    prec_small = mo.replicate_precision(small, cfg["weights"], [k], mo.cv_weights(small, k))
+    run.table(prec_small, f"precision_at_k_n{n_small}")
+    run.savefig(mplot.precision_figure(prec_small, k, random_p).figure, f"precision_at_k_n{n_small}")
     held_small = msum.heldout_summary(pd.concat([r["fold_losses"] for r in small.values()]))
-    run.table(held_small.reset_index(), f"heldout_summary_n{ablation_n_samples}")
+    run.table(held_small.reset_index(), f"heldout_summary_n{n_small}")
     display(held_small.round(3))
 
 # %% [markdown]
@@ -307,8 +290,8 @@ if truth is not None and ablation_n_samples:
 if truth is not None:
     gains = {w: msum.fusion_gain(prec, f"fused ({w})", mo.SINGLE_EVIDENCES) for w in ("seed weights", "CV weights")}
     for w, g in gains.items():
-        print(msum.fusion_sentence(g, n_seeds, precision_k, f"fused ranking with {w}"))
-        run.note(msum.fusion_sentence(g, n_seeds, precision_k, f"fused ranking with {w}"))
+        print(msum.fusion_sentence(g, n_seeds, k, f"fused ranking with {w}"))
+        run.note(msum.fusion_sentence(g, n_seeds, k, f"fused ranking with {w}"))
     g, (ok, why) = gains["CV weights"], msum.convergence_flags(run.convergence, "rep ")
     run.decide("M1", msum.m1_verdict(gains), evidence=msum.m1_evidence(gains), seeds=n_seeds, robust=ok, why=why,
                budgets=[cfg["ae"]["epochs"], cfg["gat"]["epochs"]], figure="precision_at_k.png", models=[],
@@ -358,11 +341,12 @@ for sentence in msum.verdict_sentences(run.claims.values()):
 
 # %% [markdown]
 # ## Try this
-# 1. **More samples, better autoencoders?** Set `n_samples = 300` (and `n_seeds = 3` to keep it quick). Predict
-#    whether the autoencoders' held-out loss falls below PCA's (M3b), then run and compare with the ledger.
-# 2. **Fusion without the weak evidence.** Set `weights = {"correlation": 0.8, "homology": 0.2}` and predict the
-#    precision@k of the fused ranking against correlation alone; compare with the CV-chosen weights in
-#    `cv_weights.csv`.
+# 1. **More samples, better autoencoders?** Run with `-p simulation.n_samples=300 -p ranking.n_seeds=3` (3
+#    replicates keep it quick). Predict whether the autoencoders' held-out loss falls below PCA's (M3b), then run
+#    and compare with the ledger.
+# 2. **Fusion without the weak evidence.** Set `weights = dict(correlation=0.8, autoencoder=0, gnn=0,
+#    homology=0.2)` and predict the precision@k of the fused ranking against correlation alone; compare with the
+#    CV-chosen weights in `cv_weights.csv`.
 # 3. **A larger budget.** Run with `budget_scale = 4`: do any autoencoders stop at the cap now, and does any
 #    verdict change (the robustness grid runs exactly this)?
 

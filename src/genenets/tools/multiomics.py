@@ -71,27 +71,70 @@ def fit_widths(n_features: int, hidden, latent: int) -> tuple[list[int], int]:
     return [min(int(w), n_features) for w in hidden], min(int(latent), n_features)
 
 
-def settings(params: dict) -> dict:
-    """Model settings of a run from the notebook's parameters (``run.params``).
+#: the keys of the notebook's group dicts that :func:`settings` reads
+AE_KEYS = ("gene_hidden", "metabolite_hidden", "latent", "dropout", "n_folds")
+AE_TRAINING_KEYS = ("lr", "epochs", "patience", "batch_size", "val_fraction")
+GAT_KEYS = ("hidden", "heads", "dropout", "epochs", "lr", "weight_decay", "patience")
+
+
+def _group(name: str, values: dict, keys) -> dict:
+    """``values`` checked against a group's ``keys``: every key present, none unknown (ConfigError)."""
+    if not isinstance(values, dict):
+        raise ConfigError(f"parameter `{name}` must be a dict with the keys {list(keys)}, got {values!r}")
+    unknown, missing = sorted(set(values) - set(keys)), [k for k in keys if k not in values]
+    if unknown or missing:
+        raise ConfigError(f"parameter `{name}`: " + "; ".join(
+            s for s in (unknown and f"unknown keys {unknown}", missing and f"missing keys {missing}") if s)
+            + f" (its keys: {list(keys)})")
+    return values
+
+
+def settings(autoencoder: dict, ae_training: dict, gat: dict, weights: dict | None = None,
+             weights_file=None, budget_scale: float = 1.0) -> dict:
+    """Model settings of a run from the notebook's parameter groups.
+
+    Parameters
+    ----------
+    autoencoder : dict with :data:`AE_KEYS` (sizes and the cross-validation's folds)
+    ae_training : dict with :data:`AE_TRAINING_KEYS` (``epochs`` is the cap; early stopping with
+        ``patience`` on a validation split ``val_fraction`` of each fold's training samples)
+    gat : dict with :data:`GAT_KEYS`
+    weights, weights_file : the evidence weights (:func:`read_weights`)
+    budget_scale : float > 0, multiplies the epoch caps of every trained model
 
     Returns ``{"gene_hidden", "metabolite_hidden", "latent", "dropout", "ae": {lr, epochs, patience,
-    batch_size, n_folds}, "gat": {hidden, heads, dropout, epochs, lr, weight_decay, patience},
-    "weights"}``; ``budget_scale`` multiplies the epoch caps of every trained model.
+    batch_size, n_folds, val_fraction}, "gat": {hidden, heads, dropout, epochs, lr, weight_decay,
+    patience}, "weights"}``.
     """
-    p = params
-    scale = float(p.get("budget_scale", 1.0))
+    a, t, g = (_group("autoencoder", autoencoder, AE_KEYS), _group("ae_training", ae_training, AE_TRAINING_KEYS),
+               _group("gat", gat, GAT_KEYS))
+    scale = float(budget_scale)
     if scale <= 0:
         raise ConfigError(f"parameter `budget_scale` must be > 0, got {scale}")
-    cfg = {"gene_hidden": list(p["gene_hidden"]), "metabolite_hidden": list(p["metabolite_hidden"]),
-           "latent": int(p["latent"]), "dropout": float(p["dropout"]),
-           "ae": {"lr": float(p["ae_lr"]), "epochs": max(1, round(p["ae_epochs"] * scale)),
-                  "patience": int(p["ae_patience"]), "batch_size": int(p["ae_batch_size"]),
-                  "n_folds": int(p["n_folds"])},
-           "gat": {"hidden": int(p["gat_hidden"]), "heads": int(p["gat_heads"]), "dropout": float(p["gat_dropout"]),
-                   "epochs": max(1, round(p["gat_epochs"] * scale)), "lr": float(p["gat_lr"]),
-                   "weight_decay": float(p["gat_weight_decay"]), "patience": p.get("gat_patience")},
-           "weights": read_weights(p.get("weights"), p.get("weights_file"))}
-    return cfg
+    val_fraction = float(t["val_fraction"])
+    if not 0 <= val_fraction < 0.5:
+        raise ConfigError(f"parameter `ae_training.val_fraction` must be in [0, 0.5), got {val_fraction}")
+    return {"gene_hidden": list(a["gene_hidden"]), "metabolite_hidden": list(a["metabolite_hidden"]),
+            "latent": int(a["latent"]), "dropout": float(a["dropout"]),
+            "ae": {"lr": float(t["lr"]), "epochs": max(1, round(t["epochs"] * scale)),
+                   "patience": int(t["patience"]), "batch_size": int(t["batch_size"]),
+                   "n_folds": int(a["n_folds"])},
+            "gat": {"hidden": int(g["hidden"]), "heads": int(g["heads"]), "dropout": float(g["dropout"]),
+                    "epochs": max(1, round(g["epochs"] * scale)), "lr": float(g["lr"]),
+                    "weight_decay": float(g["weight_decay"]), "patience": g["patience"]},
+            "weights": read_weights(weights, weights_file)}
+
+
+def dataset_kwargs(dataset: str, seed: int, simulation: dict, files: dict, gene_scale: str = "fpkm") -> dict:
+    """Keyword arguments of :func:`genenets.datasets.load` for ``dataset``: the ``simulation`` group and
+    ``seed`` for ``multiomics-simulated``; the user's CSV ``files`` (``gene_csv``, ``metabolite_csv``,
+    ``labels_csv``; other keys are dropped) and ``gene_scale`` for ``multiomics-csv``; nothing else otherwise."""
+    if dataset == "multiomics-simulated":
+        return {**simulation, "seed": seed}
+    if dataset == "multiomics-csv":
+        csvs = {k: v for k, v in files.items() if k in ("gene_csv", "metabolite_csv", "labels_csv")}
+        return {**csvs, "gene_scale": gene_scale}
+    return {}
 
 
 def stage(number: int, stages, inputs: dict, compute, *, namespace: str = "09_multiomics"):
