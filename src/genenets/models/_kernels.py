@@ -15,12 +15,21 @@ processed in parallel (``prange``), each by one thread, so no two threads write 
 
 Packed genotypes: ``packed`` of shape (batch, n_bytes) uint8, input bit ``i`` of sample ``b`` is bit
 ``i % 8`` of ``packed[b, i // 8]`` (``np.packbits(..., bitorder="little")``), i.e. the two-bit GeneDAE
-encoding of variant ``j`` is bits ``2j`` and ``2j + 1``.
+encoding of variant ``j`` is bits ``2j`` and ``2j + 1``. The encoder and decoder kernels take the batch
+*features-major*, ``packed_t = transpose_packed(packed)`` of shape (n_bytes, batch), so that the bits of
+one input for the whole batch are one contiguous row (vectorised over the batch, as every other operand).
+
+Vectorisation (issue 19, second pass): every inner loop runs over the batch on contiguous float32 rows
+with no table look-up and no branch, so LLVM emits AVX2 code for it. ``exp(-|l|)`` in the loss is a
+polynomial times ``2**-n`` built from its exponent bits (:func:`_bits_to_f32`, an LLVM bitcast), not a
+gather from a table of powers of two as in the first pass.
 """
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -105,55 +114,93 @@ def sddmm(crow, col, gy, x, gw):
     return gw
 
 
-@njit(inline="always")
-def _input_values(packed, i, batch, noise_std, key, table, vals):
-    """Two-bit input ``i`` of every sample plus its noise, into ``vals`` (batch,)."""
-    byte, shift = i >> 3, i & 7
-    for b in range(batch):
-        vals[b] = np.float32((packed[b, byte] >> shift) & 1)
-    if noise_std > 0:
-        for g in range((batch + 3) // 4):
-            z0, z1, z2, z3 = _noise4(key, i, g, table)
-            b = 4 * g
-            vals[b] += noise_std * z0
-            if b + 1 < batch:
-                vals[b + 1] += noise_std * z1
-            if b + 2 < batch:
-                vals[b + 2] += noise_std * z2
-            if b + 3 < batch:
-                vals[b + 3] += noise_std * z3
-
-
 @njit(parallel=True, cache=True)
-def encoder_forward(crow, col, w, bias, packed, noise_std, key, table, h):
-    """``h[k, :] = relu(bias[k] + sum_e w[e] * (x[:, col[e]] + noise))``; h (n_genes, B) float32."""
+def transpose_packed(packed, out):
+    """``out[i, b] = packed[b, i]``: packed bits (batch, n_bytes) to features-major (n_bytes, batch)."""
+    batch, n_bytes = packed.shape
+    block = 4096
+    for c in prange((n_bytes + block - 1) // block):
+        stop = min(n_bytes, (c + 1) * block)
+        for b in range(batch):
+            row = packed[b]
+            for i in range(c * block, stop):
+                out[i, b] = row[i]
+    return out
+
+
+@njit(inline="always")
+def _noisy_input(packed_t, i, batch, noise_std, key, table, hbuf, zbuf, vals):
+    """``vals[b]`` = input bit ``i`` of sample ``b`` plus ``noise_std`` times its draw (:func:`_noise4`).
+
+    The bits come from one contiguous row of ``packed_t`` (vectorised); the hashes of the ``batch / 4``
+    groups are one loop (vectorised 64-bit arithmetic), their table look-ups another.
+    """
+    bits = packed_t[i >> 3]
+    shift = np.int32(i & 7)
+    for b in range(batch):
+        vals[b] = np.float32(np.int32(bits[b]) >> shift & np.int32(1))
+    if noise_std > 0:
+        base = key + np.uint64(i) * np.uint64(1 << 20) * _GOLDEN  # = _noise4's counter, (i 2**20 + g) GOLDEN
+        n_groups = (batch + 3) >> 2
+        for g in range(n_groups):
+            hbuf[g] = _mix(base + np.uint64(g) * _GOLDEN)
+        for g in range(n_groups):
+            hv = hbuf[g]
+            zbuf[4 * g] = table[hv & np.uint64(0xFFFF)]
+            zbuf[4 * g + 1] = table[(hv >> np.uint64(16)) & np.uint64(0xFFFF)]
+            zbuf[4 * g + 2] = table[(hv >> np.uint64(32)) & np.uint64(0xFFFF)]
+            zbuf[4 * g + 3] = table[hv >> np.uint64(48)]
+        for b in range(batch):
+            vals[b] += noise_std * zbuf[b]
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def encoder_forward(crow, col, w, bias, packed_t, noise_std, key, table, h):
+    """``h[k, :] = relu(bias[k] + sum_e w[e] * (x[col[e], :] + noise))``; h (n_genes, B) float32.
+
+    ``packed_t`` is the batch's bits features-major, (n_bytes, B) (:func:`transpose_packed`).
+    """
     n_out, batch = h.shape
+    ns = np.float32(noise_std)
+    n_groups = (batch + 3) >> 2
     for k in prange(n_out):
-        acc = np.full(batch, bias[k], np.float32)
+        acc = np.empty(batch, np.float32)
         vals = np.empty(batch, np.float32)
+        hbuf = np.empty(n_groups, np.uint64)
+        zbuf = np.empty(4 * n_groups, np.float32)
+        bk = bias[k]
+        for b in range(batch):
+            acc[b] = bk
         for e in range(crow[k], crow[k + 1]):
-            _input_values(packed, col[e], batch, noise_std, key, table, vals)
+            _noisy_input(packed_t, col[e], batch, ns, key, table, hbuf, zbuf, vals)
             we = w[e]
             for b in range(batch):
                 acc[b] += we * vals[b]
         for b in range(batch):
-            h[k, b] = acc[b] if acc[b] > 0 else np.float32(0.0)
+            h[k, b] = max(acc[b], np.float32(0.0))
     return h
 
 
-@njit(parallel=True, cache=True)
-def encoder_weight_grad(crow, col, gy, packed, noise_std, key, table, gw, gb):
-    """Encoder gradients: ``gw[e] = sum_b gy[k, b] * x'[b, col[e]]``, ``gb[k] = sum_b gy[k, b]``."""
+@njit(parallel=True, cache=True, fastmath=True)
+def encoder_weight_grad(crow, col, gy, packed_t, noise_std, key, table, gw, gb):
+    """Encoder gradients: ``gw[e] = sum_b gy[k, b] * x'[col[e], b]``, ``gb[k] = sum_b gy[k, b]``.
+
+    ``x'`` is the noisy input of the forward pass (the same draws, regenerated); ``packed_t`` (n_bytes, B).
+    """
     n_out, batch = gy.shape
+    ns = np.float32(noise_std)
+    n_groups = (batch + 3) >> 2
     for k in prange(n_out):
         g = gy[k]
+        vals = np.empty(batch, np.float32)
+        hbuf = np.empty(n_groups, np.uint64)
+        zbuf = np.empty(4 * n_groups, np.float32)
         s = np.float32(0.0)
         for b in range(batch):
             s += g[b]
         gb[k] = s
-        vals = np.empty(batch, np.float32)
         for e in range(crow[k], crow[k + 1]):
-            _input_values(packed, col[e], batch, noise_std, key, table, vals)
+            _noisy_input(packed_t, col[e], batch, ns, key, table, hbuf, zbuf, vals)
             t = np.float32(0.0)
             for b in range(batch):
                 t += g[b] * vals[b]
@@ -161,44 +208,66 @@ def encoder_weight_grad(crow, col, gy, packed, noise_std, key, table, gw, gb):
     return gw, gb
 
 
-#: 2**n for n = -127 .. 0 (the integer part of the exponent in :func:`_bce`).
-POW2 = (2.0 ** np.arange(-127, 1)).astype(np.float32)
+@intrinsic
+def _bits_to_f32(typingctx, i):
+    """The float32 whose bits are the low 32 bits of the integer ``i`` (an LLVM bitcast; vectorises)."""
+    if not isinstance(i, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        v = args[0]
+        if signature.args[0].bitwidth > 32:
+            v = builder.trunc(v, ir.IntType(32))
+        elif signature.args[0].bitwidth < 32:
+            v = builder.zext(v, ir.IntType(32))
+        return builder.bitcast(v, ir.FloatType())
+
+    return types.float32(i), codegen
 
 
 @njit(inline="always", fastmath=True)
-def _bce(l, x, pow2):
-    """``(softplus(l) - x l, sigmoid(l) - x)`` in float32 without libm calls (so loops vectorise).
+def _exp_neg(a):
+    """``exp(-a)`` for ``a >= 0`` in float32, branch-free and without libm (so loops vectorise).
 
-    ``exp(-|l|)`` as ``2**n * p(f)`` (degree-6 polynomial of the fraction, table of ``2**n``);
-    ``log1p(e) = 2 atanh(e / (2 + e))`` by its odd series to the 13th power (|error| < 2e-7 for
-    e in (0, 1]); gradients agree with libm's to about 1e-6.
+    ``a`` is cut at 87 (``exp(-87)`` ~ 1.6e-38, the float32 normal range); ``exp(-a) = 2**-n exp(f)``
+    with ``n = round(a / ln 2)`` and ``|f| <= ln(2) / 2``: ``exp(f)`` by its Taylor polynomial to
+    ``f**6`` (relative error < 2e-7), ``2**-n`` from its exponent bits.
     """
-    a = min(l, -l)  # -|l|
-    t = max(a * np.float32(1.4426950408889634), np.float32(-126.0))
-    n = np.floor(t)
-    f = t - n
-    p = np.float32(1.5353362e-4)
-    p = p * f + np.float32(1.3398874e-3)
-    p = p * f + np.float32(9.6180941e-3)
-    p = p * f + np.float32(5.5503406e-2)
-    p = p * f + np.float32(2.4022652e-1)
-    p = p * f + np.float32(6.9314718e-1)
+    a = min(a, np.float32(87.0))
+    t = a * np.float32(1.4426950408889634)
+    n = np.floor(t + np.float32(0.5))
+    f = (n - t) * np.float32(0.6931471805599453)
+    p = np.float32(1.0 / 720)
+    p = p * f + np.float32(1.0 / 120)
+    p = p * f + np.float32(1.0 / 24)
+    p = p * f + np.float32(1.0 / 6)
+    p = p * f + np.float32(0.5)
     p = p * f + np.float32(1.0)
-    ex = p * pow2[np.int32(n) + 127]
+    p = p * f + np.float32(1.0)
+    return p * _bits_to_f32((np.int32(127) - np.int32(n)) << np.int32(23))
+
+
+@njit(inline="always", fastmath=True)
+def _bce(l, x):
+    """``(softplus(l) - x l, sigmoid(l) - x)`` in float32 without libm calls or branches (vectorises).
+
+    With ``e = exp(-|l|)`` (:func:`_exp_neg`): ``softplus(l) = max(l, 0) + log1p(e)``,
+    ``log1p(e) = 2 atanh(e / (2 + e))`` by its odd series to the 13th power (|error| < 2e-7 for
+    e in (0, 1]); ``sigmoid(l) = 1 / (1 + e)`` for ``l >= 0``, ``e / (1 + e)`` otherwise (a select).
+    Loss and gradient agree with libm's to about 1e-6.
+    """
+    ex = _exp_neg(abs(l))
+    inv = np.float32(1.0) / (np.float32(1.0) + ex)
+    sig = inv if l >= np.float32(0.0) else ex * inv
     q = ex / (np.float32(2.0) + ex)
     q2 = q * q
     lg = np.float32(2.0) * q * (np.float32(1.0) + q2 * (np.float32(1 / 3) + q2 * (np.float32(0.2) + q2 * (
         np.float32(1 / 7) + q2 * (np.float32(1 / 9) + q2 * (np.float32(1 / 11) + q2 * np.float32(1 / 13)))))))
-    inv = np.float32(1.0) / (np.float32(1.0) + ex)
-    sig = inv if l >= 0 else ex * inv
     return max(l, np.float32(0.0)) - x * l + lg, sig - x
 
 
-_TILE = 128  # outputs per tile: their (tile x batch) logits are one flat, vectorised BCE loop
-
-
 @njit(parallel=True, cache=True, fastmath=True)
-def decoder_bce(crow, col, w, bias, h, packed, n_chunks, want_grad, gw, gb, gh_parts, loss_parts, pow2):
+def decoder_bce(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh_parts, loss_parts):
     """Decoder logits, their BCE against the packed bits, and the decoder's gradients in one pass.
 
     Output ``j`` (an input bit) has logits ``l[b] = bias[j] + sum_e w[e] * h[col[e], b]``. The loss is
@@ -206,57 +275,58 @@ def decoder_bce(crow, col, w, bias, h, packed, n_chunks, want_grad, gw, gb, gh_p
     sum are written: ``gw`` (per edge), ``gb`` (per output) and, per chunk of outputs, ``gh_parts[c]``
     (n_genes, B) to be summed by the caller (outputs are split into ``n_chunks`` contiguous chunks, one
     per thread, so no two threads write the same gene row). ``loss_parts[c]`` holds chunk ``c``'s loss.
-    Within a chunk, outputs go by tiles of ``_TILE``: logits and bits of a tile are gathered first, then
-    one flat loop computes loss and ``sigmoid(l) - x`` (vectorised), then the gradients.
+    ``packed_t`` is the batch's bits features-major, (n_bytes, B) (:func:`transpose_packed`).
+
+    One output at a time: its ``B`` logits (one contiguous row of ``h`` per edge), bits, loss and
+    ``sigmoid(l) - x`` are each one vectorised loop over the batch, kept in registers/L1; the loss is
+    summed per sample in float32 over 1,024 outputs at most, then in float64.
     """
     n_outputs = bias.shape[0]
     batch = h.shape[1]
     step = (n_outputs + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
-        logit = np.empty(_TILE * batch, np.float32)
-        xs = np.empty(_TILE * batch, np.float32)
-        grad = np.empty(_TILE * batch, np.float32)
+        logit = np.empty(batch, np.float32)
+        grad = np.empty(batch, np.float32)
+        lacc = np.zeros(batch, np.float32)
         gh = gh_parts[c]
         total = 0.0
-        for j0 in range(c * step, min(n_outputs, (c + 1) * step), _TILE):
-            nj = min(_TILE, min(n_outputs, (c + 1) * step) - j0)
-            for jj in range(nj):
-                j = j0 + jj
-                o = jj * batch
+        for j in range(c * step, min(n_outputs, (c + 1) * step)):
+            bj = bias[j]
+            for b in range(batch):
+                logit[b] = bj
+            for e in range(crow[j], crow[j + 1]):
+                we = w[e]
+                src = h[col[e]]
                 for b in range(batch):
-                    logit[o + b] = bias[j]
-                for e in range(crow[j], crow[j + 1]):
-                    we = w[e]
-                    src = h[col[e]]
-                    for b in range(batch):
-                        logit[o + b] += we * src[b]
-                byte, shift = j >> 3, j & 7
+                    logit[b] += we * src[b]
+            bits = packed_t[j >> 3]
+            shift = np.int32(j & 7)
+            for b in range(batch):
+                x = np.float32(np.int32(bits[b]) >> shift & np.int32(1))
+                lo, gr = _bce(logit[b], x)
+                lacc[b] += lo
+                grad[b] = gr
+            if (j & 1023) == 1023:
                 for b in range(batch):
-                    xs[o + b] = np.float32((packed[b, byte] >> shift) & 1)
-            lsum = np.float32(0.0)
-            for i in range(nj * batch):
-                lo, gr = _bce(logit[i], xs[i], pow2)
-                lsum += lo
-                grad[i] = gr
-            total += lsum
+                    total += lacc[b]
+                    lacc[b] = np.float32(0.0)
             if want_grad:
-                for jj in range(nj):
-                    j = j0 + jj
-                    o = jj * batch
-                    gsum = np.float32(0.0)
+                gsum = np.float32(0.0)
+                for b in range(batch):
+                    gsum += grad[b]
+                gb[j] = gsum
+                for e in range(crow[j], crow[j + 1]):
+                    k = col[e]
+                    we = w[e]
+                    src = h[k]
+                    dst = gh[k]
+                    t = np.float32(0.0)
                     for b in range(batch):
-                        gsum += grad[o + b]
-                    gb[j] = gsum
-                    for e in range(crow[j], crow[j + 1]):
-                        k = col[e]
-                        we = w[e]
-                        src = h[k]
-                        dst = gh[k]
-                        t = np.float32(0.0)
-                        for b in range(batch):
-                            t += grad[o + b] * src[b]
-                            dst[b] += we * grad[o + b]
-                        gw[e] = t
+                        t += grad[b] * src[b]
+                        dst[b] += we * grad[b]
+                    gw[e] = t
+        for b in range(batch):
+            total += lacc[b]
         loss_parts[c] = total
     return loss_parts
 

@@ -29,8 +29,8 @@ class _FusedGeneDAELoss(torch.autograd.Function):
     def forward(ctx, packed, w1, b1, w2, b2, model, noise_std, key):
         from . import _kernels as K
 
-        p = packed.numpy()
-        batch = p.shape[0]
+        batch = packed.shape[0]
+        p = K.transpose_packed(packed.numpy(), np.empty((packed.shape[1], batch), np.uint8))  # (n_bytes, B)
         enc, dec = model.enc_csr, model.dec_csr
         h = K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
                               model.table, np.empty((model.n_hidden, batch), np.float32))
@@ -40,7 +40,7 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         gb2 = np.empty(b2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gh = np.zeros((n_chunks, model.n_hidden, batch) if want else (n_chunks, 0, batch), np.float32)
         parts = K.decoder_bce(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
-                              gw2, gb2, gh, np.zeros(n_chunks, np.float64), K.POW2)
+                              gw2, gb2, gh, np.zeros(n_chunks, np.float64))
         n = batch * model.n_inputs
         loss = torch.tensor(parts.sum() / n, dtype=torch.float32)
         if want:
@@ -126,8 +126,9 @@ class FusedGeneDAE(GeneDAE):
         from . import _kernels as K
 
         p = packed.cpu().contiguous().numpy()
+        pt = K.transpose_packed(p, np.empty((p.shape[1], p.shape[0]), np.uint8))
         h = K.encoder_forward(self.enc_csr[0], self.enc_csr[1], self.encoder.weight.detach().numpy(),
-                              self.encoder.bias.detach().numpy(), p, 0.0, np.uint64(0), self.table,
+                              self.encoder.bias.detach().numpy(), pt, 0.0, np.uint64(0), self.table,
                               np.empty((self.n_hidden, p.shape[0]), np.float32))
         return torch.from_numpy(h).t()
 
