@@ -203,3 +203,81 @@ def test_prediction_counts_non_converged_fits():
     y = (X[:, 0] + rng.normal(size=120) > 0.5).astype(int)
     assert gd.prediction_auc(X, y, trials=2, max_iter=1)["converged"] == 0
     assert gd.prediction_auc(X[:, :2], y, trials=2, max_iter=1000)["converged"] == 2
+
+
+def _two_gene_data(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    latent = rng.integers(0, 3, size=(n, 2))
+    X = gt.encode_two_bit(np.repeat(latent, 4, axis=1))
+    A = sp.csr_matrix(np.kron(np.eye(2), np.ones((4, 1))).astype(np.float32))
+    return X, ann.VariantGeneGraph(A, ["g1", "g2"], np.arange(8), {})
+
+
+def test_pack_bits_is_the_fused_engines_layout():
+    X = np.random.default_rng(0).integers(0, 2, size=(5, 19)).astype(np.float32)
+    packed = gd.pack_bits(X)
+    assert packed.dtype == np.uint8 and packed.shape == (5, 3)
+    np.testing.assert_array_equal(np.unpackbits(packed, axis=1, bitorder="little")[:, :19], X)
+
+
+def test_fused_and_torch_engines_give_the_same_model_without_noise():
+    """Same initialisation, loss and gradients: with gamma = 0 the two engines train the same weights
+    (float32 sums in another order); with noise only the draws differ."""
+    X, graph = _two_gene_data()
+    fits = {e: gd.GeneDAEEmbedder(noise_std=0.0, lr=0.02, epochs=3, batch_size=16, seed=2, progress=False,
+                                  engine=e).fit(X[:80], adjacency=graph.A_prime(), X_val=X[80:100])
+            for e in ("fused", "torch")}
+    np.testing.assert_allclose(fits["fused"].history_.val_loss, fits["torch"].history_.val_loss, rtol=1e-4)
+    np.testing.assert_allclose(fits["fused"].transform(X), fits["torch"].transform(X), atol=1e-4)
+    assert fits["fused"].bce(X[100:]) == pytest.approx(fits["torch"].bce(X[100:]), rel=1e-4)
+    assert gd.resolve_engine("auto", "cpu") == "fused" and gd.resolve_engine("auto", "cuda") == "torch"
+    with pytest.raises(ValueError, match="CPU only"):
+        gd.resolve_engine("fused", "cuda")
+    with pytest.raises(ValueError, match="engine must be"):
+        gd.GeneDAEEmbedder(engine="gpu", progress=False).fit(X, adjacency=graph.A_prime())
+
+
+def test_bce_and_per_gene_scores_in_chunks_equal_the_whole_reconstruction():
+    X, graph = _two_gene_data()
+    est = gd.GeneDAEEmbedder(lr=0.02, epochs=2, batch_size=16, seed=0, progress=False)
+    est.fit(X[:80], adjacency=graph.A_prime())
+    p = np.clip(est.reconstruct(X), 1e-7, 1 - 1e-7)
+    per_bit = -(X * np.log(p) + (1 - X) * np.log(1 - p))
+    assert est.bce(X) == pytest.approx(per_bit.mean(), rel=1e-6)
+    bce, correct = est._bit_scores(X, chunk=7)  # several chunks, the last one short
+    np.testing.assert_allclose(bce, per_bit.sum(axis=0), rtol=1e-6)
+    np.testing.assert_array_equal(correct, ((p > 0.5) == (X > 0.5)).sum(axis=0))
+    recon = est.per_gene_reconstruction(X)
+    assert recon.loc[0, "bce"] == pytest.approx(per_bit[:, :8].mean(), rel=1e-6)
+
+
+def test_budget_cap_and_subgraph_agreement_caps():
+    assert gd.budget_cap(30, 1.0) == 30 and gd.budget_cap(30, 4) == 120 and gd.budget_cap(2, 0.1) == 1
+    X, graph = _two_gene_data()
+    dosage = np.repeat(np.random.default_rng(0).integers(0, 3, size=(120, 2)), 4, axis=1).astype(np.int8)
+    prep = gd.Prepared(gt.Genotypes(dosage, pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph)
+    full = {"split": gd.split_indices(120), "embeddings": np.random.default_rng(1).normal(size=(120, 2)),
+            "names": ["g1", "g2"], "lr": 0.02}
+    sub = gd.agreement_with_full(prep, full, ["g1", "g1,g2"], seeds=[0, 1], epochs=2, budget_scale=1.5,
+                                 batch_size=16, use_cache=False)
+    assert sub["epochs_cap"] == 3 and set(sub) == {"histories", "summary", "agreement", "epochs_cap"}
+    assert sub["summary"]["epochs_run"].max() <= 3 and len(sub["agreement"]) == 3  # g1 alone, g1 and g2 in the set
+
+
+def test_table2_with_raw_runs_the_raw_dosages_only_when_asked():
+    rng = np.random.default_rng(0)
+    dosage = rng.integers(0, 3, size=(80, 12)).astype(np.int8)
+    pheno = pd.DataFrame({"iid": range(80), "D": (dosage[:, 0] + rng.normal(size=80) > 1.5).astype(int)})
+    prep = gd.Prepared(gt.Genotypes(dosage, pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), None, pheno)
+    feats = {"two": dosage[:, :2].astype(float)}
+    none = gd.table2_with_raw(feats, prep, ["D"], trials=2, raw_trials=0)
+    assert none["features"].tolist() == ["two"] and none["trials"].tolist() == [2]
+    both = gd.table2_with_raw(feats, prep, ["D"], trials=2, raw_trials=1, raw_max_iter=5)
+    assert both["features"].tolist() == ["two", "raw variants (dosages)"] and both["trials"].tolist() == [2, 1]
+
+
+def test_load_dataset_names_the_choices():
+    from genenets.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="mhc-cohort-simulated"):
+        gd.load_dataset("ukbb")

@@ -44,30 +44,32 @@
 # **Budgets.** The paper trained with Adam at 1e-4 for up to 60 epochs (the `paper` profile). The quick
 # profile chooses the learning rate on validation data (a short run per candidate on 2,000 training people)
 # and the number of epochs by early stopping on the validation BCE, capped at `epochs x budget_scale`.
+#
+# **Parameters** (the cell below holds the quick profile; `notebooks/params/genedae.{smoke,paper}.yaml` the
+# others; `genenets run 01 -p training.epochs=60` changes one key of a group):
+#
+# | group | key: meaning (quick / paper) |
+# |---|---|
+# | `cohort` | `n_individuals`: people simulated (12,500 / 100,000; UK Biobank ~500,000); `n_variants`: array variants (8,800 / 8,817) |
+# | `genotypes` | `plink_prefix`: your PLINK files (with `dataset="plink"`); `missing`: `"drop"` variants with missing calls or `"mode"`-impute; `intergenic_distance`: bp to the nearest gene (100 kb) |
+# | `genedae` | `noise_std`: input noise gamma (0.3 / 0.3); `nodes_per_gene` (1 / 1); `engine`: `"auto"` (fused numba kernels on a CPU), `"fused"`, `"torch"` |
+# | `training` | `lr`: Adam rate, 0 = chosen on validation among `lr_grid` (paper 1e-4); `epochs`: cap before `budget_scale` (paper 60); `patience`: epochs without a better validation BCE; `batch_size` |
+# | `subgraphs` | `genes`: genes or comma-separated gene sets trained alone (Fig. 3, G4); `seeds`: one model per seed; `epochs`: their cap |
+# | `hapmap` | `epochs`, `batch_size` of the real HapMap CEU run (90 people) |
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "mhc-cohort-simulated"  # mhc-cohort-simulated | plink | hapmap (genenets.datasets)
 seed = 0
+budget_scale = 1.0  # multiplies every training cap (robustness grid)
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/01_genedae_embeddings"
-plink_prefix = ""  # PLINK path without suffix, used when dataset is plink
-n_individuals = 12500
-n_variants = 8800
-missing = "mode"  # missing calls: "drop" variants with any, or "mode" (impute the most frequent genotype)
-intergenic_distance = 100000  # bp: an intergenic variant maps to the nearest gene on each side within this
-noise_std = 0.3
-nodes_per_gene = 1
-lr = 0.0  # 0: chosen on validation among lr_grid; the paper profile sets 1e-4
-lr_grid = [0.001, 0.003, 0.01]
-epochs = 20  # cap (times budget_scale); early stopping on the validation BCE decides
-patience = 3
-batch_size = 256
-subgraph_genes = ["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C,MICA"]  # genes or comma-separated gene sets (Fig. 3)
-subgraph_epochs = 30
-subgraph_seeds = [0, 1]
-hapmap_epochs = 100
-budget_scale = 1.0  # multiplies every training cap (robustness grid)
+cohort = dict(n_individuals=12500, n_variants=8800)  # the simulated cohort's size
+genotypes = dict(plink_prefix="", missing="mode", intergenic_distance=100000)  # genotype files; the graph
+genedae = dict(noise_std=0.3, nodes_per_gene=1, engine="auto")  # the model (engine: how it is computed)
+training = dict(lr=0.0, lr_grid=[0.003, 0.01, 0.03], epochs=30, patience=3, batch_size=256)  # Adam, early stopping
+subgraphs = dict(genes=["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C"], seeds=[0, 1], epochs=30)  # Fig. 3 and claim G4
+hapmap = dict(epochs=100, batch_size=16)  # the real HapMap CEU run
 
 # %%
 import pandas as pd
@@ -80,9 +82,7 @@ from genenets.tools import genedae as gd
 
 run = report.start_run("01_genedae_embeddings", globals())
 summary.declare(run, ["G3", "G4"])
-cap, sub_cap = max(1, round(epochs * budget_scale)), max(1, round(subgraph_epochs * budget_scale))
-train_params = dict(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, lr_grid=lr_grid, epochs=cap,
-                    patience=patience, batch_size=batch_size, seed=seed, device=str(run.device))
+budget = dict(budget_scale=budget_scale, device=str(run.device))
 
 # %% [markdown]
 # ## Genotypes and the variant-to-gene graph
@@ -93,11 +93,9 @@ train_params = dict(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, l
 
 # %%
 with run.timed("prepare"):
-    loaders = {"mhc-cohort-simulated": dict(n_individuals=n_individuals, n_variants=n_variants, seed=seed),
-               "plink": dict(prefix=plink_prefix, missing=missing), "hapmap": dict(missing=missing)}
-    user = [run.read_file(p) for p in gd.user_files(plink_prefix if dataset == "plink" else "")]
-    ds = datasets.load(dataset, **loaders[dataset])
-    prep = gd.prepare(ds, intergenic_distance=intergenic_distance)
+    user = [run.read_file(p) for p in gd.user_files(genotypes["plink_prefix"] if dataset == "plink" else "")]
+    ds = gd.load_dataset(dataset, seed=seed, **cohort, **genotypes)
+    prep = gd.prepare(ds, intergenic_distance=genotypes["intergenic_distance"])
 run.fallback = ds.fallback
 categories = ann.category_table(prep.annotation)
 run.table(categories, "table_variant_categories")
@@ -127,7 +125,7 @@ if prep.truth is not None:
 
 # %%
 with run.timed("train_genedae"):
-    fit = gd.fit_embeddings(prep, **train_params)
+    fit = gd.fit_embeddings(prep, **genedae, **training, **budget, seed=seed)
 E, names, history = fit["embeddings"], fit["names"], fit["history"]
 if fit["lr_table"] is not None:
     run.table(fit["lr_table"], "lr_choice_on_validation")
@@ -145,7 +143,7 @@ conv
 # (`notebooks/robustness.yaml`) re-decides it at three seeds and caps 1x and 4x.
 
 # %%
-summary.decide_g3(run, fit["convergence"], budgets=[cap])
+summary.decide_g3(run, fit["convergence"], budgets=[fit["convergence"]["epochs_cap"]])
 print(f"held-out BCE: GeneDAE {fit['test_bce']:.4f} vs bit-frequency baseline {fit['frequency_bce']:.4f}; "
       f"{run.metrics['dead_gene_units']} of {E.shape[1]} gene units are constant (dead ReLU)")
 run.claims["G3"].verdict, run.claims["G3"].ours
@@ -160,16 +158,16 @@ run.claims["G3"].verdict, run.claims["G3"].ours
 
 # %%
 with run.timed("train_subgraphs"):
-    sub_hist, sub_summary, agreement = gd.agreement_with_full(
-        prep, fit, subgraph_genes, seeds=subgraph_seeds, noise_std=noise_std, lr=fit["lr"], epochs=sub_cap,
-        patience=patience, batch_size=batch_size, device=str(run.device))
+    sub = gd.agreement_with_full(prep, fit, **subgraphs, **genedae, **budget, patience=training["patience"],
+                                 batch_size=training["batch_size"])
+sub_hist, sub_summary, agreement = sub["histories"], sub["summary"], sub["agreement"]
 run.table(sub_summary, "fig3_subgraph_summary")
 run.table(agreement, "g4_embedding_agreement")
 if sub_hist:
     run.savefig(plot.subgraph_losses(sub_hist, title="Fig. 3: GeneDAE trained on single genes / a gene set"),
                 "fig3_subgraph_loss")
     run.savefig(plot.embedding_agreement(agreement), "fig3_embedding_agreement")
-summary.decide_g4(run, agreement, seeds=len(subgraph_seeds), budgets=[sub_cap])
+summary.decide_g4(run, agreement, seeds=len(subgraphs["seeds"]), budgets=[sub["epochs_cap"]])
 agreement.round(3)
 
 # %% [markdown]
@@ -184,9 +182,11 @@ agreement.round(3)
 
 # %%
 with run.timed("hapmap"):
-    hap = gd.prepare(datasets.load("hapmap", missing=missing), intergenic_distance=intergenic_distance)
-    hfit = gd.embeddings(hap, noise_std=noise_std, lr=fit["lr"], epochs=max(1, round(hapmap_epochs * budget_scale)),
-                         batch_size=16, seed=seed, device=str(run.device), progress=False)
+    hap = gd.prepare(datasets.load("hapmap", missing=genotypes["missing"]),
+                     intergenic_distance=genotypes["intergenic_distance"])
+    hfit = gd.embeddings(hap, noise_std=genedae["noise_std"], lr=fit["lr"], seed=seed, device=str(run.device),
+                         epochs=max(1, round(hapmap["epochs"] * budget_scale)), batch_size=hapmap["batch_size"],
+                         progress=False)
 recon = hfit["per_gene"]
 run.table(recon, "hapmap_per_gene_reconstruction")
 print(f"HapMap: {hap.genotypes.shape[0]} samples x {hap.graph.A.shape[0]} variants, {len(hap.graph.genes)} genes; "

@@ -39,50 +39,44 @@
 # heritabilities come from): the causal variants and therefore the causal genes are known, so every method is
 # scored by the recall and precision of the planted genes at Bonferroni and by the rank of each planted gene.
 # A user's PLINK files and phenotype table plug in through `dataset="plink"`, `plink_prefix`, `phenotype_file`.
+#
+# **Parameters** (the cell below holds the quick profile; `notebooks/params/genedae.{smoke,paper}.yaml` the
+# others, shared with notebook 01; `genenets run 02 -p prediction.trials=5` changes one key of a group):
+#
+# | group | key: meaning (quick / paper) |
+# |---|---|
+# | `cohort`, `genedae`, `training`, `subgraphs` | as in notebook 01 (the same values, so 01's cached models are reused) |
+# | `genotypes` | as in 01, plus `phenotype_file`: your CSV/TSV with an `iid` column and one 0/1 column per disease |
+# | `association` | `alpha`: Bonferroni level (0.01, the paper's); `n_pcs`: principal components as covariates (0: one population); `min_cases`: fewer cases exclude a disease; `top_genes`: per disease in Fig. 4 |
+# | `prediction` | `trials`: 70/30 splits (10, the paper's); `max_iter`: lbfgs iterations (1000); `raw_trials`, `raw_max_iter`: the same for the 8,800 raw dosages (1 / 50 in quick, 10 / 1000 in paper) |
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "mhc-cohort-simulated"  # mhc-cohort-simulated | plink (genenets.datasets)
 seed = 0
+budget_scale = 1.0  # multiplies every training cap (robustness grid)
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/02_genedae_gene_disease"
-plink_prefix = ""  # PLINK path without suffix, used when dataset is plink
-phenotype_file = ""  # CSV/TSV: sample id column (iid) and one 0/1 column per disease
-n_individuals = 12500
-n_variants = 8800
-missing = "mode"  # missing calls: "drop" variants with any, or "mode" (impute the most frequent genotype)
-intergenic_distance = 100000
-noise_std = 0.3
-nodes_per_gene = 1
-lr = 0.0  # 0: chosen on validation among lr_grid (as in notebook 01, whose cached model is reused)
-lr_grid = [0.001, 0.003, 0.01]
-epochs = 20
-patience = 3
-batch_size = 256
-subgraph_genes = ["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C,MICA"]
-subgraph_epochs = 30
-subgraph_seeds = [0, 1]
-alpha = 0.01
-n_pcs = 0  # principal components as association covariates (0: the simulated cohort has no structure)
-trials = 10  # random 70/30 splits per disease and feature set (paper: 10)
-max_iter = 1000  # lbfgs iterations of the logistic regressions (non-converged fits are counted)
-raw_trials = 1  # the raw-variant regressions (8,800 features) are slow: fewer trials in quick
-raw_max_iter = 50
-top_genes = 5  # per disease, in the Fig. 4 heatmap
-min_cases = 5  # diseases with fewer cases (or controls) are excluded and reported
-budget_scale = 1.0  # multiplies every training cap (robustness grid)
+cohort = dict(n_individuals=12500, n_variants=8800)  # the simulated cohort's size
+genotypes = dict(plink_prefix="", phenotype_file="", missing="mode", intergenic_distance=100000)  # user files; graph
+genedae = dict(noise_std=0.3, nodes_per_gene=1, engine="auto")  # the model (as in 01, whose cached fit is reused)
+training = dict(lr=0.0, lr_grid=[0.003, 0.01, 0.03], epochs=30, patience=3, batch_size=256)  # Adam, early stopping
+subgraphs = dict(genes=["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C"], seeds=[0, 1], epochs=30)  # G4 (01's cached models)
+association = dict(alpha=0.01, n_pcs=0, min_cases=5, top_genes=5)  # the gene-disease tests
+prediction = dict(trials=10, max_iter=1000, raw_trials=1, raw_max_iter=50)  # Table 2's logistic regressions
 
 # %%
 import pandas as pd
 
-from genenets import datasets, report
+from genenets import report
 from genenets.plotting import genedae as plot
 from genenets.summaries import genedae as summary
 from genenets.tools import genedae as gd
 
 run = report.start_run("02_genedae_gene_disease", globals())
 summary.declare(run, ["G1", "G2", "G3", "G4", "G5"])
-cap, sub_cap = max(1, round(epochs * budget_scale)), max(1, round(subgraph_epochs * budget_scale))
+budget = dict(budget_scale=budget_scale, device=str(run.device))
+alpha = association["alpha"]
 
 # %% [markdown]
 # ## Data and embeddings
@@ -91,23 +85,21 @@ cap, sub_cap = max(1, round(epochs * budget_scale)), max(1, round(subgraph_epoch
 
 # %%
 with run.timed("prepare"):
-    user = [run.read_file(p) for p in gd.user_files(plink_prefix if dataset == "plink" else "", phenotype_file)]
-    source = dict(prefix=plink_prefix, missing=missing) if dataset == "plink" else dict(
-        n_individuals=n_individuals, n_variants=n_variants, seed=seed)
-    ds = datasets.load(dataset, **source)
-    prep = gd.prepare(ds, phenotype_file, intergenic_distance=intergenic_distance)
+    user = [run.read_file(p) for p in gd.user_files(genotypes["plink_prefix"] if dataset == "plink" else "",
+                                                    genotypes["phenotype_file"])]
+    ds = gd.load_dataset(dataset, seed=seed, **cohort, **genotypes)
+    prep = gd.prepare(ds, genotypes["phenotype_file"], intergenic_distance=genotypes["intergenic_distance"])
 run.fallback = ds.fallback
 if prep.phenotypes is None:
     raise gd.DataError("notebook 02 needs phenotypes: use dataset='mhc-cohort-simulated' or give phenotype_file")
-diseases, too_few = gd.diseases_with_cases(prep.phenotypes, min_cases)
+diseases, too_few = gd.diseases_with_cases(prep.phenotypes, association["min_cases"])
 run.metrics.update(n_cases=prep.phenotypes.drop(columns="iid").sum().to_dict(), excluded_diseases=too_few)
 print("cases per disease:", run.metrics["n_cases"], "| excluded (too few cases):", too_few)
 
 # %%
 with run.timed("embeddings"):
-    fit = gd.fit_embeddings(prep, noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, lr_grid=lr_grid,
-                            epochs=cap, patience=patience, batch_size=batch_size, seed=seed, device=str(run.device))
-E, names = fit["embeddings"], fit["names"]
+    fit = gd.fit_embeddings(prep, **genedae, **training, **budget, seed=seed)
+E, names, cap = fit["embeddings"], fit["names"], fit["convergence"]["epochs_cap"]
 run.convergence_table(pd.DataFrame([fit["convergence"]]))
 print("embeddings", E.shape, "reused from notebook 01's cache" if fit["cached"] else "trained here",
       f"(lr {fit['lr']:g}, {fit['convergence']['epochs_run']} epochs, {fit['convergence']['status']})")
@@ -127,8 +119,9 @@ run.table(t1, "table1_significant_genes")
 run.table(tests, "gene_disease_tests")
 run.metrics["n_significant"] = dict(zip(t1["disease"], t1["n_significant"]))
 planted = {d: prep.truth.planted_genes[d] for d in diseases} if prep.truth is not None else None
-run.savefig(plot.pvalue_heatmap(tests, top=top_genes, planted=planted,
-                                title=f"Fig. 4: -log10 p of each disease's top {top_genes} genes"), "fig4_pvalue_heatmap")
+top = association["top_genes"]
+run.savefig(plot.pvalue_heatmap(tests, top=top, planted=planted, title=f"Fig. 4: -log10 p of each disease's top {top} genes"),
+            "fig4_pvalue_heatmap")
 overlap = summary.overlap_table(tests)
 run.table(overlap.rename_axis("disease").reset_index(), "significant_gene_overlap")
 t1
@@ -139,7 +132,7 @@ t1
 
 # %%
 with run.timed("gene_tests"):
-    covariates = gd.covariates_from_pcs(prep.dosage, n_pcs, seed)
+    covariates = gd.covariates_from_pcs(prep.dosage, association["n_pcs"], seed)
     variants = gd.gwas(prep.dosage, prep.phenotypes, diseases, covariates)
     by_method = {"GeneDAE": tests, **gd.gene_level_tests(prep.dosage, prep.phenotypes, prep.graph, diseases,
                                                          alpha=alpha, covariates=covariates, variant_tests=variants)}
@@ -193,10 +186,7 @@ with run.timed("table2"):
     features = {"GeneDAE embeddings": E, f"PCA ({len(prep.graph.genes)} components)":
                 gd.pca_features(prep.dosage, len(prep.graph.genes), seed),
                 "minor-allele burden per gene": gd.allele_burden(prep.dosage, prep.graph, minor=True)}
-    t2 = gd.table2(features, prep.phenotypes, diseases, trials=trials, seed=seed, max_iter=max_iter)
-    if raw_trials:
-        t2 = pd.concat([t2, gd.table2({"raw variants (dosages)": prep.dosage.astype("float32")}, prep.phenotypes,
-                                      diseases, trials=raw_trials, seed=seed, max_iter=raw_max_iter)])
+    t2 = gd.table2_with_raw(features, prep, diseases, seed=seed, **prediction)
 run.table(t2, "table2_prediction_auc")
 run.savefig(plot.auc_bars(t2), "table2_auc_bars")
 wide = summary.auc_wide(t2)
@@ -217,10 +207,9 @@ print("best feature set per disease:", wide.idxmax(axis=1).to_dict())
 
 # %%
 with run.timed("g4"):
-    _, _, agreement = gd.agreement_with_full(prep, fit, subgraph_genes, seeds=subgraph_seeds, noise_std=noise_std,
-                                             lr=fit["lr"], epochs=sub_cap, patience=patience, batch_size=batch_size,
-                                             device=str(run.device))
-summary.decide_g4(run, agreement, seeds=len(subgraph_seeds), budgets=[sub_cap], figure=None)
+    sub = gd.agreement_with_full(prep, fit, **subgraphs, **genedae, **budget, patience=training["patience"],
+                                 batch_size=training["batch_size"])
+summary.decide_g4(run, sub["agreement"], seeds=len(subgraphs["seeds"]), budgets=[sub["epochs_cap"]], figure=None)
 pd.DataFrame([c.as_dict() for c in run.claims.values()])[["id", "verdict", "robust", "ours", "why"]]
 
 # %% [markdown]

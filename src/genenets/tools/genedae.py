@@ -29,6 +29,7 @@ from ..data import annotation as ann
 from ..data import genotypes as gt
 from ..errors import DataError
 from ..models.genedae import GeneDAE, bce_loss
+from ..models.genomewide import FusedGeneDAE, packed_bce_loss
 
 DISEASES = ("T1D", "PSO", "MS", "AS")
 
@@ -43,6 +44,12 @@ def split_indices(n: int, fractions=(0.7, 0.2, 0.1), seed: int = 0) -> tuple[np.
     perm = np.random.default_rng(seed).permutation(n)
     n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
     return np.sort(perm[:n_train]), np.sort(perm[n_train:n_train + n_val]), np.sort(perm[n_train + n_val:])
+
+
+def pack_bits(X) -> np.ndarray:
+    """Two-bit genotypes (n, 2m) of 0/1 -> bit-packed uint8 (n, ceil(2m / 8)), the fused engine's input
+    (bit ``i`` of a sample is bit ``i % 8`` of byte ``i // 8``)."""
+    return np.packbits(np.asarray(X) > 0.5, axis=1, bitorder="little")
 
 
 def bit_columns(variant_index) -> np.ndarray:
@@ -146,6 +153,22 @@ def user_files(plink_prefix: str = "", phenotype_file: str = "") -> list[Path]:
     return paths
 
 
+def load_dataset(dataset: str, *, seed: int = 0, n_individuals: int = 12_500, n_variants: int = 8800,
+                 plink_prefix: str = "", missing: str = "mode", **_):
+    """:func:`genenets.datasets.load` of notebooks 01/02's ``dataset`` with the parameters that apply to it:
+    the simulated cohort's size and seed, a user's PLINK prefix, the missing-call rule (other keys, such
+    as ``intergenic_distance``, are for :func:`prepare`)."""
+    from .. import datasets
+
+    loaders = {"mhc-cohort-simulated": dict(n_individuals=n_individuals, n_variants=n_variants, seed=seed),
+               "plink": dict(prefix=plink_prefix, missing=missing), "hapmap": dict(missing=missing)}
+    if dataset not in loaders:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"dataset {dataset!r}: notebooks 01/02 take one of {sorted(loaders)}")
+    return datasets.load(dataset, **loaders[dataset])
+
+
 @dataclass
 class Prepared:
     """Everything notebooks 01/02 need about one dataset: genotypes restricted to variants mapped to a
@@ -195,6 +218,18 @@ def prepare(ds, phenotype_file: str = "", intergenic_distance: int = 100_000, re
 # the estimator
 
 
+def resolve_engine(engine: str, device) -> str:
+    """``"fused"`` or ``"torch"``: what :class:`GeneDAEEmbedder` runs for ``engine`` on ``device``
+    (``"auto"``: fused numba kernels on a CPU, torch elsewhere). Resolved before a cache key is made, so
+    a model trained by one engine is never served for the other."""
+    if engine not in ("auto", "fused", "torch"):
+        raise ValueError(f"engine must be 'auto', 'fused' or 'torch', not {engine!r}")
+    cpu = torch.device(device).type == "cpu"
+    if engine == "fused" and not cpu:
+        raise ValueError(f"engine='fused' runs on the CPU only (device {device!r}); use engine='auto'")
+    return "fused" if engine == "fused" or (engine == "auto" and cpu) else "torch"
+
+
 class GeneDAEEmbedder(BaseEstimator):
     """Fit GeneDAE on two-bit genotypes and transform samples into gene embeddings.
 
@@ -213,8 +248,14 @@ class GeneDAEEmbedder(BaseEstimator):
     device : str
     progress : bool
     n_threads : int, optional
-        torch CPU threads while fitting (1 is fastest for this gather/scatter-bound model on a busy
-        machine); restored afterwards.
+        torch (and numba) CPU threads while fitting (1 is fastest for this gather/scatter-bound model on
+        a busy machine); restored afterwards.
+    engine : {"auto", "fused", "torch"}
+        ``"fused"``: :class:`~genenets.models.genomewide.FusedGeneDAE` (numba kernels on bit-packed
+        genotypes, the input noise drawn inside the kernel; issue 19), CPU only; ``"torch"``:
+        :class:`~genenets.models.genedae.GeneDAE` (``SparseMaskedLinear``); ``"auto"``: fused on a CPU,
+        torch on an accelerator. The same model, initialisation and loss; only the arithmetic and the
+        noise draws differ.
 
     The decoder bias starts at the logit of each bit's training frequency, so an untrained model is
     the bit-frequency predictor (the no-learning reference of :meth:`fit`'s history).
@@ -222,7 +263,7 @@ class GeneDAEEmbedder(BaseEstimator):
 
     def __init__(self, noise_std: float = 0.3, nodes_per_gene: int = 1, lr: float = 1e-4, epochs: int = 60,
                  batch_size: int = 64, patience: int | None = None, seed: int = 0, device: str = "cpu",
-                 progress: bool = True, n_threads: int | None = 1):
+                 progress: bool = True, n_threads: int | None = 1, engine: str = "auto"):
         self.noise_std = noise_std
         self.nodes_per_gene = nodes_per_gene
         self.lr = lr
@@ -233,6 +274,10 @@ class GeneDAEEmbedder(BaseEstimator):
         self.device = device
         self.progress = progress
         self.n_threads = n_threads
+        self.engine = engine
+
+    def _fused(self) -> bool:
+        return resolve_engine(self.engine, self.device) == "fused"
 
     def fit(self, X, y=None, *, adjacency, X_val=None, genes=None, desc: str = "GeneDAE"):
         """Train on ``X``.
@@ -251,25 +296,34 @@ class GeneDAEEmbedder(BaseEstimator):
         X = np.asarray(X, dtype=np.float32)
         if X.shape[1] != adjacency.shape[0]:
             raise ValueError(f"X has {X.shape[1]} columns but the adjacency has {adjacency.shape[0]} rows (2m)")
-        torch.manual_seed(self.seed)
-        self.model_ = GeneDAE(adjacency, noise_std=self.noise_std, nodes_per_gene=self.nodes_per_gene)
-        freq = np.clip(X.mean(axis=0), 1e-4, 1 - 1e-4)
-        with torch.no_grad():
-            self.model_.decoder.bias.copy_(torch.as_tensor(np.log(freq / (1 - freq)), dtype=torch.float32))
-        self.genes_ = list(genes) if genes is not None else [f"gene{k}" for k in range(adjacency.shape[1])]
-        self.adjacency_ = sp.csr_matrix(adjacency)
-        loader = train.make_loader(X, batch_size=self.batch_size, shuffle=True, seed=self.seed)
-        val = train.make_loader(np.asarray(X_val, np.float32), batch_size=512) if X_val is not None else None
-        reference = frequency_baseline_bce(X, X_val if X_val is not None else X)
-        threads = torch.get_num_threads()
+        import numba
+
+        fused = self._fused()
+        threads, numba_threads = torch.get_num_threads(), numba.get_num_threads()
         if self.n_threads:
             torch.set_num_threads(self.n_threads)
+            numba.set_num_threads(min(self.n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            self.history_ = train.fit(self.model_, loader, bce_loss, val_loader=val, epochs=self.epochs, lr=self.lr,
-                                      patience=self.patience, device=self.device, progress=self.progress, desc=desc,
-                                      no_learning_loss=reference)
+            torch.manual_seed(self.seed)
+            if fused:
+                self.model_ = FusedGeneDAE(adjacency, noise_std=self.noise_std, nodes_per_gene=self.nodes_per_gene)
+            else:
+                self.model_ = GeneDAE(adjacency, noise_std=self.noise_std, nodes_per_gene=self.nodes_per_gene)
+            freq = np.clip(X.mean(axis=0), 1e-4, 1 - 1e-4)
+            with torch.no_grad():
+                self.model_.decoder.bias.copy_(torch.as_tensor(np.log(freq / (1 - freq)), dtype=torch.float32))
+            self.genes_ = list(genes) if genes is not None else [f"gene{k}" for k in range(adjacency.shape[1])]
+            self.adjacency_ = sp.csr_matrix(adjacency)
+            inputs = pack_bits if fused else (lambda a: np.asarray(a, np.float32))
+            loader = train.make_loader(inputs(X), batch_size=self.batch_size, shuffle=True, seed=self.seed)
+            val = train.make_loader(inputs(X_val), batch_size=1024) if X_val is not None else None
+            reference = frequency_baseline_bce(X, X_val if X_val is not None else X)
+            self.history_ = train.fit(self.model_, loader, packed_bce_loss if fused else bce_loss, val_loader=val,
+                                      epochs=self.epochs, lr=self.lr, patience=self.patience, device=self.device,
+                                      progress=self.progress, desc=desc, no_learning_loss=reference)
         finally:
             torch.set_num_threads(threads)
+            numba.set_num_threads(numba_threads)
         self.model_.to("cpu")
         return self
 
@@ -287,11 +341,23 @@ class GeneDAEEmbedder(BaseEstimator):
         loader = train.make_loader(np.asarray(X, np.float32), batch_size=1024)
         return train.predict(self.model_, loader, forward=lambda m, b: torch.sigmoid(m(b[0])))
 
+    def _bit_scores(self, X, chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+        """Per input bit, summed over samples: BCE of the reconstruction (probabilities clipped to
+        [1e-7, 1 - 1e-7]) and correct calls at threshold 0.5; two arrays of shape (2m,). Computed in
+        chunks of samples (never the whole (n_samples, 2m) reconstruction)."""
+        X = np.asarray(X, np.float32)
+        bce, correct = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+        for start in range(0, len(X), chunk):
+            x = X[start:start + chunk]
+            p = np.clip(self.reconstruct(x), 1e-7, 1 - 1e-7)
+            bce -= np.where(x > 0.5, np.log(p), np.log1p(-p)).sum(axis=0)
+            correct += ((p > 0.5) == (x > 0.5)).sum(axis=0)
+        return bce, correct
+
     def bce(self, X) -> float:
         """Mean binary cross entropy of the reconstruction of ``X`` (lower is better)."""
         X = np.asarray(X, np.float32)
-        p = np.clip(self.reconstruct(X), 1e-7, 1 - 1e-7)
-        return float(-(X * np.log(p) + (1 - X) * np.log(1 - p)).mean())
+        return float(self._bit_scores(X)[0].sum() / X.size)
 
     def score(self, X, y=None) -> float:
         """Negative reconstruction BCE (scikit-learn's convention: higher is better)."""
@@ -300,13 +366,11 @@ class GeneDAEEmbedder(BaseEstimator):
     def per_gene_reconstruction(self, X) -> pd.DataFrame:
         """Per gene: BCE and accuracy (threshold 0.5) of the reconstruction of its variants' bits."""
         X = np.asarray(X, np.float32)
-        p = np.clip(self.reconstruct(X), 1e-7, 1 - 1e-7)
-        bce = -(X * np.log(p) + (1 - X) * np.log(1 - p)).mean(axis=0)  # per bit
-        acc = ((p > 0.5) == (X > 0.5)).mean(axis=0)
+        bce, correct = (v / len(X) for v in self._bit_scores(X))  # per bit
         A = self.adjacency_
         n_bits = np.asarray(A.sum(axis=0)).ravel()
         return pd.DataFrame({"gene": self.genes_, "n_variants": (n_bits / 2).astype(int),
-                             "bce": (A.T @ bce) / n_bits, "accuracy": (A.T @ acc) / n_bits})
+                             "bce": (A.T @ bce) / n_bits, "accuracy": (A.T @ correct) / n_bits})
 
 
 def frequency_baseline_bce(X_train, X_test) -> float:
@@ -316,10 +380,10 @@ def frequency_baseline_bce(X_train, X_test) -> float:
     return float(-(X * np.log(p) + (1 - X) * np.log(1 - p)).mean())
 
 
-@cache.cached(version=3, ignore=("progress", "device"))
+@cache.cached(version=4, ignore=("progress", "device"))
 def train_embeddings(dosage, adjacency, genes, *, noise_std: float = 0.3, nodes_per_gene: int = 1, lr: float = 1e-4,
                      epochs: int = 60, batch_size: int = 64, patience: int | None = None, seed: int = 0,
-                     device: str = "cpu", progress: bool = True) -> dict:
+                     device: str = "cpu", progress: bool = True, engine: str = "auto") -> dict:
     """GeneDAE trained on the 70% training split (70/20/10 by ``seed``), cached by content.
 
     The key is the genotype bytes, the adjacency, the gene names and every training parameter (not
@@ -343,7 +407,8 @@ def train_embeddings(dosage, adjacency, genes, *, noise_std: float = 0.3, nodes_
     split = split_indices(len(X), seed=seed)
     tr, va, te = split
     est = GeneDAEEmbedder(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
-                          batch_size=batch_size, patience=patience, seed=seed, device=device, progress=progress)
+                          batch_size=batch_size, patience=patience, seed=seed, device=device, progress=progress,
+                          engine=engine)
     est.fit(X[tr], adjacency=ann.duplicate_rows(adjacency), X_val=X[va], genes=genes)
     return {"embeddings": est.transform(X), "names": est.embedding_names(), "history": est.history_.to_frame(),
             "convergence": est.history_.convergence("GeneDAE"), "split": split, "test_bce": est.bce(X[te]),
@@ -354,14 +419,15 @@ def train_embeddings(dosage, adjacency, genes, *, noise_std: float = 0.3, nodes_
 def embeddings(prep: Prepared, **params) -> dict:
     """:func:`train_embeddings` of a prepared dataset (its genotypes, graph and gene names); ``params``
     as :func:`train_embeddings` (plus ``use_cache``). ``result["cached"]`` says whether it was reused."""
+    params["engine"] = resolve_engine(params.get("engine", "auto"), params.get("device", "cpu"))
     res = train_embeddings(prep.dosage, prep.graph.A, list(prep.graph.genes), **params)
     return {**res, "cached": train_embeddings.last_hit}
 
 
-@cache.cached(version=1, ignore=("progress", "device"))
-def choose_lr(dosage, adjacency, genes, lrs=(1e-3, 3e-3, 1e-2), *, n_people: int = 2000, epochs: int = 8,
+@cache.cached(version=2, ignore=("progress", "device"))
+def choose_lr(dosage, adjacency, genes, lrs=(3e-3, 1e-2, 3e-2), *, n_people: int = 2000, epochs: int = 8,
               noise_std: float = 0.3, batch_size: int = 64, seed: int = 0, device: str = "cpu",
-              progress: bool = False) -> pd.DataFrame:
+              progress: bool = False, engine: str = "auto") -> pd.DataFrame:
     """Learning rate chosen on validation data: GeneDAE trained ``epochs`` on ``n_people`` of the training
     split for each of ``lrs``; best validation BCE on (up to ``n_people // 2``) validation people.
 
@@ -375,7 +441,7 @@ def choose_lr(dosage, adjacency, genes, lrs=(1e-3, 3e-3, 1e-2), *, n_people: int
     rows = []
     for lr in lrs:
         est = GeneDAEEmbedder(noise_std=noise_std, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
-                              device=device, progress=progress, patience=epochs)
+                              device=device, progress=progress, patience=epochs, engine=engine)
         est.fit(X[tr], adjacency=ann.duplicate_rows(adjacency), X_val=X[va], genes=genes)
         rows.append({"lr": lr, "best_val_bce": est.history_.best_loss, "best_epoch": est.history_.best_epoch})
     out = pd.DataFrame(rows)
@@ -448,25 +514,44 @@ def subgraph_models(dosage, adjacency, genes, gene_sets, split, full_embeddings,
                            seeds=seeds, device=device, **kwargs)
 
 
-def fit_embeddings(prep: Prepared, *, lr: float = 0.0, lr_grid=(1e-3, 3e-3, 1e-2), epochs: int = 60,
-                   seed: int = 0, device: str = "cpu", **params) -> dict:
+def budget_cap(epochs: int, budget_scale: float = 1.0) -> int:
+    """The epoch cap of a training run: ``epochs x budget_scale``, rounded, at least 1."""
+    return max(1, round(epochs * budget_scale))
+
+
+def fit_embeddings(prep: Prepared, *, lr: float = 0.0, lr_grid=(3e-3, 1e-2, 3e-2), epochs: int = 60,
+                   budget_scale: float = 1.0, seed: int = 0, device: str = "cpu", engine: str = "auto",
+                   **params) -> dict:
     """The full GeneDAE of a prepared dataset, with its learning rate chosen on validation data when
-    ``lr`` is 0 (:func:`choose_lr`), else ``lr`` as given (the paper's 1e-4). ``params``: the other
-    :func:`train_embeddings` parameters. Adds ``lr`` and ``lr_table`` (None when given) to its result."""
+    ``lr`` is 0 (:func:`choose_lr`), else ``lr`` as given (the paper's 1e-4), for at most
+    ``epochs x budget_scale`` epochs (:func:`budget_cap`). ``params``: the other :func:`train_embeddings`
+    parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``batch_size``). Adds ``lr`` and
+    ``lr_table`` (None when given) to its result."""
+    engine = resolve_engine(engine, device)
     table = None
     if not lr:
         table = choose_lr(prep.dosage, prep.graph.A, list(prep.graph.genes), tuple(lr_grid), seed=seed,
                           noise_std=params.get("noise_std", 0.3), batch_size=params.get("batch_size", 64),
-                          device=device)
+                          device=device, engine=engine)
         lr = float(table.loc[table["chosen"], "lr"].iloc[0])
-    res = embeddings(prep, lr=lr, epochs=epochs, seed=seed, device=device, **params)
+    res = embeddings(prep, lr=lr, epochs=budget_cap(epochs, budget_scale), seed=seed, device=device, engine=engine,
+                     **params)
     return {**res, "lr": lr, "lr_table": table}
 
 
-def agreement_with_full(prep: Prepared, fit: dict, gene_sets, seeds=(0, 1), **kwargs):
-    """Claim G4: :func:`subgraph_models` of ``gene_sets`` against the full model's embeddings ``fit``."""
-    return subgraph_models(prep.dosage, prep.graph.A, list(prep.graph.genes), list(gene_sets), fit["split"],
-                           fit["embeddings"], list(fit["names"]), tuple(seeds), **kwargs)
+def agreement_with_full(prep: Prepared, fit: dict, genes, seeds=(0, 1), epochs: int = 30, budget_scale: float = 1.0,
+                        device: str = "cpu", engine: str = "auto", **kwargs) -> dict:
+    """Claim G4: :func:`subgraph_models` of the gene sets ``genes`` against the full model's embeddings
+    ``fit`` (same learning rate), each for at most ``epochs x budget_scale`` epochs; ``kwargs``: the other
+    :class:`GeneDAEEmbedder` parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``batch_size``).
+
+    Returns ``{"histories", "summary", "agreement", "epochs_cap"}`` (:func:`train_subgraphs`)."""
+    cap = budget_cap(epochs, budget_scale)
+    hist, summary, agreement = subgraph_models(
+        prep.dosage, prep.graph.A, list(prep.graph.genes), list(genes), fit["split"], fit["embeddings"],
+        list(fit["names"]), tuple(seeds), lr=fit["lr"], epochs=cap, device=device,
+        engine=resolve_engine(engine, device), **kwargs)
+    return {"histories": hist, "summary": summary, "agreement": agreement, "epochs_cap": cap}
 
 
 def abs_corr(a, b) -> float:
@@ -691,6 +776,19 @@ def table2(feature_sets: dict, phenotypes: pd.DataFrame, diseases=None, trials: 
                          "prevalence": y.mean(), "auc_mean": r["mean"], "auc_se": r["se"], "trials": n_trials,
                          "converged_fits": r["converged"]})
     return pd.DataFrame(rows)
+
+
+def table2_with_raw(feature_sets: dict, prep: Prepared, diseases, *, trials: int = 10, max_iter: int = 1000,
+                    raw_trials: int = 1, raw_max_iter: int = 50, seed: int = 0) -> pd.DataFrame:
+    """:func:`table2` of ``feature_sets`` (``trials`` splits, ``max_iter`` lbfgs iterations), then of the
+    raw variant dosages with ``raw_trials`` and ``raw_max_iter`` (none when ``raw_trials`` is 0): a
+    regression on thousands of variants costs far more than one on a few hundred gene features."""
+    t2 = table2(feature_sets, prep.phenotypes, diseases, trials=trials, seed=seed, max_iter=max_iter)
+    if not raw_trials:
+        return t2
+    raw = table2({"raw variants (dosages)": prep.dosage.astype("float32")}, prep.phenotypes, diseases,
+                 trials=raw_trials, seed=seed, max_iter=raw_max_iter)
+    return pd.concat([t2, raw], ignore_index=True)
 
 
 def diseases_with_cases(phenotypes: pd.DataFrame, min_cases: int = 5) -> tuple[list, dict]:
