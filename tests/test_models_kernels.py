@@ -82,8 +82,13 @@ def test_encoder_decoder_kernels_equal_dense_reference(batch, noise_std):
         np.testing.assert_allclose(parts.sum(), loss, rtol=1e-5)
         np.testing.assert_allclose(gw2, gW2, rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb2, gb2, rtol=1e-5, atol=1e-5)
-        gy = (ghp.sum(0) * (h > 0)).astype(np.float32)
+        gy = K.relu_backward(ghp, h, np.empty_like(h))
+        np.testing.assert_array_equal(gy, (ghp.sum(0) * (h > 0)).astype(np.float32))
         np.testing.assert_allclose(gy.T, gh, rtol=1e-5, atol=1e-4)
+        scaled = np.empty(len(w2), np.float32)
+        K.decoder_bce(dc, dcol, w2, b2, h, pt, n_chunks, True, scaled, np.empty(n_in, np.float32),
+                      np.zeros((n_chunks, n_genes, batch), np.float32), np.zeros(n_chunks), 0.25)
+        np.testing.assert_allclose(scaled, 0.25 * gw2, rtol=1e-6, atol=1e-6)
         gw1, gbb1 = K.encoder_weight_grad(ec, ecol, gy, pt, noise_std, key, table, np.empty(len(w1), np.float32),
                                           np.empty(n_genes, np.float32))
         np.testing.assert_allclose(gw1, gW1, rtol=1e-5, atol=1e-4)

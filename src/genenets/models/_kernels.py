@@ -248,15 +248,13 @@ def _exp_neg(a):
 
 
 @njit(inline="always", fastmath=True)
-def _bce(l, x):
-    """``(softplus(l) - x l, sigmoid(l) - x)`` in float32 without libm calls or branches (vectorises).
+def _bce_from_exp(l, ex, x):
+    """``(softplus(l) - x l, sigmoid(l) - x)`` given ``ex = exp(-|l|)``, without libm or branches.
 
-    With ``e = exp(-|l|)`` (:func:`_exp_neg`): ``softplus(l) = max(l, 0) + log1p(e)``,
-    ``log1p(e) = 2 atanh(e / (2 + e))`` by its odd series to the 13th power (|error| < 2e-7 for
-    e in (0, 1]); ``sigmoid(l) = 1 / (1 + e)`` for ``l >= 0``, ``e / (1 + e)`` otherwise (a select).
-    Loss and gradient agree with libm's to about 1e-6.
+    ``softplus(l) = max(l, 0) + log1p(ex)``, ``log1p(ex) = 2 atanh(ex / (2 + ex))`` by its odd series to
+    the 13th power (|error| < 2e-7 for ex in (0, 1]); ``sigmoid(l) = 1 / (1 + ex)`` for ``l >= 0``,
+    ``ex / (1 + ex)`` otherwise (a select).
     """
-    ex = _exp_neg(abs(l))
     inv = np.float32(1.0) / (np.float32(1.0) + ex)
     sig = inv if l >= np.float32(0.0) else ex * inv
     q = ex / (np.float32(2.0) + ex)
@@ -266,29 +264,43 @@ def _bce(l, x):
     return max(l, np.float32(0.0)) - x * l + lg, sig - x
 
 
+@njit(inline="always", fastmath=True)
+def _bce(l, x):
+    """``(softplus(l) - x l, sigmoid(l) - x)`` in float32 (:func:`_exp_neg`, :func:`_bce_from_exp`);
+    loss and gradient agree with float64 to about 2e-7 (``tests/test_models_kernels.py``)."""
+    return _bce_from_exp(l, _exp_neg(abs(l)), x)
+
+
 @njit(parallel=True, cache=True, fastmath=True)
-def decoder_bce(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh_parts, loss_parts):
+def decoder_bce(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh_parts, loss_parts,
+                grad_scale=1.0):
     """Decoder logits, their BCE against the packed bits, and the decoder's gradients in one pass.
 
     Output ``j`` (an input bit) has logits ``l[b] = bias[j] + sum_e w[e] * h[col[e], b]``. The loss is
-    the *sum* over samples and bits of ``softplus(l) - x l``; with ``want_grad`` the gradients of that
-    sum are written: ``gw`` (per edge), ``gb`` (per output) and, per chunk of outputs, ``gh_parts[c]``
-    (n_genes, B) to be summed by the caller (outputs are split into ``n_chunks`` contiguous chunks, one
-    per thread, so no two threads write the same gene row). ``loss_parts[c]`` holds chunk ``c``'s loss.
-    ``packed_t`` is the batch's bits features-major, (n_bytes, B) (:func:`transpose_packed`).
+    the *sum* over samples and bits of ``softplus(l) - x l``; with ``want_grad`` the gradients of
+    ``grad_scale`` times that sum are written: ``gw`` (per edge), ``gb`` (per output) and, per chunk of
+    outputs, ``gh_parts[c]`` (n_genes, B; zeroed here) to be summed by the caller (:func:`relu_backward`;
+    outputs are split into ``n_chunks`` contiguous chunks, one per thread, so no two threads write the
+    same gene row). ``loss_parts[c]`` holds chunk ``c``'s loss. ``packed_t`` is the batch's bits
+    features-major, (n_bytes, B) (:func:`transpose_packed`).
 
-    One output at a time: its ``B`` logits (one contiguous row of ``h`` per edge), bits, loss and
-    ``sigmoid(l) - x`` are each one vectorised loop over the batch, kept in registers/L1; the loss is
+    One output at a time: its ``B`` logits (one contiguous row of ``h`` per edge), ``exp(-|l|)``, then
+    bits, loss and ``sigmoid(l) - x``, each a vectorised loop over the batch on L1-resident rows (two
+    short loops rather than one long body: fewer live constants, no register spills); the loss is
     summed per sample in float32 over 1,024 outputs at most, then in float64.
     """
     n_outputs = bias.shape[0]
     batch = h.shape[1]
     step = (n_outputs + n_chunks - 1) // n_chunks
+    scale = np.float32(grad_scale)
     for c in prange(n_chunks):
         logit = np.empty(batch, np.float32)
+        ex = np.empty(batch, np.float32)
         grad = np.empty(batch, np.float32)
         lacc = np.zeros(batch, np.float32)
         gh = gh_parts[c]
+        if want_grad:
+            gh[:] = np.float32(0.0)
         total = 0.0
         for j in range(c * step, min(n_outputs, (c + 1) * step)):
             bj = bias[j]
@@ -299,13 +311,15 @@ def decoder_bce(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh
                 src = h[col[e]]
                 for b in range(batch):
                     logit[b] += we * src[b]
+            for b in range(batch):
+                ex[b] = _exp_neg(abs(logit[b]))
             bits = packed_t[j >> 3]
             shift = np.int32(j & 7)
             for b in range(batch):
                 x = np.float32(np.int32(bits[b]) >> shift & np.int32(1))
-                lo, gr = _bce(logit[b], x)
+                lo, gr = _bce_from_exp(logit[b], ex[b], x)
                 lacc[b] += lo
-                grad[b] = gr
+                grad[b] = gr * scale
             if (j & 1023) == 1023:
                 for b in range(batch):
                     total += lacc[b]
@@ -329,6 +343,20 @@ def decoder_bce(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh
             total += lacc[b]
         loss_parts[c] = total
     return loss_parts
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def relu_backward(gh_parts, h, gy):
+    """``gy = (sum_c gh_parts[c]) * (h > 0)``: the decoder's per-chunk input gradients through the ReLU."""
+    n_chunks = gh_parts.shape[0]
+    n_rows, batch = h.shape
+    for k in prange(n_rows):
+        for b in range(batch):
+            s = np.float32(0.0)
+            for c in range(n_chunks):
+                s += gh_parts[c, k, b]
+            gy[k, b] = s if h[k, b] > np.float32(0.0) else np.float32(0.0)
+    return gy
 
 
 @njit(parallel=True, cache=True)

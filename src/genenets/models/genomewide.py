@@ -36,24 +36,24 @@ class _FusedGeneDAELoss(torch.autograd.Function):
                               model.table, np.empty((model.n_hidden, batch), np.float32))
         want = torch.is_grad_enabled() or any(t.requires_grad for t in (w1, b1, w2, b2))
         n_chunks = model.n_chunks
+        n = batch * model.n_inputs
         gw2 = np.empty(w2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gb2 = np.empty(b2.shape[0], np.float32) if want else np.empty(0, np.float32)
-        gh = np.zeros((n_chunks, model.n_hidden, batch) if want else (n_chunks, 0, batch), np.float32)
+        gh = np.empty((n_chunks, model.n_hidden, batch) if want else (n_chunks, 0, batch), np.float32)
         parts = K.decoder_bce(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
-                              gw2, gb2, gh, np.zeros(n_chunks, np.float64))
-        n = batch * model.n_inputs
+                              gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
         loss = torch.tensor(parts.sum() / n, dtype=torch.float32)
         if want:
-            gy = gh.sum(axis=0) * (h > 0)  # through the ReLU, (genes, batch)
-            gw1, gb1 = K.encoder_weight_grad(enc[0], enc[1], np.ascontiguousarray(gy, np.float32), p, noise_std,
-                                             key, model.table, np.empty(w1.shape[0], np.float32),
-                                             np.empty(b1.shape[0], np.float32))
-            ctx.grads = [torch.from_numpy(g / n) for g in (gw1, gb1, gw2, gb2)]
+            gy = K.relu_backward(gh, h, np.empty_like(h))  # (genes, batch)
+            gw1, gb1 = K.encoder_weight_grad(enc[0], enc[1], gy, p, noise_std, key, model.table,
+                                             np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32))
+            ctx.grads = [torch.from_numpy(g) for g in (gw1, gb1, gw2, gb2)]
         return loss
 
     @staticmethod
     def backward(ctx, grad_loss):
-        return (None, *[g * grad_loss for g in ctx.grads], None, None, None)
+        grads = ctx.grads if bool(grad_loss == 1) else [g * grad_loss for g in ctx.grads]
+        return (None, *grads, None, None, None)
 
 
 class FusedGeneDAE(GeneDAE):
