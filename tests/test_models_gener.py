@@ -71,3 +71,23 @@ def test_gne_unseen_genes_have_zero_structure_embedding_and_no_gradient():
     grad = model.structure.weight.grad
     assert torch.all(model.structure.weight[5] == 0) and torch.all(grad[5] == 0)
     assert grad[0].abs().sum() > 0
+
+
+def test_numpy_dropout_keeps_one_minus_p_scaled_and_is_seeded():
+    from genenets.models.gener import Dropout
+
+    torch.manual_seed(0)
+    drop = Dropout(0.3)
+    x = torch.ones(200, 500)
+    y = drop.train()(x)
+    kept = y != 0
+    assert abs(kept.float().mean().item() - 0.7) < 0.01  # Bernoulli(0.7) mask
+    torch.testing.assert_close(y[kept], torch.full_like(y[kept], 1 / 0.7))  # inverted dropout scaling
+    assert torch.equal(drop.eval()(x), x)
+    torch.manual_seed(0)
+    again = Dropout(0.3).train()(x)
+    assert torch.equal(again, y)  # torch.manual_seed before building fixes the masks
+    g = torch.ones(3, 4, requires_grad=True)
+    out = Dropout(0.5).train()(g)
+    out.sum().backward()
+    torch.testing.assert_close(g.grad, out.detach())  # gradient = mask / (1 - p), as nn.Dropout

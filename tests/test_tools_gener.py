@@ -11,6 +11,11 @@ from genenets.train import no_learning_bce
 from genenets.tools import gener as G
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path / "cache"))  # embeddings are cached by content
+
+
 @pytest.fixture(scope="module")
 def sim():
     return simulate_interactions(n_genes=400, n_arrays=24, n_programs=12, n_positive=2500, signal=0.6, seed=0)
@@ -197,20 +202,24 @@ def test_authors_variant_trains_with_decaying_sgd():
 
 
 def test_step_decay_equals_a_decayed_learning_rate():
+    """The decayed loss keeps its value but scales its gradient: plain SGD then steps exactly as with
+    a learning rate lr * rate ** (step / steps)."""
     torch.manual_seed(0)
     a, b = torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
     b.load_state_dict(a.state_dict())
     decay = G._StepDecay(steps=2, rate=0.5)
-    decay.attach(a)
     opt_a, opt_b = torch.optim.SGD(a.parameters(), lr=0.1), torch.optim.SGD(b.parameters(), lr=0.1)
     x = torch.randn(8, 3)
-    for step in range(1, 4):
-        decay.step = step
-        for m, opt, lr in [(a, opt_a, 0.1), (b, opt_b, 0.1 * 0.5 ** (step / 2))]:
-            opt.param_groups[0]["lr"] = lr
+    for step in range(4):
+        opt_b.param_groups[0]["lr"] = 0.1 * 0.5 ** (step / 2)
+        for m, opt, scaled in [(a, opt_a, True), (b, opt_b, False)]:
             opt.zero_grad()
-            m(x).pow(2).mean().backward()
+            loss = m(x).pow(2).mean()
+            out = decay.scale(loss) if scaled else loss
+            assert float(out.detach()) == pytest.approx(float(loss.detach()))
+            out.backward()
             opt.step()
+    assert decay.step == 4
     torch.testing.assert_close(a.weight, b.weight)
 
 
@@ -232,3 +241,74 @@ def test_default_methods_names():
     assert list(G.default_methods(expr, only=["degree"])) == ["degree"]
     with pytest.raises(ValueError, match="unknown methods"):
         G.default_methods(expr, skip=["GENER"])
+
+
+def test_batches_cover_every_sample_once_per_pass_reproducibly():
+    x, y = np.arange(10, dtype=float)[:, None] * np.ones((1, 3)), np.arange(10)
+    loader = G.Batches(x, y, batch_size=4, shuffle=True, seed=1)
+    assert len(loader) == 3
+    first = [b[1] for b in loader]
+    assert [len(b) for b in first] == [4, 4, 2] and sorted(torch.cat(first).tolist()) == list(range(10))
+    second = torch.cat([b[1] for b in loader])
+    assert not torch.equal(torch.cat(first), second)  # a new order every pass
+    again = G.Batches(x, y, batch_size=4, shuffle=True, seed=1)
+    assert torch.equal(torch.cat([b[1] for b in again]), torch.cat(first))
+    xb, yb = next(iter(G.Batches(x, y, batch_size=4)))
+    assert xb.dtype == torch.float32 and yb.dtype == torch.int64 and yb.tolist() == [0, 1, 2, 3]
+    assert torch.equal(xb[:, 0], yb.float())  # rows stay aligned
+    with pytest.raises(ValueError, match="differ in length"):
+        G.Batches(x, y[:5])
+
+
+def test_uniform_walks_step_along_edges():
+    import scipy.sparse as sp
+
+    edges = [(0, 1), (1, 2), (2, 0), (2, 3)]
+    a = np.array([e[0] for e in edges] + [e[1] for e in edges])
+    b = np.array([e[1] for e in edges] + [e[0] for e in edges])
+    adj = sp.csr_matrix((np.ones(len(a)), (a, b)), shape=(4, 4))
+    walks = G.uniform_walks(adj.indptr, adj.indices, num_walks=50, walk_length=6, seed=0)
+    assert walks.shape == (200, 7)
+    assert np.bincount(walks[:, 0]).tolist() == [50] * 4  # every node starts num_walks walks
+    steps = {(int(u), int(v)) for w in walks for u, v in zip(w[:-1], w[1:])}
+    assert steps <= set(zip(a.tolist(), b.tolist()))
+    after3 = walks[:, 1:][walks[:, :-1] == 3]  # node 3's only neighbour is 2
+    assert (after3 == 2).all()
+    from_2 = np.bincount(walks[:, 1:][walks[:, :-1] == 2], minlength=4)[[0, 1, 3]]
+    assert from_2.min() > 0.25 * from_2.sum()  # uniform over node 2's three neighbours
+    np.testing.assert_array_equal(walks, G.uniform_walks(adj.indptr, adj.indices, 50, 6, seed=0))
+    lonely = sp.csr_matrix((3, 3))
+    with pytest.raises(ValueError, match="no neighbour"):
+        G.uniform_walks(lonely.indptr, lonely.indices, 1, 2)
+
+
+def test_node2vec_embedding_ignores_row_order(sim):
+    pos = sim.pairs[sim.pairs["label"] == 1].head(300)
+    emb = G.node2vec_embedding(G.canonical_edges(pos), dim=8, num_walks=2, walk_length=5, seed=0)
+    assert emb.shape == (len(G.genes_of(pos)), 8)
+    shuffled = G.canonical_edges(pos.sample(frac=1, random_state=1).reset_index(drop=True))
+    pd.testing.assert_frame_equal(G.node2vec_embedding(shuffled, dim=8, num_walks=2, walk_length=5, seed=0), emb)
+
+
+def test_benchmarks_share_positives_and_gne_embedding(sim):
+    built = G.benchmarks(sim.pairs, schemes=["random"], seed=0)
+    assert list(built.splits) == ["original", "degree-balanced"] and list(built.splits["original"]) == ["random"]
+    assert set(built.sizes["benchmark"]) == {"original", "degree-balanced"}
+    orig, bal = built.splits["original"]["random"], built.splits["degree-balanced"]["random"]
+    assert G.canonical_edges(orig.train).equals(G.canonical_edges(bal.train))  # same positives, new negatives
+    expr = G.preprocess_expression(sim.expression)
+    a = G.GNEClassifier(expr, dim=8, epochs=2, seed=0).fit(orig.train, orig.val)
+    b = G.GNEClassifier(expr, dim=8, epochs=2, seed=0).fit(bal.train, bal.val)
+    assert a.history_.val_loss == b.history_.val_loss  # one embedding (cached), two link predictors
+    with pytest.raises(ValueError, match="schemes"):
+        G.make_splits(sim.pairs, schemes=["leave-one-out"])
+
+
+def test_run_all_scores_every_split_and_validation(sim):
+    built = G.benchmarks(sim.pairs, seed=0)
+    res = G.run_all(built.splits, lambda: G.default_methods(sim.expression, only=["degree", "|Pearson|"]))
+    table = G.results_table(res)
+    assert set(table["split"]) == {"random", "C1", "C2", "C3"} and len(table) == 2 * 4 * 2
+    side = G.label_set_table({"x": res})
+    assert (side["label_set"] == "x").all() and len(side) == len(table)
+    assert G.label_set_table({}).empty

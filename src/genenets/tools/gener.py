@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import QuantileTransformer
 
-from .. import train
+from .. import cache, train
 from ..models.gener import GENER, GNEEmbedder, ShallowM
 
 # ----------------------------------------------------------------------------------------------
@@ -68,13 +68,13 @@ def subsample(pairs: pd.DataFrame, max_pairs: int | None, seed: int = 0) -> pd.D
 
 def pair_tensor(expr: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     """The 2 x L matrices of the pairs: array of shape (n_pairs, 2, n_arrays), float32."""
-    pos = pd.Series(np.arange(len(expr)), index=expr.index)
-    missing = ~(pairs["gene_a"].isin(pos.index) & pairs["gene_b"].isin(pos.index))
+    a, b = expr.index.get_indexer(pairs["gene_a"]), expr.index.get_indexer(pairs["gene_b"])
+    missing = (a < 0) | (b < 0)
     if missing.any():
         raise ValueError(f"{int(missing.sum())} pairs name genes absent from the expression matrix "
                          "(restrict them first with genenets.data.yeast.restrict_to_expression)")
     values = expr.to_numpy(np.float32)
-    return np.stack([values[pos.loc[pairs["gene_a"]].to_numpy()], values[pos.loc[pairs["gene_b"]].to_numpy()]], axis=1)
+    return np.stack([values[a], values[b]], axis=1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -386,31 +386,80 @@ def _import_pecanpy():
     return pecanpy
 
 
+def canonical_edges(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The positive pairs of ``pairs`` as ``gene_a``, ``gene_b`` sorted by genes (a fresh index), so
+    that an embedding of a graph depends on its edges and not on the order of the rows that list them."""
+    pos = pairs[pairs["label"] == 1] if "label" in pairs else pairs
+    return pos[["gene_a", "gene_b"]].sort_values(["gene_a", "gene_b"], kind="stable").reset_index(drop=True)
+
+
+def uniform_walks(indptr: np.ndarray, indices: np.ndarray, num_walks: int, walk_length: int,
+                  seed: int = 0) -> np.ndarray:
+    """First-order uniform random walks on a graph in CSR form, all walks advanced together.
+
+    node2vec's walk with ``p = q = 1`` (what pecanpy's ``FirstOrderUnweighted`` mode samples): from
+    each node ``num_walks`` walks of ``walk_length`` steps, each step to a uniformly drawn neighbour;
+    start nodes in a seeded random order, as pecanpy's. Every node needs at least one neighbour.
+
+    Returns
+    -------
+    array (n_nodes * num_walks, walk_length + 1) of node indices.
+    """
+    degree = np.diff(indptr)
+    if (degree == 0).any():
+        raise ValueError(f"{int((degree == 0).sum())} nodes have no neighbour; walks need every node connected")
+    rng = np.random.default_rng(seed)
+    starts = np.tile(np.arange(len(degree)), num_walks)
+    rng.shuffle(starts)
+    walks = np.empty((len(starts), walk_length + 1), dtype=np.int64)
+    walks[:, 0] = starts
+    for j in range(1, walk_length + 1):
+        cur = walks[:, j - 1]
+        walks[:, j] = indices[indptr[cur] + (rng.random(len(cur)) * degree[cur]).astype(np.int64)]
+    return walks
+
+
+@cache.cached(version=1)
 def node2vec_embedding(edges: pd.DataFrame, dim: int = 32, num_walks: int = 10, walk_length: int = 20,
                        window: int = 5, p: float = 1.0, q: float = 1.0, epochs: int = 1, seed: int = 0) -> pd.DataFrame:
-    """node2vec embeddings of the genes of an undirected edge list (pecanpy + gensim Word2Vec).
+    """node2vec embeddings of the genes of an undirected edge list (walks + gensim Word2Vec skip-gram,
+    with pecanpy's ``embed`` settings: ``sg=1, min_count=0``, one worker, seeded), cached by content.
+
+    With ``p = q = 1`` the walks are :func:`uniform_walks` (node2vec's walk is then a uniform
+    first-order walk, the same distribution pecanpy samples); otherwise pecanpy's ``SparseOTF``
+    second-order walks. pecanpy compiles its numba walker anew for every graph (10-20 s of CPU per
+    call), which the vectorised walker avoids.
 
     Parameters
     ----------
-    edges : DataFrame with ``gene_a``, ``gene_b``
+    edges : DataFrame with ``gene_a``, ``gene_b`` (pass :func:`canonical_edges` for a row-order-free key)
     Returns
     -------
     DataFrame of shape (n_genes_in_edges, dim), indexed by gene.
     """
-    import numba
     import scipy.sparse as sp
+    from gensim.models import Word2Vec
+
+    genes = np.unique(np.r_[edges["gene_a"].to_numpy(), edges["gene_b"].to_numpy()])
+    a, b = pd.Index(genes).get_indexer(edges["gene_a"]), pd.Index(genes).get_indexer(edges["gene_b"])
+    adj = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(genes), len(genes)))
+    adj = ((adj + adj.T) > 0).astype(np.float32)
+    if p == 1 and q == 1:
+        adj = adj.tocsr()
+        adj.sort_indices()
+        names = np.array([str(g) for g in genes], dtype=object)
+        walks = [list(w) for w in names[uniform_walks(adj.indptr, adj.indices, num_walks, walk_length, seed)]]
+        model = Word2Vec(walks, vector_size=dim, window=window, sg=1, min_count=0, workers=1, epochs=epochs,
+                         seed=seed)
+        return pd.DataFrame(model.wv[list(names)], index=genes)
+    import numba
 
     pecanpy = _import_pecanpy()
-    genes = np.unique(np.r_[edges["gene_a"].to_numpy(), edges["gene_b"].to_numpy()])
-    pos = pd.Series(np.arange(len(genes)), index=genes)
-    a, b = pos.loc[edges["gene_a"]].to_numpy(), pos.loc[edges["gene_b"]].to_numpy()
-    adj = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(len(genes), len(genes)))
-    adj = ((adj + adj.T) > 0).astype(np.float32).toarray()
     threads = numba.get_num_threads()
     numba.set_num_threads(1)  # pecanpy seeds one RNG per thread: one thread makes the walks reproducible
     try:
-        graph = pecanpy.SparseOTF.from_mat(adj, [str(g) for g in genes], p=p, q=q, workers=1, verbose=False,
-                                           random_state=seed)
+        graph = pecanpy.SparseOTF.from_mat(adj.toarray(), [str(g) for g in genes], p=p, q=q, workers=1,
+                                           verbose=False, random_state=seed)
         emb = graph.embed(dim=dim, num_walks=num_walks, walk_length=walk_length, window_size=window, epochs=epochs)
     finally:
         numba.set_num_threads(threads)
@@ -433,7 +482,7 @@ class Node2VecBaseline:
         return emb_a * emb_b
 
     def fit(self, train_pairs, val_pairs=None):
-        self.embedding_ = node2vec_embedding(train_pairs[train_pairs["label"] == 1], self.dim, self.num_walks,
+        self.embedding_ = node2vec_embedding(canonical_edges(train_pairs), self.dim, self.num_walks,
                                              self.walk_length, self.window, self.p, self.q, seed=self.seed)
         self.classifier_ = LogisticRegression(max_iter=2000, random_state=self.seed).fit(
             self._features(train_pairs), train_pairs["label"])
@@ -445,6 +494,46 @@ class Node2VecBaseline:
 
 # ----------------------------------------------------------------------------------------------
 # deep models, trained with genenets.train.fit
+
+
+class Batches:
+    """Mini-batches of aligned tensors by slicing, for :func:`genenets.train.fit` and
+    :func:`genenets.train.predict`: the same batches as ``train.make_loader(..., shuffle=...)`` gives
+    in distribution (a fresh seeded permutation per pass), without a DataLoader's per-sample
+    indexing and collation, which cost as much as the model itself at batch size 64.
+
+    Parameters
+    ----------
+    *arrays : array-like, first axis = samples; float arrays become float32, integers stay integer
+    batch_size : int
+    shuffle : bool
+        A new permutation per pass, from a ``torch.Generator`` seeded with ``seed`` (``.generator``,
+        which ``fit`` saves in checkpoints).
+    seed : int
+    """
+
+    def __init__(self, *arrays, batch_size: int = 256, shuffle: bool = False, seed: int = 0):
+        self.tensors = []
+        for a in arrays:
+            t = torch.as_tensor(np.asarray(a))
+            self.tensors.append(t.float() if t.is_floating_point() else t)
+        self.n = len(self.tensors[0])
+        if any(len(t) != self.n for t in self.tensors):
+            raise ValueError(f"arrays differ in length: {[len(t) for t in self.tensors]}")
+        self.batch_size, self.shuffle = int(batch_size), shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return -(-self.n // self.batch_size)
+
+    def __iter__(self):
+        if self.shuffle:
+            order = torch.randperm(self.n, generator=self.generator)
+            tensors = [t[order] for t in self.tensors]
+        else:
+            tensors = self.tensors
+        for start in range(0, self.n, self.batch_size):
+            yield tuple(t[start:start + self.batch_size] for t in tensors)
 
 
 def _ce_loss(model, batch):
@@ -460,9 +549,10 @@ VARIANTS = {
 
 
 class _StepDecay:
-    """Keras' ``ExponentialDecay`` for plain SGD: every gradient is multiplied by
-    ``rate ** (step / steps)``, which for SGD without momentum or weight decay is exactly a learning
-    rate ``lr * rate ** (step / steps)``. ``step`` counts training batches."""
+    """Keras' ``ExponentialDecay`` for plain SGD: the loss's *gradient* is multiplied by
+    ``rate ** (step / steps)`` (its value is unchanged, so the recorded losses stay true), which for
+    SGD without momentum or weight decay is exactly a learning rate ``lr * rate ** (step / steps)``.
+    ``step`` counts training batches."""
 
     def __init__(self, steps: int, rate: float):
         self.steps, self.rate, self.step = steps, rate, 0
@@ -470,14 +560,15 @@ class _StepDecay:
     def factor(self) -> float:
         return self.rate ** (self.step / self.steps)
 
-    def attach(self, model):
-        for p in model.parameters():
-            p.register_hook(lambda g: g * self.factor())
+    def scale(self, loss: torch.Tensor) -> torch.Tensor:
+        """``loss`` with value unchanged and gradient times :meth:`factor` (then counts the step)."""
+        f = self.factor()
+        self.step += 1
+        return f * loss + (1 - f) * loss.detach()
 
     def loss(self, model, batch):
-        if model.training:
-            self.step += 1
-        return _ce_loss(model, batch)
+        loss = _ce_loss(model, batch)
+        return self.scale(loss) if model.training else loss
 
 
 class GENERClassifier(BaseEstimator, ClassifierMixin):
@@ -528,16 +619,14 @@ class GENERClassifier(BaseEstimator, ClassifierMixin):
         spec = VARIANTS[self.variant]
         loss_fn = _ce_loss
         if "decay_steps" in spec:
-            decay = _StepDecay(spec["decay_steps"], spec["decay_rate"])
-            decay.attach(self.model_)
-            loss_fn = decay.loss
+            loss_fn = _StepDecay(spec["decay_steps"], spec["decay_rate"]).loss
         batch_size = self.batch_size or spec["batch_size"]
         if len(train_pairs) % batch_size == 1:  # batch norm cannot train on a last batch of one pair
             train_pairs = train_pairs.iloc[:-1]
-        loader = train.make_loader(pair_tensor(self.expr, train_pairs), train_pairs["label"].to_numpy(),
-                                   batch_size=batch_size, shuffle=True, seed=self.seed)
-        val = None if val_pairs is None else train.make_loader(pair_tensor(self.expr, val_pairs),
-                                                               val_pairs["label"].to_numpy(), batch_size=1024)
+        loader = Batches(pair_tensor(self.expr, train_pairs), train_pairs["label"].to_numpy(),
+                         batch_size=batch_size, shuffle=True, seed=self.seed)
+        val = None if val_pairs is None else Batches(pair_tensor(self.expr, val_pairs),
+                                                     val_pairs["label"].to_numpy(), batch_size=4096)
         ref = train.no_learning_bce((val_pairs if val_pairs is not None else train_pairs)["label"])
         self.history_ = train.fit(self.model_, loader, loss_fn, val_loader=val, epochs=self.epochs,
                                   lr=self.lr or spec["lr"], optimizer=spec["optimizer"],
@@ -548,7 +637,7 @@ class GENERClassifier(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, pairs):
         """(n_pairs, 2) class probabilities."""
-        loader = train.make_loader(pair_tensor(self.expr, pairs), batch_size=1024)
+        loader = Batches(pair_tensor(self.expr, pairs), batch_size=4096)
         logits = train.predict(self.model_, loader, device=self.device)
         return torch.softmax(torch.as_tensor(logits), dim=1).numpy()
 
@@ -574,14 +663,74 @@ class _GNELoss:
         return -(F.logsigmoid(scores[:, 0]).mean() + F.logsigmoid(-scores[:, 1:]).mean()) / 2
 
 
+@dataclass
+class GNEEmbedding:
+    """A trained GNE embedder: gene -> row of the structure embedding, the model and its history."""
+
+    genes: pd.Series  # gene -> index (training-graph genes); others get index len(genes)
+    model: GNEEmbedder
+    history: train.History
+
+
+def _gne_edges(expr: pd.DataFrame, genes: pd.Series, edges: pd.DataFrame, noise: np.ndarray, negatives: int,
+               rng) -> tuple:
+    """(index, expression, context) arrays of both directions of ``edges`` whose genes are in
+    ``genes``; context = the neighbour and ``negatives`` genes drawn from ``noise``."""
+    src = np.r_[edges["gene_a"].to_numpy(), edges["gene_b"].to_numpy()]
+    dst = np.r_[edges["gene_b"].to_numpy(), edges["gene_a"].to_numpy()]
+    si, di = genes.index.get_indexer(src), genes.index.get_indexer(dst)
+    keep = (si >= 0) & (di >= 0)
+    si, di = genes.to_numpy()[si[keep]], genes.to_numpy()[di[keep]]
+    neg = rng.choice(len(genes), (len(si), negatives), p=noise)
+    x = expr.to_numpy(np.float32)[expr.index.get_indexer(src[keep])]
+    return si.astype(np.int64), x, np.c_[di, neg].astype(np.int64)
+
+
+@cache.cached(version=1, ignore=("device",))
+def gne_embedding(expr: pd.DataFrame, train_edges: pd.DataFrame, val_edges: pd.DataFrame | None, dim: int = 64,
+                  attribute_weight: float = 1.0, negatives: int = 5, epochs: int = 20, lr: float = 5e-3,
+                  batch_size: int = 256, patience: int | None = 3, seed: int = 0, device="cpu") -> GNEEmbedding:
+    """Train GNE's unsupervised embedder on a graph (cached by content: the expression, both edge
+    lists, the settings and this function's source).
+
+    Skip-gram with negative sampling over the edges of ``train_edges`` (both directions; negatives
+    redrawn per batch from the training degrees ^ 0.75, as word2vec), early stopping on the edges of
+    ``val_edges`` between training-graph genes with fixed sampled negatives. Pass
+    :func:`canonical_edges` so the result does not depend on row order.
+
+    Returns
+    -------
+    GNEEmbedding (the model on the CPU, in eval mode)
+    """
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    degree = pd.concat([train_edges["gene_a"], train_edges["gene_b"]]).value_counts().sort_index()
+    genes = pd.Series(np.arange(len(degree)), index=degree.index)
+    noise = degree.to_numpy(float) ** 0.75
+    noise = noise / noise.sum()
+    model = GNEEmbedder(len(genes), expr.shape[1], dim, attribute_weight)
+    loader = Batches(*_gne_edges(expr, genes, train_edges, noise, negatives, rng), batch_size=batch_size,
+                     shuffle=True, seed=seed)
+    val = None
+    if val_edges is not None:
+        arrays = _gne_edges(expr, genes, val_edges, noise, negatives, rng)
+        val = Batches(*arrays, batch_size=4096) if len(arrays[0]) else None
+    # an epoch is one pass over the training edges; their negatives are redrawn per batch
+    history = train.fit(model, loader, _GNELoss(noise, negatives), val_loader=val, epochs=epochs, lr=lr,
+                        patience=patience if val is not None else None, device=device, progress=False,
+                        desc="GNE", no_learning_loss=float(np.log(2)))
+    return GNEEmbedding(genes, model.cpu().eval(), history)
+
+
 class GNEClassifier(BaseEstimator, ClassifierMixin):
     """GNE as its paper describes it, then link prediction.
 
-    1. Unsupervised embedding (:class:`genenets.models.gener.GNEEmbedder`) of the genes of the
-       *training* interaction graph (positive training pairs only): structure (gene id) plus
-       attribute (expression) embedding, trained to predict each edge's endpoint from the other
-       with ``negatives`` sampled non-neighbours per edge (unigram^0.75, as word2vec), early stopping
-       on the validation pairs' positive edges with fixed sampled negatives.
+    1. Unsupervised embedding (:func:`gne_embedding`, :class:`genenets.models.gener.GNEEmbedder`) of
+       the genes of the *training* interaction graph (positive training pairs only): structure (gene
+       id) plus attribute (expression) embedding, trained to predict each edge's endpoint from the
+       other with ``negatives`` sampled non-neighbours per edge (unigram^0.75, as word2vec), early
+       stopping on the validation pairs' positive edges with fixed sampled negatives. It reads only
+       positive pairs, so two benchmarks with the same positives share one (cached) embedding.
     2. Link prediction: logistic regression on the element-wise product of the two genes'
        representations, fitted on the training pairs (both labels).
 
@@ -603,50 +752,22 @@ class GNEClassifier(BaseEstimator, ClassifierMixin):
         self.epochs, self.lr, self.batch_size, self.patience, self.seed, self.device = \
             epochs, lr, batch_size, patience, seed, device
 
-    def _edges(self, pairs, rng):
-        """(index, expression, context) arrays of both directions of the positive pairs; context =
-        the neighbour and ``negatives`` sampled genes."""
-        pos = pairs[pairs["label"] == 1]
-        src = np.r_[pos["gene_a"].to_numpy(), pos["gene_b"].to_numpy()]
-        dst = np.r_[pos["gene_b"].to_numpy(), pos["gene_a"].to_numpy()]
-        known = self.genes_.index
-        keep = np.isin(src, known) & np.isin(dst, known)
-        src, dst = src[keep], dst[keep]
-        neg = rng.choice(len(self.genes_), (len(src), self.negatives), p=self.noise_)
-        context = np.c_[self.genes_.loc[dst].to_numpy(), neg]
-        x = self.expr.loc[src].to_numpy(np.float32)
-        return self.genes_.loc[src].to_numpy(np.int64), x, context.astype(np.int64)
-
     def _represent(self, genes) -> np.ndarray:
-        index = pd.Series(np.asarray(genes)).map(self.genes_).fillna(len(self.genes_)).to_numpy(np.int64)
+        index = self.genes_.reindex(np.asarray(genes)).fillna(len(self.genes_)).to_numpy(np.int64)
+        x = self.expr.to_numpy(np.float32)[self.expr.index.get_indexer(np.asarray(genes))]
         with torch.no_grad():
-            self.model_.eval()
-            h = self.model_.represent(torch.as_tensor(index, device=self.device),
-                                      torch.as_tensor(self.expr.loc[genes].to_numpy(np.float32), device=self.device))
-        return h.cpu().numpy()
+            h = self.model_.represent(torch.as_tensor(index), torch.as_tensor(x))
+        return h.numpy()
 
     def _features(self, pairs):
         return self._represent(pairs["gene_a"].to_numpy()) * self._represent(pairs["gene_b"].to_numpy())
 
     def fit(self, train_pairs, val_pairs=None):
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
-        pos = train_pairs[train_pairs["label"] == 1]
-        degree = pd.concat([pos["gene_a"], pos["gene_b"]]).value_counts().sort_index()
-        self.genes_ = pd.Series(np.arange(len(degree)), index=degree.index)
-        noise = degree.to_numpy(float) ** 0.75
-        self.noise_ = noise / noise.sum()
-        self.model_ = GNEEmbedder(len(self.genes_), self.expr.shape[1], self.dim, self.attribute_weight)
-        loader = train.make_loader(*self._edges(train_pairs, rng), batch_size=self.batch_size, shuffle=True,
-                                   seed=self.seed)
-        val = None
-        if val_pairs is not None and len(self._edges(val_pairs, rng)[0]):
-            val = train.make_loader(*self._edges(val_pairs, rng), batch_size=1024)
-        # an epoch is one pass over the training edges; their negatives are redrawn per batch
-        self.history_ = train.fit(self.model_, loader, _GNELoss(self.noise_, self.negatives), val_loader=val,
-                                  epochs=self.epochs, lr=self.lr,
-                                  patience=self.patience if val is not None else None, device=self.device,
-                                  progress=False, desc="GNE", no_learning_loss=float(np.log(2)))
+        emb = gne_embedding(self.expr, canonical_edges(train_pairs),
+                            None if val_pairs is None else canonical_edges(val_pairs), self.dim,
+                            self.attribute_weight, self.negatives, self.epochs, self.lr, self.batch_size,
+                            self.patience, self.seed, device=str(self.device))
+        self.genes_, self.model_, self.history_ = emb.genes, emb.model, emb.history
         self.classifier_ = LogisticRegression(max_iter=2000, random_state=self.seed).fit(
             self._features(train_pairs), train_pairs["label"])
         self.classes_ = self.classifier_.classes_
@@ -666,6 +787,7 @@ class BenchmarkResult:
     scores: dict  # {test set: {method: (n, 2) probabilities}}
     labels: dict  # {test set: (n,) labels}
     histories: dict  # {method: genenets.train.History} of the trained models
+    val_auroc: dict = field(default_factory=dict)  # {method: class-1 AUROC on the validation pairs}
 
 
 def benchmark(split: PairSplit, methods: dict, timer=None) -> BenchmarkResult:
@@ -677,7 +799,7 @@ def benchmark(split: PairSplit, methods: dict, timer=None) -> BenchmarkResult:
     methods : dict name -> unfitted estimator
     timer : callable(label) -> context manager, optional (e.g. ``run.timed``)
     """
-    rows, scores, histories = [], {name: {} for name in split.tests}, {}
+    rows, scores, histories, val_auroc = [], {name: {} for name in split.tests}, {}, {}
     labels = {name: test["label"].to_numpy() for name, test in split.tests.items()}
     for method, estimator in methods.items():
         if timer is not None:
@@ -687,12 +809,15 @@ def benchmark(split: PairSplit, methods: dict, timer=None) -> BenchmarkResult:
             estimator.fit(split.train, split.val)
         if hasattr(estimator, "history_"):
             histories[method] = estimator.history_
+            if split.val is not None and split.val["label"].nunique() == 2:
+                val_auroc[method] = float(skm.roc_auc_score(split.val["label"],
+                                                            _proba2(estimator.predict_proba(split.val))[:, 1]))
         for test_name, test in split.tests.items():
             proba = estimator.predict_proba(test)
             scores[test_name][method] = proba
             rows.append({"split": test_name, "method": method, "n_pairs": len(test),
                          **evaluate(labels[test_name], proba)})
-    return BenchmarkResult(pd.DataFrame(rows), scores, labels, histories)
+    return BenchmarkResult(pd.DataFrame(rows), scores, labels, histories, val_auroc)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -745,10 +870,52 @@ def prepare(data, preprocessing: str = "standardize", max_pairs: int | None = No
     return GenerData(expression, pairs, pd.DataFrame(rows), list(data.notes))
 
 
-def make_splits(pairs: pd.DataFrame, heldout_gene_fraction: float = 0.3, seed: int = 0) -> dict:
-    """``{"random": the paper's 80/10/10 pair split, "gene-disjoint": C1/C2/C3 test classes}``."""
-    return {"random": random_split(pairs, seed=seed),
-            "gene-disjoint": gene_disjoint_split(pairs, heldout_gene_fraction=heldout_gene_fraction, seed=seed)}
+#: The split schemes: the paper's random pair split, and the gene-disjoint C1/C2/C3 test classes.
+SCHEMES = ("random", "gene-disjoint")
+
+
+def make_splits(pairs: pd.DataFrame, heldout_gene_fraction: float = 0.3, seed: int = 0, schemes=SCHEMES) -> dict:
+    """``{"random": the paper's 80/10/10 pair split, "gene-disjoint": C1/C2/C3 test classes}`` (the
+    ``schemes`` asked for, in that order)."""
+    unknown = sorted(set(schemes) - set(SCHEMES))
+    if unknown or not schemes:
+        raise ValueError(f"schemes: unknown or empty {unknown or list(schemes)}; choose from {list(SCHEMES)}")
+    out = {"random": lambda: random_split(pairs, seed=seed),
+           "gene-disjoint": lambda: gene_disjoint_split(pairs, heldout_gene_fraction=heldout_gene_fraction,
+                                                        seed=seed)}
+    return {scheme: out[scheme]() for scheme in SCHEMES if scheme in schemes}
+
+
+@dataclass
+class Benchmarks:
+    """Both benchmarks of one label set: ``splits[benchmark][scheme] -> PairSplit`` with benchmarks
+    ``"original"`` and ``"degree-balanced"``; the genes that could not be balanced (gene, positives,
+    negatives, part, scheme) and every part's size (scheme, part, pairs, positives, benchmark)."""
+
+    splits: dict
+    failures: pd.DataFrame
+    sizes: pd.DataFrame
+
+
+def benchmarks(pairs: pd.DataFrame, schemes=SCHEMES, heldout_gene_fraction: float = 0.3, seed: int = 0) -> Benchmarks:
+    """The original benchmark's splits (:func:`make_splits`) and their degree-balanced versions
+    (:func:`degree_balanced_split`), built once and shared by every method."""
+    original = make_splits(pairs, heldout_gene_fraction=heldout_gene_fraction, seed=seed, schemes=schemes)
+    balanced = {scheme: degree_balanced_split(split, seed=seed) for scheme, split in original.items()}
+    splits = {"original": original, "degree-balanced": {scheme: b[0] for scheme, b in balanced.items()}}
+    failures = pd.concat([b[1].assign(scheme=scheme) for scheme, b in balanced.items()], ignore_index=True)
+    sizes = pd.concat([s.sizes().assign(benchmark=bm) for bm, by in splits.items() for s in by.values()],
+                      ignore_index=True)
+    return Benchmarks(splits, failures, sizes)
+
+
+def run_all(splits: dict, methods, timer=None) -> dict:
+    """:func:`benchmark` on every split of ``splits[benchmark][scheme]`` with fresh estimators from
+    ``methods()``; ``timer(label)`` (optional, e.g. ``run.timed``) times every fit as
+    ``"<benchmark>:<scheme>:<method>"``. Returns ``{benchmark: {scheme: BenchmarkResult}}``."""
+    return {bm: {scheme: benchmark(split, methods(),
+                                   timer=None if timer is None else (lambda label, bm=bm: timer(f"{bm}:{label}")))
+                 for scheme, split in by.items()} for bm, by in splits.items()}
 
 
 #: Method names in display order; "GENER"/"CNN-only" come in two variants, e.g. "GENER (authors)".
@@ -794,11 +961,28 @@ def results_table(results: dict, key: str = "benchmark") -> pd.DataFrame:
         [key, "scheme", "split", "method", "n_pairs", "auroc", "aupr", "mcc_0", "mcc_1", "auroc_class1"]]
 
 
-def histories(results: dict) -> dict:
-    """``{"<benchmark>/<scheme>/<method>": History}`` of every trained model, for
+def histories(results: dict, prefix: str = "") -> dict:
+    """``{"<prefix><benchmark>/<scheme>/<method>": History}`` of every trained model, for
     :func:`genenets.train.convergence_table`."""
-    return {f"{k}/{scheme}/{m}": h for k, by in results.items() for scheme, r in by.items()
+    return {f"{prefix}{k}/{scheme}/{m}": h for k, by in results.items() for scheme, r in by.items()
             for m, h in r.histories.items()}
+
+
+def validation_aurocs(results: dict, main: str) -> dict:
+    """``{model key as in histories(): validation AUROC}`` over label sets ``{label_set: results}``
+    (keys of label sets other than ``main`` prefixed ``"<label_set>:"``)."""
+    return {f"{'' if ls == main else ls + ':'}{bm}/{scheme}/{m}": v for ls, res in results.items()
+            for bm, by in res.items() for scheme, r in by.items() for m, v in r.val_auroc.items()}
+
+
+def label_set_table(results: dict) -> pd.DataFrame:
+    """One long table (:func:`results_table` plus a ``label_set`` column) from ``{label_set: results}``."""
+    if not results:
+        return pd.DataFrame(columns=["label_set", "benchmark", "scheme", "split", "method", "n_pairs", "auroc",
+                                     "aupr", "mcc_0", "mcc_1", "auroc_class1"])
+    return pd.concat([results_table(r).assign(label_set=ls) for ls, r in results.items()], ignore_index=True)[
+        ["label_set", "benchmark", "scheme", "split", "method", "n_pairs", "auroc", "aupr", "mcc_0", "mcc_1",
+         "auroc_class1"]]
 
 
 def per_split_tables(table: pd.DataFrame, methods=None, key: str = "benchmark") -> dict:
