@@ -85,3 +85,12 @@ def test_convergence_flags_count_unreliable_fits_by_kind():
     ok, why = msum.convergence_flags(pd.DataFrame(rows), "rep ")
     assert not ok and why == "genes AE: did not learn in 3 of 9 fits"
     assert msum.convergence_flags(rows, "GAT") == (True, "")
+
+
+def test_verdict_sentences_end_with_one_period():
+    rec = {"id": "M3", "claim": "The autoencoders learn.", "verdict": "reproduced", "robust": True,
+           "ours": "genes autoencoder: held-out loss 0.859 vs the training mean 1.025."}
+    (sentence,) = msum.verdict_sentences([rec])
+    assert sentence.endswith("1.025.") and ".." not in sentence
+    assert msum.verdict_sentences([{**rec, "robust": False, "why": "one data set", "ours": ""}]) == [
+        "M3 - The autoencoders learn. Verdict: reproduced; not robust (one data set)."]

@@ -44,6 +44,9 @@ def test_settings_budget_scale_and_weights(tmp_path):
     cfg = mo.settings(**groups, weights={"correlation": 0.5, "autoencoder": 0.5}, budget_scale=4.0)
     assert cfg["ae"]["epochs"] == 400 and cfg["gat"]["epochs"] == 200 and cfg["latent"] == 8
     assert cfg["ae"]["n_folds"] == 3 and cfg["gat"]["patience"] == 20
+    # the notebook's path to the autoencoders carries the validation split: early stopping never sees the
+    # held-out fold (it did before: ae_training's val_fraction was dropped and the folds stopped on held-out data)
+    assert mo.ae_params(cfg)["val_fraction"] == 0.2
     assert cfg["weights"] == {"correlation": 0.5, "autoencoder": 0.5}
     good = tmp_path / "w.yaml"
     good.write_text("weights: {correlation: 0.8, homology: 0.2}\n")
@@ -183,6 +186,8 @@ def test_autoencoder_on_simulated_data_beats_the_training_mean_and_reports_folds
     assert (f["best_epoch"] > 1).all() and set(f["stop_reason"]) <= {"patience", "cap"}
     assert {h.status() for h in ae.histories_.values()} <= {"converged", "budget-limited"}
     assert ae.score(prep.metabolites) <= 0
+    # stopped on a validation split of the training samples, scored on the held-out fold: two different losses
+    assert not np.allclose(f["val_loss"], f["heldout_loss"])
 
 
 def test_replacing_a_csv_with_other_values_gives_new_stage_results(tmp_path, monkeypatch):
@@ -241,3 +246,18 @@ def test_classifiers_on_latents_and_raw_features_share_folds():
     a = acc.set_index(["features", "method"])["accuracy"]
     assert a[("latents", "logistic regression")] >= 0.9 and a[("latents", "majority")] <= 0.5
     assert len(hist) == 8 and all(h.stop_reason in ("patience", "cap") for h in hist.values())
+
+
+def test_set_threads_limits_torch_and_blas():
+    from threadpoolctl import threadpool_info
+
+    before = torch.get_num_threads()
+    limiter = mo.set_threads(1)
+    try:
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    finally:
+        limiter.restore_original_limits()
+        torch.set_num_threads(before)
+    with pytest.raises(ConfigError, match="n_threads"):
+        mo.set_threads(0)

@@ -31,7 +31,7 @@
 #    full pass over the training samples) and early stopping on a validation split of the training samples,
 #    cross-validated (k folds); a graph attention network (GATConv) over a graph of samples built from the
 #    concatenated latents, trained on all sample labels at once.
-# 3. *Analysis*: PCA, t-SNE and UMAP of the latents; the gene x metabolite Spearman matrix with
+# 3. *Analysis*: PCA and t-SNE (UMAP on request) of the latents; the gene x metabolite Spearman matrix with
 #    Benjamini-Hochberg FDR.
 # 4. *Importance* per gene: held-out reconstruction by the autoencoder, gradient of the latent with respect to
 #    the gene, and the GAT's importance of the latent units projected to genes through |corr(gene, latent)|.
@@ -57,7 +57,7 @@
 #
 # | group | keys: meaning (this notebook's quick value; the seed paper's) |
 # |---|---|
-# | `pipeline` | `stages` computed, the others read from the cache (all 5); `embeddings` of the latents (pca, tsne; + umap); `fdr_alpha` of the gene x metabolite correlations (0.05); `n_threads` of torch (1: fastest for these small models on shared cores) |
+# | `pipeline` | `stages` computed, the others read from the cache (all 5); `embeddings` of the latents (pca, tsne; + umap); `fdr_alpha` of the gene x metabolite correlations (0.05); `n_threads` of torch and BLAS (1: fastest for these small models on shared cores) |
 # | `simulation` | `n_samples` (100; the seed has ~21 and recommends >= 100), `n_genes` (1,000; 132,129), `n_metabolites` (100; 6,980), `n_pathway_genes` planted (20) |
 # | `user_data` | `gene_csv`, `metabolite_csv` (genes / metabolites x samples), `labels_csv` (samples x label columns), `gene_scale` (fpkm \| log), `hits_table` (BLAST/HMM hits: query_gene, family, evalue; replaces the simulated one) |
 # | `methods` | `metabolite_norm` (median \| pqn \| none), `graph_method` of the sample graph (knn \| cosine), `k_neighbors` (5), `cosine_threshold` (0.5) |
@@ -86,14 +86,13 @@ ranking = dict(weights_file=None, precision_k=20, n_seeds=10, ablation_n_samples
 
 # %%
 import pandas as pd
-import torch
 from genenets import datasets, plots, report, train
 from genenets.plotting import multiomics as mplot
 from genenets.summaries import multiomics as msum
 from genenets.tools import multiomics as mo
 
 run = report.start_run("09_multiomics_ranking", globals())
-torch.set_num_threads(pipeline["n_threads"])
+mo.set_threads(pipeline["n_threads"])  # torch and BLAS threads
 paths = {**user_data, "weights_file": ranking["weights_file"]}
 files = {k: run.read_file(v) for k, v in paths.items() if k != "gene_scale" and v is not None}  # user files
 cfg = mo.settings(autoencoder, ae_training, gat, weights, files.get("weights_file"), budget_scale)
@@ -265,8 +264,8 @@ if truth is not None:
     display(prec.groupby("evidence")["precision"].agg(["mean", "std"]).sort_values("mean", ascending=False).round(3))
 
 # %% [markdown]
-# **Small-sample ablation.** The same replicates' generative model at n = `ranking["ablation_n_samples"]` (the seed's
-# scale): what can ~20 samples find?
+# **Small-sample ablation.** The same replicates' generative model at n = `ranking["ablation_n_samples"]` samples
+# (the seed's scale): what can ~20 samples find? Below: precision@k per evidence, then the held-out losses.
 
 # %%
 n_small = ranking["ablation_n_samples"]
@@ -279,7 +278,8 @@ if truth is not None and n_small:
     run.savefig(mplot.precision_figure(prec_small, k, random_p).figure, f"precision_at_k_n{n_small}")
     held_small = msum.heldout_summary(pd.concat([r["fold_losses"] for r in small.values()]))
     run.table(held_small.reset_index(), f"heldout_summary_n{n_small}")
-    display(held_small.round(3))
+    display(prec_small.groupby("evidence")["precision"].agg(["mean", "std"]).sort_values("mean", ascending=False)
+            .round(3), held_small.round(3))
 
 # %% [markdown]
 # ## Verdicts

@@ -109,7 +109,7 @@ def precision_figure(table: pd.DataFrame, k: int, random: float | None = None, a
     ax = _ax(ax, (8, 4))
     sns.barplot(data=sub, x="evidence", y=metric, order=order, ax=ax, errorbar=("ci", 95), color="tab:blue",
                 alpha=0.6, seed=0)
-    sns.stripplot(data=sub, x="evidence", y=metric, order=order, ax=ax, color="black", size=3, jitter=0.2)
+    sns.stripplot(data=sub, x="evidence", y=metric, order=order, ax=ax, palette="dark:black", size=3, jitter=0.2)
     if random is not None:
         ax.axhline(random, color="grey", ls=":", label=f"random ranking ({random:.3f})")
         ax.legend(frameon=False, fontsize=8, loc="upper right")
@@ -142,7 +142,7 @@ def heldout_loss_figure(losses: pd.DataFrame, ax=None):
     mean) and omics: one dot per fold, bars at the mean. ``losses`` : rows (omics, model, fold, loss)."""
     ax = _ax(ax, (7, 4))
     sns.barplot(data=losses, x="omics", y="loss", hue="model", ax=ax, errorbar=None, alpha=0.6)
-    sns.stripplot(data=losses, x="omics", y="loss", hue="model", dodge=True, ax=ax, color="black", size=3,
+    sns.stripplot(data=losses, x="omics", y="loss", hue="model", dodge=True, ax=ax, palette="dark:black", size=3,
                   legend=False)
     ax.set(ylabel="held-out MSE (z-scored features)", xlabel="",
            title="Held-out reconstruction: autoencoder vs PCA vs training mean")

@@ -211,7 +211,7 @@ def verdict_sentences(claim_records) -> list[str]:
         c = c if isinstance(c, dict) else c.as_dict()
         robust = "robust" if c.get("robust") else f"not robust ({c.get('why') or 'see the ledger'})"
         out.append(f"{c['id']} - {c['claim']} Verdict: {c['verdict']}; {robust}." + (
-            f" Ours: {c['ours']}." if c.get("ours") else ""))
+            f" Ours: {str(c['ours']).rstrip('.')}." if c.get("ours") else ""))
     return out
 
 

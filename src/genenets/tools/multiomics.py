@@ -118,11 +118,25 @@ def settings(autoencoder: dict, ae_training: dict, gat: dict, weights: dict | No
             "latent": int(a["latent"]), "dropout": float(a["dropout"]),
             "ae": {"lr": float(t["lr"]), "epochs": max(1, round(t["epochs"] * scale)),
                    "patience": int(t["patience"]), "batch_size": int(t["batch_size"]),
-                   "n_folds": int(a["n_folds"])},
+                   "n_folds": int(a["n_folds"]), "val_fraction": val_fraction},
             "gat": {"hidden": int(g["hidden"]), "heads": int(g["heads"]), "dropout": float(g["dropout"]),
                     "epochs": max(1, round(g["epochs"] * scale)), "lr": float(g["lr"]),
                     "weight_decay": float(g["weight_decay"]), "patience": g["patience"]},
             "weights": read_weights(weights, weights_file)}
+
+
+def set_threads(n_threads: int = 1):
+    """Use ``n_threads`` threads in torch and in the BLAS/OpenMP pools of numpy, scipy and scikit-learn
+    (threadpoolctl) for the rest of the process. One thread is fastest for this pipeline's small models
+    and matrices on shared cores: OpenBLAS's second thread cost ~25% more CPU time in stage 2 on a loaded
+    2-core machine. Returns the threadpoolctl limiter (``.restore_original_limits()`` undoes it)."""
+    from threadpoolctl import threadpool_limits
+
+    n = int(n_threads)
+    if n < 1:
+        raise ConfigError(f"parameter `pipeline.n_threads` must be >= 1, got {n_threads!r}")
+    torch.set_num_threads(n)
+    return threadpool_limits(n)
 
 
 def dataset_kwargs(dataset: str, seed: int, simulation: dict, files: dict, gene_scale: str = "fpkm") -> dict:
