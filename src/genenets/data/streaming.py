@@ -346,37 +346,55 @@ def _convert_kernel():
     from numba import njit, prange
 
     @njit(parallel=True, cache=True)
-    def convert(raw, n, lut, out):
-        """SNP-major bytes (nv, bytes_per_variant) -> person-major GeneDAE codes (n, ceil(nv / 4)).
+    def convert(raw, n, out):
+        """SNP-major bytes (nv, ceil(n / 4)) -> person-major GeneDAE codes (n, ceil(nv / 4)); returns the
+        missing calls per tile of 256 variants (padding is zero, :func:`check_padding`: no missing call).
 
-        Each input byte (4 people x 1 variant) is read once. ``lut`` (256, 5): the GeneDAE codes of the
-        byte's four people and its number of missing calls. Returns the missing calls per byte column
-        (padding is zero, :func:`check_padding`, so it counts as no missing call)."""
+        Bit arithmetic, no table: four input bytes (variants ``v .. v+3`` of people ``4q .. 4q+3``) are one
+        32-bit word whose 4 x 4 two-bit fields are transposed by two delta swaps, so that byte ``r`` holds
+        person ``4q + r``'s four variants; the GeneDAE code of a PLINK code is its bitwise NOT
+        (:data:`_GENEDAE_CODE`). Missing calls (field ``01``) are counted by a popcount of the word.
+        Variants go by tiles of 64 output bytes (one cache line of every output row) in parallel; a tile
+        reads its 256 input rows once per 64 people, so both sides stay in cache.
+        """
         nv, n_q = raw.shape
-        missing = np.zeros(n_q, np.int64)
-        for q in prange(n_q):
-            people = min(4, n - 4 * q)
+        n_v4 = (nv + 3) // 4
+        tile = 64
+        n_tiles = (n_v4 + tile - 1) // tile
+        missing = np.zeros(n_tiles, np.int64)
+        m8, m24 = np.uint32(8), np.uint32(24)
+        for ti in prange(n_tiles):
             miss = 0
-            for v4 in range((nv + 3) // 4):
-                b0 = np.uint8(0)
-                b1 = np.uint8(0)
-                b2 = np.uint8(0)
-                b3 = np.uint8(0)
-                for t in range(min(4, nv - 4 * v4)):
-                    code = lut[raw[4 * v4 + t, q]]
-                    miss += code[4]
-                    b0 |= code[0] << (2 * t)
-                    b1 |= code[1] << (2 * t)
-                    b2 |= code[2] << (2 * t)
-                    b3 |= code[3] << (2 * t)
-                out[4 * q, v4] = b0
-                if people > 1:
-                    out[4 * q + 1, v4] = b1
-                if people > 2:
-                    out[4 * q + 2, v4] = b2
-                if people > 3:
-                    out[4 * q + 3, v4] = b3
-            missing[q] = miss
+            v4_end = min(n_v4, (ti + 1) * tile)
+            for q in range(n_q):
+                people = min(4, n - 4 * q)
+                for v4 in range(ti * tile, v4_end):
+                    v = 4 * v4
+                    if v + 3 < nv:
+                        w = (np.uint32(raw[v, q]) | (np.uint32(raw[v + 1, q]) << m8)
+                             | (np.uint32(raw[v + 2, q]) << np.uint32(16)) | (np.uint32(raw[v + 3, q]) << m24))
+                    else:  # the last, incomplete group: PLINK 11 (GeneDAE 00) past the end
+                        w = np.uint32(0xFFFFFFFF)
+                        for t in range(nv - v):
+                            sh = np.uint32(8 * t)
+                            w = (w & ~(np.uint32(0xFF) << sh)) | (np.uint32(raw[v + t, q]) << sh)
+                    mm = w & ~(w >> np.uint32(1)) & np.uint32(0x55555555)  # fields 01: missing
+                    mm = (mm & np.uint32(0x33333333)) + ((mm >> np.uint32(2)) & np.uint32(0x33333333))
+                    mm = (mm & np.uint32(0x0F0F0F0F)) + ((mm >> np.uint32(4)) & np.uint32(0x0F0F0F0F))
+                    miss += ((mm * np.uint32(0x01010101)) >> m24) & np.uint32(0xFF)
+                    x = ((w >> np.uint32(6)) ^ w) & np.uint32(0x00CC00CC)
+                    w = w ^ x ^ (x << np.uint32(6))
+                    x = ((w >> np.uint32(12)) ^ w) & np.uint32(0x0000F0F0)
+                    w = (w ^ x ^ (x << np.uint32(12))) ^ np.uint32(0xFFFFFFFF)
+                    if people == 4:
+                        out[4 * q, v4] = np.uint8(w & np.uint32(0xFF))
+                        out[4 * q + 1, v4] = np.uint8((w >> m8) & np.uint32(0xFF))
+                        out[4 * q + 2, v4] = np.uint8((w >> np.uint32(16)) & np.uint32(0xFF))
+                        out[4 * q + 3, v4] = np.uint8(w >> m24)
+                    else:
+                        for r in range(people):
+                            out[4 * q + r, v4] = np.uint8((w >> np.uint32(8 * r)) & np.uint32(0xFF))
+            missing[ti] = miss
         return missing
 
     return convert
@@ -394,8 +412,9 @@ def person_major_path(prefix, variant_index=None) -> Path:
     return cache.root() / "personmajor" / f"{plink_paths(prefix)[0].stem}.{digest[:20]}.bits"
 
 
-def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants: int = 16384,
-                            progress: bool = False, stop_after: int | None = None) -> Path:
+def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants: int = 65536,
+                            progress: bool = False, stop_after: int | None = None,
+                            chunk_mb: float = 64.0) -> Path:
     """Write the GeneDAE two-bit codes of a SNP-major ``.bed`` person by person, bit-packed.
 
     Row ``p`` of the output (``ceil(m / 4)`` bytes) holds the ``m`` variants ``variant_index`` (in that
@@ -409,6 +428,14 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
     crash may lose page-cache data, the final copy is ``fsync``-ed before its rename).
     The padding bits of every variant are checked (:func:`check_padding`). ``stop_after`` stops after
     that many chunks (to test resuming). Returns ``out`` (default :func:`person_major_path`).
+
+    Work goes by chunks of ``chunk_variants`` variants (one progress record each) and, inside a chunk, by
+    blocks of people so that one block's input and output stay under ``chunk_mb`` MB each whatever the
+    number of people (a biobank-size ``.bed`` converts in bounded memory); the two buffers are allocated
+    once and reused. Each block is one ``take`` of its variants' bytes from the memory-mapped ``.bed``
+    and one numba pass (:func:`_convert_kernel`) into the reused output buffer, then one ``pwrite`` per
+    person of the block (16 kB with the default chunk; writing through a shared memory map instead was
+    slower, measured: a page fault per 4 kB).
     """
     import json
     import os
@@ -420,6 +447,8 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
                         f"genenets.data.genotypes.snp_major_prefix first")
     n, m_file = layout["n_samples"], layout["n_variants"]
     vi = np.arange(m_file) if variant_index is None else np.asarray(variant_index, dtype=np.int64)
+    if len(vi) and (vi.min() < 0 or vi.max() >= m_file):
+        raise DataError(f"{bed}: variant_index outside 0 .. {m_file - 1} (the .bim has {m_file} variants)")
     out = Path(out) if out is not None else person_major_path(prefix, variant_index)
     if out.exists() and out.with_suffix(".json").exists():
         return out
@@ -427,6 +456,8 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
     part, record = out.with_name(out.name + ".part"), out.with_name(out.name + ".part.json")
     m, per_variant, row_bytes = len(vi), (n + 3) // 4, (len(vi) + 3) // 4
     chunk = max(4, chunk_variants // 4 * 4)
+    # people per block: a multiple of 4 (whole input bytes) with block input <= chunk_mb
+    block_q = max(1, min(per_variant, int(chunk_mb * 2**20) // max(1, chunk)))
     done, missing = 0, 0
     if part.exists() and record.exists() and part.stat().st_size == n * row_bytes:
         state = json.loads(record.read_text())
@@ -438,6 +469,8 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
     convert = _convert_kernel()
     from tqdm.auto import tqdm
 
+    raw_buf = np.empty(min(chunk, m) * block_q, np.uint8)
+    out_buf = np.empty(min(n, 4 * block_q) * ((min(chunk, m) + 3) // 4), np.uint8)
     bar = tqdm(total=m, initial=done, desc=f"person-major copy of {bed.name}", unit="variant",
                disable=not progress)
     for k, c0 in enumerate(range(done, m, chunk)):
@@ -445,20 +478,28 @@ def convert_to_person_major(prefix, variant_index=None, out=None, chunk_variants
             bar.close()
             os.close(fd)
             return part
-        rows = np.asarray(src[vi[c0:c0 + chunk]])
-        try:
-            check_padding(bed, rows, n)
-        except DataError:
-            os.close(fd)
-            raise
-        block = np.empty((n, (len(rows) + 3) // 4), np.uint8)
-        missing += int(convert(rows, n, _BYTE_LUT, block).sum())
-        for p in range(n):  # one write per person: its bytes of this chunk (page-sized with the default chunk)
-            os.pwrite(fd, block[p].data, p * row_bytes + c0 // 4)
+        idx = vi[c0:c0 + chunk]
+        nv, nb = len(idx), (len(idx) + 3) // 4
+        for q0 in range(0, per_variant, block_q):
+            q1 = min(per_variant, q0 + block_q)
+            rows = raw_buf[:nv * (q1 - q0)].reshape(nv, q1 - q0)
+            np.take(src[:, q0:q1] if (q0, q1) != (0, per_variant) else src, idx, axis=0, out=rows,
+                    mode="clip")  # indices checked above; 'clip' writes straight into out
+            if q1 == per_variant:
+                try:
+                    check_padding(bed, rows, n)
+                except DataError:
+                    os.close(fd)
+                    raise
+            people = min(n, 4 * q1) - 4 * q0
+            block = out_buf[:people * nb].reshape(people, nb)
+            missing += int(convert(rows, people, block).sum())
+            for p in range(people):  # one write per person: its bytes of this chunk
+                os.pwrite(fd, block[p].data, (4 * q0 + p) * row_bytes + c0 // 4)
         tmp = record.with_name(record.name + ".tmp")
         tmp.write_text(json.dumps({"n": n, "m": m, "done": min(m, c0 + chunk), "missing": missing}))
         os.replace(tmp, record)
-        bar.update(len(rows))
+        bar.update(nv)
     bar.close()
     os.fsync(fd)
     os.close(fd)
