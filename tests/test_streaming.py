@@ -217,3 +217,19 @@ def test_killed_conversion_leaves_no_half_file_that_is_read(tmp_path, cache_dir)
     fresh = PersonMajorFile(convert_to_person_major(prefix, out=tmp_path / "fresh.bits", chunk_variants=8))
     np.testing.assert_array_equal(np.asarray(resumed.data), np.asarray(fresh.data))
     assert resumed.missing_calls == fresh.missing_calls
+
+
+def test_person_major_copy_in_person_blocks_equals_one_block(tmp_path, cache_dir):
+    """A memory bound small enough to split the 45 people (not a multiple of 4) into blocks of 4, with a
+    last incomplete chunk of variants: the same bytes and missing calls as one block; a bad index is named."""
+    from genenets.data.streaming import PersonMajorFile, convert_to_person_major
+
+    prefix = _fileset_with_missing(tmp_path / "f", n=45, m=61)
+    variants = np.random.default_rng(3).permutation(61)[:59]
+    one = PersonMajorFile(convert_to_person_major(prefix, variants, out=tmp_path / "one.bits", chunk_variants=16))
+    blocks = PersonMajorFile(convert_to_person_major(prefix, variants, out=tmp_path / "blocks.bits",
+                                                     chunk_variants=16, chunk_mb=16 * 1 / 2**20))  # 1 byte/variant
+    np.testing.assert_array_equal(np.asarray(blocks.data), np.asarray(one.data))
+    assert blocks.missing_calls == one.missing_calls > 0
+    with pytest.raises(DataError, match="variant_index outside"):
+        convert_to_person_major(prefix, np.array([0, 61]), out=tmp_path / "bad.bits")
