@@ -77,3 +77,22 @@ def test_paper_reverse_network_widths_and_linear_output():
     assert stacked.score(torch.eye(3)).shape == (3, 7) and stacked(torch.eye(3)).shape == (3, 7)
     with pytest.raises(ValueError):
         StackedReverse(rev, ae, layer=4)
+
+
+def test_input_centring_is_the_same_model_family():
+    """input_mean: the input is centred inside the model (a buffer saved with the weights) and the output biases start
+    at the logit of the means; the same function as an uncentred model whose first bias absorbs -W m."""
+    torch.manual_seed(0)
+    mean = torch.rand(10) * 0.8 + 0.1
+    centred = SigmoidAutoencoder(10, 3, n_hidden=3, input_mean=mean)
+    assert torch.equal(centred.input_offset, mean) and "input_offset" in centred.state_dict()
+    torch.testing.assert_close(centred.layers[-1].bias, torch.logit(mean))
+    plain = SigmoidAutoencoder(10, 3, n_hidden=3)
+    plain.load_state_dict({**centred.state_dict(), "input_offset": torch.zeros(10)})
+    with torch.no_grad():
+        plain.layers[0].bias -= plain.layers[0].weight @ mean
+    x = torch.rand(4, 10)
+    torch.testing.assert_close(plain(x), centred(x))
+    torch.testing.assert_close(plain.hidden(x, 2), centred.hidden(x, 2))
+    with pytest.raises(ValueError, match="input_mean has 4 values for 10 genes"):
+        SigmoidAutoencoder(10, 3, input_mean=torch.zeros(4))

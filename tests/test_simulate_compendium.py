@@ -83,3 +83,15 @@ def test_calibrated_compendium_disease_signal_is_detectable():
                                                    module_effect=0.0).data)
     assert calibrated["disease_frac_genes_abs_d_gt_0.8"] > 2 * plain["disease_frac_genes_abs_d_gt_0.8"]
     assert 0.05 < calibrated["cell_type_variance_fraction"] < 0.6
+
+
+def test_module_effect_spread_gives_modules_different_magnitudes():
+    """module_effect_spread: each shifted module's magnitude is module_effect times a log-normal factor (median 1);
+    0 keeps every magnitude at module_effect, and the signs and shifted modules are the same draws."""
+    kw = dict(n_genes=300, n_samples=300, seed=3, disease_fraction=0.5, module_effect=1.0)
+    flat = simulate_compendium(**kw).truth.module_effect.to_numpy()
+    spread = simulate_compendium(**kw, module_effect_spread=0.7).truth.module_effect.to_numpy()
+    assert set(np.unique(np.abs(flat[flat != 0]))) == {1.0}
+    assert ((flat != 0) == (spread != 0)).all() and (np.sign(flat) == np.sign(spread)).all()
+    mags = np.abs(spread[spread != 0])
+    assert mags.std() > 0.2 and mags.min() < 1.0 < mags.max()

@@ -139,3 +139,35 @@ def test_convergence_sentence_and_disease_metrics():
     assert m["top_n"] == 100 and m["recall_planted"]["SAE"] == 0.5
     head = summ.disease_gene_headline(comb)
     assert head["-log10 combined p, deepAE all three layers"] == pytest.approx(4) and len(head) <= 15
+
+
+def test_claim_sentence_says_whether_seeds_and_budgets_agree(tmp_path):
+    c = claims.Claim("D1", "deep beats shallow", "Fig. 1", "rule", verdict="not reproduced", why="one seed")
+    assert "has not run this claim yet" in summ.claim_sentence(c, None)
+    grid = pd.DataFrame({"seed": [0, 0, 1, 1], "budget_scale": [1.0, 4.0, 1.0, 4.0], "verdict": ["not reproduced"] * 4})
+    text = summ.claim_sentence(c, grid)
+    assert "D1: not reproduced in this run (not robust here: one seed)" in text
+    assert "4 runs, seeds 0, 1 x budget scales 1, 4" in text and text.endswith("seeds and budgets agree.")
+    grid.loc[3, "verdict"] = "mixed"
+    assert summ.claim_sentence(c, grid).endswith("they disagree, so the verdict is not robust.")
+    assert "does not span" in summ.claim_sentence(c, grid[grid.seed == 0].assign(verdict="not reproduced"))
+    (tmp_path / "robustness").mkdir()
+    grid.assign(claim="D1").to_csv(tmp_path / "robustness" / "03_x__D1.csv", index=False)
+    assert summ.grid_rows(tmp_path, "03_x", "D1").shape[0] == 4 and summ.grid_rows(tmp_path, "03_x", "D2") is None
+    assert "not mixed x1" not in summ.claim_sentences({"D1": c}, "03_x", tmp_path)
+    assert "mixed x1" in summ.claim_sentences({"D1": c}, "03_x", tmp_path)
+
+
+def test_calibration_and_settings_sentences():
+    table = pd.DataFrame({"real": [1.85, 0.30, 0.126, 0.98], "sim": [1.80, 0.36, 0.12, 0.97]},
+                         index=list(summ.CALIBRATED_PROPERTIES))
+    gaps = summ.calibration_gaps(table, "real", "sim")
+    assert gaps["disease_frac_genes_abs_d_gt_0.8"] == pytest.approx(0.2)
+    text = summ.calibration_sentence(table, "real", "sim")
+    assert "median |d| of the top 5 % genes 1.80 (real 1.85)" in text and "Largest gap: share of genes with |d| > 0.8, +20%" in text
+    study = pd.DataFrame({"lr": [1e-3, 3e-3, 3e-3], "batch_size": [256, 64, 64], "centred_input": [True, True, False],
+                          "epochs_run": [300, 80, 30], "best_epoch": [290, 70, 20], "steps_to_best": [2030, 1750, 500],
+                          "best_val_loss": [0.0131, 0.0129, 0.0228], "status": ["converged", "converged", "did not learn"]})
+    text = summ.settings_sentence(study, {"lr": 3e-3, "batch_size": 64})
+    assert text.startswith("Lowest validation loss: lr 0.003, batch 64 (0.01290 after 70 epochs, 1750 Adam steps).")
+    assert "reach 0.01290 (+0.0%)" in text and "batch 64, uncentred: did not learn" in text

@@ -139,6 +139,23 @@ def test_training_is_cached_by_content_and_reproducible(tiny, tmp_path):
         deepae.train_autoencoder(tiny, "VAE", 4)
 
 
+def test_an_early_stopped_model_is_reused_under_a_higher_cap(tiny):
+    """Early stopping ended it after E epochs: the same model under any cap >= E (robustness grid's 4x, 16x), loaded
+    with the cap asked for; a budget-limited one, or a cap below E, trains anew."""
+    first = deepae.train_autoencoder(tiny, "SAE", 3, epochs=400, lr=0.0, seed=0, patience=2)  # lr 0: stops at 3
+    assert first.fit.stop_reason == "patience" and not first.from_cache
+    run_for = len(first.fit.train_loss)
+    bigger = deepae.train_autoencoder(tiny, "SAE", 3, epochs=1600, lr=0.0, seed=0, patience=2)
+    assert bigger.from_cache and bigger.fit.epochs_cap == 1600 and first.fit.epochs_cap == 400
+    for a, b in zip(first.model.parameters(), bigger.model.parameters()):
+        assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+    smaller = deepae.train_autoencoder(tiny, "SAE", 3, epochs=run_for - 1, lr=0.0, seed=0, patience=2)
+    assert not smaller.from_cache and smaller.fit.stop_reason == "cap"
+    capped = deepae.train_autoencoder(tiny, "deepAE", 3, epochs=2, lr=1e-3, seed=0, patience=50)
+    assert capped.fit.stop_reason == "cap"
+    assert not deepae.train_autoencoder(tiny, "deepAE", 3, epochs=4, lr=1e-3, seed=0, patience=50).from_cache
+
+
 def test_family_convergence_names_every_model(tiny):
     family = deepae.train_family(tiny, [2, 3], epochs=2, lr=1e-2, patience=1)
     conv = deepae.family_convergence(family, prefix="x ")

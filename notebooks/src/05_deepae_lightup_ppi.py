@@ -1,7 +1,8 @@
 # ---
 # jupyter:
 #   genenets:
-#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed
+# transcriptional
 #       space embedded in a deep autoencoder. Nat Commun 11:856
 #     result: 'Fig. 4: genes lit up by single hidden nodes are close and central in the protein interactome'
 #     params: deepae
@@ -41,29 +42,28 @@
 # co-expression is real (765 genes; those absent from the interactome are counted and left out). D3 is testable
 # there, with a narrower range of k.
 
+# %% [markdown]
+# **Parameters.** The quick profile is below; `notebooks/params/deepae.{smoke,paper}.yaml` hold the others, shared by
+# notebooks 03-06. `simulation` (`n_genes`, `n_samples`) and `train` (`epochs` cap, Adam `lr`, `batch_size`,
+# early-stopping `patience`, `val_fraction`) are notebook 03's, so its models are loaded from the cache (03 lists the
+# paper's values). `width`: the SAE and deepAE lit up (paper 512; here 128 of 2,000 genes). `lightup`: `k_min`, the
+# smallest top-k (the largest is 5 % of the genes; powers of two, as the paper), `lit_value`, the value of a lit node
+# (the paper's: the sigmoid's maximum, 1), `n_random`, random gene sets per k (paper profile 1,000), `n_pivots`,
+# betweenness pivots (None: exact). `replication`: `dataset`, real cells through the same test (None: skip).
+
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "compendium-simulated"  # a registered dataset
 seed = 0
+budget_scale = 1.0  # multiplies every epoch cap (robustness grid)
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/05_deepae_lightup_ppi"
-n_genes = 2000
-n_samples = 2000
-val_fraction = 0.2
-epochs = 800  # the training settings of notebook 03: the same models from the cache
-lr = 0.001
-batch_size = 256
-patience = 20
-budget_scale = 1.0  # multiplies every epoch cap (robustness grid)
 width = 128  # the SAE and deepAE analysed here
-k_min = 8  # smallest top-k; the largest is 5 % of the genes (powers of two)
-lit_value = 1.0  # the paper's: the sigmoid's maximum
-n_random = 200  # random gene sets per k
-n_pivots = 64  # betweenness pivots (None: exact)
-replication_dataset = "pbmc68k"  # real data through the same test (models from notebook 03); None to skip
-replication_epochs = 3000  # as in notebook 03
-replication_width = 128
-n_threads = 1
+simulation = dict(n_genes=2000, n_samples=2000)  # simulated compendium size (notebook 03's)
+train = dict(epochs=500, lr=0.003, batch_size=64, patience=10, val_fraction=0.2)  # autoencoders (shared by 03-06)
+lightup = dict(k_min=8, lit_value=1.0, n_random=200, n_pivots=64)  # light-up test: cut-offs, lit value, null, pivots
+replication = dict(dataset="pbmc68k")  # real data through the same test (models from notebook 03; None: skip)
+n_threads = 1  # torch CPU threads
 
 # %%
 import torch
@@ -74,8 +74,9 @@ from genenets.plotting import deepae as deepae_plots
 from genenets.summaries import deepae as deepae_summary
 from genenets.tools import deepae
 
-torch.set_num_threads(n_threads)
 run = report.start_run("05_deepae_lightup_ppi", globals())
+torch.set_num_threads(n_threads)
+fit_kw = deepae.training(train, budget_scale, seed=seed, device=run.device)  # the epoch cap x budget_scale
 
 # %%
 run.claim("D3", "Genes lit up by first-layer nodes are close and central in the interactome, fading with depth",
@@ -84,8 +85,9 @@ run.claim("D3", "Genes lit up by first-layer nodes are close and central in the 
           "(one-sided Mann-Whitney p < 0.05) at more than half the k, (2) more central (betweenness, same test) at "
           "more than half the k, (3) the mean median distance rises from layer 1 to 2 to 3; all -> reproduced, "
           "none -> not reproduced, else mixed")
-run.claim("D3-pbmc68k", "D3 on real single-cell co-expression (pbmc68k)", "Figs. 5-6 (replication)",
-          rule="the same rule as D3 on the pbmc68k models")
+if replication["dataset"]:  # declared only when the replication runs
+    run.claim(f"D3-{replication['dataset']}", f"D3 on real co-expression ({replication['dataset']})",
+              "Figs. 5-6 (replication)", rule="the same rule as D3 on the real data's models")
 
 # %% [markdown]
 # ## The interactome, and the light-up test as one function
@@ -97,7 +99,7 @@ run.claim("D3-pbmc68k", "D3 on real single-cell co-expression (pbmc68k)", "Figs.
 edges = interactome.load_edges()
 ppi = interactome.to_graph(edges)
 with run.timed("betweenness"):
-    btw = deepae.cached_betweenness(ppi, n_pivots, seed=seed)
+    btw = deepae.cached_betweenness(ppi, lightup["n_pivots"], seed=seed)
 print(f"interactome: {ppi.number_of_nodes()} genes, {ppi.number_of_edges()} edges "
       f"({edges.attrs['n_unmapped_edges']} edges dropped: Entrez id without a RefSeq symbol)")
 
@@ -106,10 +108,10 @@ print(f"interactome: {ppi.number_of_nodes()} genes, {ppi.number_of_edges()} edge
 def lightup_test(data, family, claim_id, tag=""):
     topo = graph.GeneSetTopology(ppi, data.genes, betweenness=btw)
     print(f"{data.name}: {len(topo.universe)} measured genes in the interactome; {topo.n_absent} absent (excluded)")
-    out = deepae.lightup_study(family, data, topo, k_min=k_min, lit_value=lit_value, n_random=n_random, seed=seed)
+    out = deepae.lightup_study(family, data, topo, seed=seed, **{k: v for k, v in lightup.items() if k != "n_pivots"})
     run.savefig(deepae_plots.plot_lightup(out["per_node"], out["null"]), f"fig4_lightup_ppi{tag}")
     verdict, evidence = deepae_summary.d3_verdict(out["summary"])
-    run.decide(claim_id, verdict, evidence=evidence, seeds=1, budgets=[int(epochs * budget_scale)],
+    run.decide(claim_id, verdict, evidence=evidence, seeds=1, budgets=[fit_kw["epochs"]],
                figure=f"fig4_lightup_ppi{tag}.png", ours=f"layer 1 closer at {evidence['layer1_frac_k_closer_than_random']:.0%} of k")
     print(deepae_summary.lightup_sentence(out["summary"], out["k_ref"], data.name, out["distinct"]), f"{claim_id}: {verdict}.")
     return out["summary"], {"n_genes_in_interactome": len(topo.universe), "n_genes_absent_from_interactome": topo.n_absent,
@@ -123,9 +125,7 @@ def lightup_test(data, family, claim_id, tag=""):
 # layer light up different genes or the same few (then its many significant nodes are one gene set seen many times).
 
 # %%
-train_kw = dict(lr=lr, batch_size=batch_size, patience=patience, device=run.device, val_fraction=val_fraction, seed=seed)
-data, family = deepae.prepared_family(datasets.load(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed), [width],
-                                      epochs=int(epochs * budget_scale), **train_kw)
+data, family = deepae.prepared_family(deepae.load_dataset(dataset, seed=seed, simulation=simulation), [width], **fit_kw)
 run.convergence_table(deepae.family_convergence(family))
 with run.timed("lightup_tests"):
     summary, lit_metrics = lightup_test(data, family, "D3")
@@ -139,26 +139,31 @@ summary.round(4)
 # measured genes in the interactome, so the top-k range is smaller.
 
 # %%
-if replication_dataset:
-    rep, rep_family = deepae.prepared_family(datasets.load(replication_dataset), [replication_width],
-                                             epochs=int(replication_epochs * budget_scale), **train_kw)
-    run.convergence_table(deepae.family_convergence(rep_family, prefix=f"{replication_dataset} "), "replication_convergence")
-    rep_summary, rep_metrics = lightup_test(rep, rep_family, f"D3-{replication_dataset}", f"_replication_{replication_dataset}")
-    run.table(rep_summary, f"replication_{replication_dataset}_lightup_summary")
-    run.metrics["replication"] = {"dataset": replication_dataset, **rep_metrics}
+if (name := replication["dataset"]):
+    rep, rep_family = deepae.prepared_family(deepae.load_dataset(name), [width], **fit_kw)
+    run.convergence_table(deepae.family_convergence(rep_family, prefix=f"{name} "), "replication_convergence")
+    rep_summary, rep_metrics = lightup_test(rep, rep_family, f"D3-{name}", f"_replication_{name}")
+    run.table(rep_summary, f"replication_{name}_lightup_summary")
+    run.metrics["replication"] = {"dataset": name, **rep_metrics}
 
 # %% [markdown]
 # ## What this says about the claim
 # The verdicts follow the rule declared at the top. Because the simulated modules are interactome communities,
 # lit sets closer than random show that single nodes encode modules; the layer comparison says whether that fades
 # with depth, as the paper found. On pbmc68k the co-expression is real, so closeness means what a node encodes is
-# also close in the protein network. One seed here; the robustness grid re-runs it at seeds 0-2.
-#
+# also close in the protein network. One seed here; the robustness grid re-runs it at seeds 0-2 and 1x, 4x and 16x
+# the epoch cap; the lines below say, per claim, this run's verdict and whether the grid's seeds and budgets agree.
+
+# %%
+print(deepae_summary.claim_sentences(run.claims, run.notebook))
+
+# %% [markdown]
 # **Try this**
-# 1. Set `lit_value = None` (each node's largest observed activation, this project's former choice): predict
-#    whether layer 1 becomes more or less network-local, run, compare D3.
-# 2. Set `n_pivots = None` (exact betweenness, slower): does the centrality vote change?
-# 3. Set `k_min = 32`: with fewer, larger cut-offs, does the fading with depth hold?
+# 1. Set `lightup = dict(k_min=8, lit_value=None, n_random=200, n_pivots=64)` (each node's largest observed
+#    activation, this project's former choice): predict whether layer 1 becomes more or less network-local, run,
+#    compare D3.
+# 2. Set `lightup["n_pivots"]` to None (exact betweenness, slower): does the centrality vote change?
+# 3. Set `lightup["k_min"]` to 32: with fewer, larger cut-offs, does the fading with depth hold?
 
 # %%
 run.finish()

@@ -1,7 +1,8 @@
 # ---
 # jupyter:
 #   genenets:
-#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed
+# transcriptional
 #       space embedded in a deep autoencoder. Nat Commun 11:856
 #     result: 'Fig. 2: disease genes by reverse training, enriched for GWAS genes, per layer'
 #     params: deepae
@@ -37,7 +38,7 @@
 # 2,000). One-sided Fisher test of each disease's top N against its GWAS genes, Fisher's combined p over diseases per
 # layer. Beside it, in the same run: a Welch t-test of each gene, disease vs healthy (ranked by |t|), and an ablation
 # of ours: s_p minus the healthy s_p. Because the simulation knows the planted genes, the recall of the planted
-# genes is reported too, **and along training** (after 25 ... 400 epochs) for SAE and deepAE, because the
+# genes is reported too, **and along training** (after 10 ... 160 epochs) for SAE and deepAE, because the
 # reconstruction loss that early stopping watches is a poor stopping signal for what this notebook measures.
 #
 # **Our data vs the paper's.** In the calibrated compendium each disease shifts a planted half of its real OMIM+GWAS
@@ -47,42 +48,45 @@
 # genes are the reference (printed below). One phenotype only: the layer ordering of D4 is testable, the combined p
 # is a single test.
 
+# %% [markdown]
+# **Parameters.** The quick profile is below; `notebooks/params/deepae.{smoke,paper}.yaml` hold the others, shared by
+# notebooks 03-06. `simulation` (`n_genes`, `n_samples`) and `train` (`epochs` cap, Adam `lr`, `batch_size`,
+# early-stopping `patience`, `val_fraction`) are notebook 03's, so its models are loaded from the cache (03 lists the
+# paper's values). `width`: the SAE and deepAE reverse-trained (paper 512; here 128 of 2,000 genes). `reverse`: the
+# supervised phenotype -> code networks' epoch cap `epochs` and Adam `lr` (early stopping with the same patience),
+# `top_n` (None: the paper's 1,000 of ~20,000 genes scaled to the gene count, 5 %) and `recall_budgets`, the epochs
+# at which planted-gene recall is measured along training. `replication`: `dataset` (real arrays, AML vs ALL; None:
+# skip) and `disease`, its row of the disease table (AML's reference genes).
+
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "compendium-simulated"  # needs a 'disease' label with 'healthy' controls
 seed = 0
+budget_scale = 1.0  # multiplies every epoch cap (robustness grid)
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/06_deepae_disease_genes"
-n_genes = 2000
-n_samples = 2000
-val_fraction = 0.2
-epochs = 800  # the training settings of notebook 03: the same models from the cache
-lr = 0.001
-batch_size = 256
-patience = 20
-budget_scale = 1.0  # multiplies every epoch cap (robustness grid)
-width = 128
-reverse_epochs = 2000  # cap of the supervised phenotype -> code networks (early stopping on validation)
-reverse_lr = 0.001
-top_n = None  # None: the paper's 1,000 of ~20,000 genes scaled to the gene count (5 %)
-recall_budgets = [25, 50, 100, 200, 400]  # epochs at which planted-gene recall is measured along training
-replication_dataset = "leukemia"  # real data: AML vs ALL; None to skip
-replication_disease = "leukemia, myeloid, acute"  # its row of the disease table gives AML's reference genes
-replication_epochs = 3000  # as in notebook 03
-replication_width = 128
-n_threads = 1
+width = 128  # the SAE and deepAE analysed here
+simulation = dict(n_genes=2000, n_samples=2000)  # simulated compendium size (notebook 03's)
+train = dict(epochs=500, lr=0.003, batch_size=64, patience=10, val_fraction=0.2)  # autoencoders (shared by 03-06)
+reverse = dict(epochs=2000, lr=0.001, top_n=None, recall_budgets=[10, 20, 40, 80, 160])  # reverse training; recall
+replication = dict(dataset="leukemia", disease="leukemia, myeloid, acute")  # real arrays: AML vs ALL (None: skip)
+n_threads = 1  # torch CPU threads
 
 # %%
 import torch
 
-from genenets import datasets, report, train
+from genenets import report
+from genenets.train import convergence_table
 from genenets.data import interactome
 from genenets.plotting import deepae as deepae_plots
 from genenets.summaries import deepae as deepae_summary
 from genenets.tools import deepae
 
-torch.set_num_threads(n_threads)
 run = report.start_run("06_deepae_disease_genes", globals())
+torch.set_num_threads(n_threads)
+fit_kw = deepae.training(train, budget_scale, seed=seed, device=run.device)  # the epoch caps x budget_scale
+reverse_kw = dict(epochs=int(reverse["epochs"] * budget_scale), lr=reverse["lr"], batch_size=train["batch_size"],
+                  patience=train["patience"], seed=seed, device=run.device)
 
 # %%
 run.claim("D4", "Reverse-training top genes are enriched for GWAS genes, more with the full deep model, and the "
@@ -90,8 +94,9 @@ run.claim("D4", "Reverse-training top genes are enriched for GWAS genes, more wi
           rule="Fisher's combined p over diseases (one-sided Fisher test, top N vs GWAS genes) per route: votes "
           "(1) full deepAE p < 0.05, (2) -log10 p rises layer 1 < layers 1-2 < all three, (3) full deepAE p < SAE p; "
           "all -> reproduced, none -> not reproduced, else mixed; t-test beside it, not voted")
-run.claim("D4-leukemia", "D4 on real arrays: AML vs ALL, OMIM genes of acute myeloid leukemia", "replication",
-          rule="the same rule as D4 with one phenotype (AML) and its OMIM genes as the reference set")
+if replication["dataset"]:  # declared only when the replication runs
+    run.claim(f"D4-{replication['dataset']}", "D4 on real arrays: AML vs ALL, OMIM genes of acute myeloid leukemia",
+              "replication", rule="the same rule as D4 with one phenotype (AML) and its OMIM genes as the reference set")
 
 # %% [markdown]
 # ## Reverse training and enrichment as one function
@@ -100,16 +105,13 @@ run.claim("D4-leukemia", "D4 on real arrays: AML vs ALL, OMIM genes of acute mye
 # the reference genes per disease, combined over diseases, and the verdict. The replication calls it again.
 
 # %%
-reverse_kw = dict(epochs=int(reverse_epochs * budget_scale), lr=reverse_lr, batch_size=batch_size, patience=patience,
-                  seed=seed, device=run.device)
-
-
 def disease_genes(data, family, phenotype_col, control, references, claim_id, tag="", planted=None, curve=None):
-    out = deepae.disease_gene_study(family, data, phenotype_col, control, references, top_n=top_n, planted=planted, **reverse_kw)
-    run.convergence_table(train.convergence_table({f"{r}{tag}": h for r, h in out["histories"].items()}),
+    out = deepae.disease_gene_study(family, data, phenotype_col, control, references, top_n=reverse["top_n"],
+                                    planted=planted, **reverse_kw)
+    run.convergence_table(convergence_table({f"{r}{tag}": h for r, h in out["histories"].items()}),
                           f"reverse_convergence{tag}")
     verdict, evidence = deepae_summary.d4_verdict(out["combined"], recall_curve=curve)
-    run.decide(claim_id, verdict, evidence={**evidence, "top_n": out["top_n"]}, seeds=1, budgets=[int(epochs * budget_scale)],
+    run.decide(claim_id, verdict, evidence={**evidence, "top_n": out["top_n"]}, seeds=1, budgets=[fit_kw["epochs"]],
                figure=f"fig2_disease_gene_enrichment{tag}.png", models=[f"{r}{tag}" for r in out["histories"]],
                ours=f"full deepAE combined p = {evidence['combined p, deepAE all three layers']:.2g}")
     run.savefig(deepae_plots.plot_enrichment(out["enrichment"]), f"fig2_disease_gene_enrichment{tag}")
@@ -124,14 +126,13 @@ def disease_genes(data, family, phenotype_col, control, references, claim_id, ta
 # recall of the planted genes in the top N is measured. The validation loss is drawn beside it.
 
 # %%
-data, family = deepae.prepared_family(datasets.load(dataset, n_genes=n_genes, n_samples=n_samples, seed=seed), [width],
-                                      epochs=int(epochs * budget_scale), lr=lr, batch_size=batch_size, patience=patience,
-                                      device=run.device, val_fraction=val_fraction, seed=seed)
+data, family = deepae.prepared_family(deepae.load_dataset(dataset, seed=seed, simulation=simulation), [width], **fit_kw)
 run.convergence_table(deepae.family_convergence(family), "autoencoder_convergence")
 planted, phenotypes = data.truth.disease_genes, data.labels_all["disease"].to_numpy()
 with run.timed("recall_along_training"):
-    curve = deepae.recall_curves(data, width, recall_budgets, control="healthy", top_n=top_n, lr=lr, reverse_lr=reverse_lr,
-                                 batch_size=batch_size, reverse_epochs=int(reverse_epochs * budget_scale), patience=patience, seed=seed)
+    curve = deepae.recall_curves(data, width, reverse["recall_budgets"], control="healthy", top_n=reverse["top_n"],
+                                 lr=train["lr"], reverse_lr=reverse["lr"], batch_size=train["batch_size"],
+                                 reverse_epochs=reverse_kw["epochs"], patience=train["patience"], seed=seed)
 run.table(curve, "recall_along_training")
 run.savefig(deepae_plots.plot_recall_curves(curve), "recall_along_training")
 curve.pivot(index="epochs", columns="kind", values=["recall", "val_loss"]).round(4)
@@ -158,19 +159,16 @@ out["combined"].round(4)
 # the same function with AML as the phenotype and ALL as the reference. There is no planted truth on real data.
 
 # %%
-if replication_dataset:
-    rep, rep_family = deepae.prepared_family(datasets.load(replication_dataset), [replication_width], val_fraction=val_fraction,
-                                             seed=seed, epochs=int(replication_epochs * budget_scale), lr=lr,
-                                             batch_size=batch_size, patience=patience, device=run.device)
-    run.convergence_table(deepae.family_convergence(rep_family, prefix=f"{replication_dataset} "),
-                          f"replication_{replication_dataset}_autoencoder_convergence")
-    refs, excluded = deepae.reference_gene_sets(table_d, {"AML": replication_disease}, sources=("gwas",))
+if (name := replication["dataset"]):
+    rep, rep_family = deepae.prepared_family(deepae.load_dataset(name), [width], **fit_kw)
+    run.convergence_table(deepae.family_convergence(rep_family, prefix=f"{name} "), f"replication_{name}_autoencoder_convergence")
+    refs, excluded = deepae.reference_gene_sets(table_d, {"AML": replication["disease"]}, sources=("gwas",))
     if excluded:
         print("excluded:", excluded, "-> its OMIM genes are the reference")
-        refs, _ = deepae.reference_gene_sets(table_d, {"AML": replication_disease}, sources=("omim",))
-    rep_out = disease_genes(rep, rep_family, "cell_type", "ALL", refs, "D4-leukemia", tag=f"_replication_{replication_dataset}")
-    run.table(rep_out["enrichment"], f"replication_{replication_dataset}_enrichment")
-    run.metrics["replication"] = {"dataset": replication_dataset, **deepae_summary.disease_gene_metrics(rep_out["combined"], rep_out["top_n"])}
+        refs, _ = deepae.reference_gene_sets(table_d, {"AML": replication["disease"]}, sources=("omim",))
+    rep_out = disease_genes(rep, rep_family, "cell_type", "ALL", refs, f"D4-{name}", tag=f"_replication_{name}")
+    run.table(rep_out["enrichment"], f"replication_{name}_enrichment")
+    run.metrics["replication"] = {"dataset": name, **deepae_summary.disease_gene_metrics(rep_out["combined"], rep_out["top_n"])}
 
 # %% [markdown]
 # ## What this says about the claim
@@ -178,13 +176,19 @@ if replication_dataset:
 # enrichment the paper's indirect one; the t-test, which sees disease and healthy samples directly, is a strong
 # baseline: the autoencoder route passes the signal through codes learned without labels. The recall curve says
 # whether the comparison of SAE and deepAE depends on when training stops. One seed here; the robustness grid
-# re-runs it at seeds 0-2 and 1x and 4x the epoch caps.
-#
+# re-runs it at seeds 0-2 and 1x, 4x and 16x the epoch caps; the lines below say, per claim, this run's verdict and
+# whether the grid's seeds and budgets agree.
+
+# %%
+print(deepae_summary.claim_sentences(run.claims, run.notebook))
+
+# %% [markdown]
 # **Try this**
-# 1. Set `top_n = 50` (this project's former choice): predict whether the enrichment p-values rise or fall, run,
+# 1. Set `reverse["top_n"]` to 50 (this project's former choice): predict whether the enrichment p-values rise or
+# fall, run,
 #    compare D4 in the ledger.
-# 2. Set `recall_budgets = [50, 100, 200, 400, 800]`: does the deepAE's recall catch up with the SAE's?
-# 3. Set `reverse_lr = 0.01`: does the supervised network still converge (see its convergence table)?
+# 2. Add 800 to `reverse["recall_budgets"]`: does the deepAE's recall catch up with the SAE's?
+# 3. Set `reverse["lr"]` to 0.01: does the supervised network still converge (see its convergence table)?
 
 # %%
 run.finish()

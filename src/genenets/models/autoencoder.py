@@ -9,6 +9,14 @@
 Weights start from Glorot (Xavier) uniform with zero biases, the usual initialisation for sigmoid
 layers (and Keras' default): PyTorch's default (uniform in +-1/sqrt(fan_in)) starts a deep sigmoid
 stack with small, nearly identical hidden activations and trains it much more slowly.
+
+``input_mean`` (the training genes' means) centres the input inside the model and starts the output
+biases at the logit of those means. Neither changes the model family: ``W (x - m) + b`` is ``W x + b'``
+with another first-layer bias, and the output bias is only a starting point. Both change how fast Adam
+trains it: on min-max scaled inputs (all in [0, 1], none centred) a step of size lr on every weight
+moves each hidden pre-activation by about lr x (sum of the inputs), thousands of times lr with
+thousands of genes, which saturates the sigmoids at once and leaves the network on the gene-mean
+plateau (measured in notebook 03's training-settings table).
 """
 from __future__ import annotations
 
@@ -28,12 +36,15 @@ class SigmoidAutoencoder(nn.Module):
         1 (shallow) or more (deep, the paper uses 3).
     init : {"glorot", "torch"}
         Glorot-uniform weights and zero biases, or PyTorch's default ``nn.Linear`` initialisation.
+    input_mean : array-like (n_genes,), optional
+        Training gene means: subtracted from every input (a buffer, saved with the weights) and the
+        output biases start at their logit. None: no centring, output biases from ``init``.
 
     Layers are numbered 1..n_hidden; :meth:`hidden` returns a layer's activations and
     :meth:`decode_from` propagates activations of a layer to the output.
     """
 
-    def __init__(self, n_genes: int, width: int, n_hidden: int = 1, init: str = "glorot"):
+    def __init__(self, n_genes: int, width: int, n_hidden: int = 1, init: str = "glorot", input_mean=None):
         super().__init__()
         if n_genes < 1 or width < 1 or n_hidden < 1:
             raise ValueError(f"n_genes, width and n_hidden must be >= 1, got {n_genes}, {width}, {n_hidden}")
@@ -46,10 +57,19 @@ class SigmoidAutoencoder(nn.Module):
             for lin in self.layers:
                 nn.init.xavier_uniform_(lin.weight)
                 nn.init.zeros_(lin.bias)
+        self.register_buffer("input_offset", torch.zeros(n_genes))
+        if input_mean is not None:
+            mean = torch.as_tensor(input_mean, dtype=torch.float32).reshape(-1)
+            if mean.shape[0] != n_genes:
+                raise ValueError(f"input_mean has {mean.shape[0]} values for {n_genes} genes")
+            with torch.no_grad():
+                self.input_offset.copy_(mean)
+                self.layers[-1].bias.copy_(torch.logit(mean.clamp(1e-3, 1 - 1e-3)))
 
     def hidden(self, x: torch.Tensor, layer: int) -> torch.Tensor:
         """Activations of hidden layer ``layer`` (1-based), shape (n_samples, width), for inputs (n_samples, n_genes)."""
         self._check_layer(layer)
+        x = x - self.input_offset
         for lin in self.layers[:layer]:
             x = torch.sigmoid(lin(x))
         return x
@@ -63,6 +83,7 @@ class SigmoidAutoencoder(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruction (n_samples, n_genes) of ``x`` (n_samples, n_genes)."""
+        x = x - self.input_offset
         for lin in self.layers:
             x = torch.sigmoid(lin(x))
         return x

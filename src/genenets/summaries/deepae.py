@@ -280,3 +280,102 @@ def disease_gene_headline(combined: pd.DataFrame, curve: pd.DataFrame | None = N
         out.update({f"planted recall after {int(r.epochs)} epochs, {r.kind}": round(float(r.recall), 3)
                     for r in last.itertuples()})
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# per claim: this run's verdict, and whether seeds and budgets agree (the robustness grid)
+
+
+def grid_rows(figures_dir, notebook: str, claim_id: str) -> pd.DataFrame | None:
+    """The robustness grid's rows of one claim (``<figures_dir>/robustness/<notebook>__<claim_id>.csv``: one row per
+    grid run with ``seed``, ``budget_scale``, ``verdict``), or None when the grid has not run it."""
+    from pathlib import Path
+
+    path = Path(figures_dir) / "robustness" / f"{notebook}__{claim_id}.csv"
+    try:
+        rows = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    return rows if {"seed", "budget_scale", "verdict"} <= set(rows.columns) and len(rows) else None
+
+
+def _list(values) -> str:
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(set(values)))
+
+
+def claim_sentence(claim, grid: pd.DataFrame | None) -> str:
+    """What this run decided on ``claim`` (a :class:`genenets.claims.Claim`) and whether seeds and training
+    budgets agree on it: the robustness grid's verdicts (``grid``: :func:`grid_rows`) counted, agreeing only when
+    every grid run gives this run's verdict over at least two seeds and two budgets."""
+    out = f"{claim.id}: {claim.verdict} in this run"
+    if claim.why:
+        out += f" (not robust here: {claim.why})"
+    if grid is None:
+        return out + (". Seeds and budgets: the robustness grid (notebooks/robustness.yaml) has not run this claim "
+                      "yet, so one seed and one budget decide it.")
+    counts = grid["verdict"].value_counts()
+    seeds, budgets = grid["seed"].dropna().unique(), grid["budget_scale"].dropna().unique()
+    spans = len(seeds) >= 2 and len(budgets) >= 2
+    agree = len(counts) == 1 and counts.index[0] == claim.verdict
+    out += (f". Seeds and budgets: the robustness grid ({len(grid)} runs, seeds {_list(seeds)} x budget scales "
+            f"{_list(budgets)}) gives " + ", ".join(f"{v} x{n}" for v, n in counts.items()))
+    if agree and spans:
+        return out + ": seeds and budgets agree."
+    if agree:
+        return out + ": they agree, but the grid does not span two seeds and two budgets yet."
+    return out + ": they disagree, so the verdict is not robust."
+
+
+def claim_sentences(claims_, notebook: str, figures_dir=None) -> str:
+    """:func:`claim_sentence` of every claim in ``claims_`` (``{id: Claim}``, e.g. ``run.claims``), one per line,
+    with the grid read from ``figures_dir`` (default: the checkout's committed ``figures/``)."""
+    if figures_dir is None:
+        from ..params import repo_root
+
+        figures_dir = repo_root() / "figures"
+    return "\n".join(claim_sentence(c, grid_rows(figures_dir, notebook, c.id)) for c in claims_.values())
+
+
+# ----------------------------------------------------------------------------------------------
+# notebook 03's calibration table and training-settings comparison, in words
+
+#: The disease properties the compendium is calibrated on, and how the sentence names them.
+CALIBRATED_PROPERTIES = {"disease_top_genes_median_abs_d": "median |d| of the top 5 % genes",
+                         "disease_frac_genes_abs_d_gt_0.8": "share of genes with |d| > 0.8",
+                         "disease_variance_fraction": "disease variance fraction",
+                         "disease_probe_auroc_10_pcs": "probe AUROC on 10 PCs"}
+
+
+def calibration_gaps(table: pd.DataFrame, real: str, simulated: str) -> pd.Series:
+    """Relative gap (simulated - real) / real of each :data:`CALIBRATED_PROPERTIES` row of a
+    :func:`genenets.tools.deepae.calibration_table` between columns ``real`` and ``simulated``."""
+    rows = [k for k in CALIBRATED_PROPERTIES if k in table.index]
+    return ((table.loc[rows, simulated] - table.loc[rows, real]) / table.loc[rows, real]).astype(float)
+
+
+def calibration_sentence(table: pd.DataFrame, real: str, simulated: str) -> str:
+    """Simulated vs real disease effect sizes (columns ``real`` and ``simulated`` of the calibration table), and the
+    largest relative gap."""
+    gaps = calibration_gaps(table, real, simulated)
+    parts = [f"{CALIBRATED_PROPERTIES[k]} {table.loc[k, simulated]:.2f} (real {table.loc[k, real]:.2f})" for k in gaps.index]
+    worst = gaps.abs().idxmax()
+    return (f"Disease effect sizes, simulated at the real contrast's design vs real: " + "; ".join(parts)
+            + f". Largest gap: {CALIBRATED_PROPERTIES[worst]}, {gaps[worst]:+.0%}.")
+
+
+def settings_sentence(study: pd.DataFrame, chosen: dict) -> str:
+    """Which candidate of :func:`genenets.tools.deepae.settings_study` reaches the lowest validation loss, how the
+    ``chosen`` settings (``lr``, ``batch_size``, centred input) compare, and how the others ended."""
+    ok = study[study["status"] != "did not learn"]
+    best = (ok if len(ok) else study).sort_values("best_val_loss").iloc[0]
+    mine = study[(study.lr == chosen["lr"]) & (study.batch_size == chosen["batch_size"]) & study.centred_input]
+    out = (f"Lowest validation loss: lr {best.lr:g}, batch {int(best.batch_size)}"
+           f"{'' if best.centred_input else ', uncentred'} ({best.best_val_loss:.5f} after {int(best.best_epoch)} epochs, "
+           f"{int(best.steps_to_best)} Adam steps).")
+    if len(mine):
+        m = mine.iloc[0]
+        out += (f" The settings in force (lr {m.lr:g}, batch {int(m.batch_size)}, centred) reach {m.best_val_loss:.5f} "
+                f"({m.best_val_loss / best.best_val_loss - 1:+.1%}) after {int(m.best_epoch)} epochs.")
+    others = [f"lr {r.lr:g}, batch {int(r.batch_size)}{'' if r.centred_input else ', uncentred'}: {r.status} "
+              f"({r.best_val_loss:.5f}, best epoch {int(r.best_epoch)} of {int(r.epochs_run)})" for r in study.itertuples()]
+    return out + " All candidates: " + "; ".join(others) + "."

@@ -17,6 +17,9 @@ rules and sentences in :mod:`genenets.summaries.deepae`, datasets come from :mod
 """
 from __future__ import annotations
 
+import copy
+import hashlib
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +31,7 @@ from sklearn.metrics import r2_score, silhouette_samples
 from sklearn.model_selection import train_test_split
 
 from .. import cache
+from .. import cache as gcache
 from .. import stats as gstats
 from .. import train as gtrain
 from ..data.expression import ExpressionPreprocessor, ExpressionSet
@@ -86,7 +90,7 @@ def prepare(es: ExpressionSet, truth=None, *, val_fraction: float = 0.2, seed: i
     pre = ExpressionPreprocessor(**es.preprocess)
     X_train = pre.fit_transform(es.values.iloc[idx_train], source=es.name)
     X_val = pre.transform(es.values.iloc[idx_val], source=es.name)
-    info = {"n_samples": es.shape[0], "n_genes_in": es.shape[1], "n_genes": len(pre.genes_),
+    info = {"n_samples": es.shape[0], "n_genes_in": es.shape[1], "n_genes": len(pre.genes_), "val_fraction": val_fraction,
             "n_constant_genes_dropped": len(pre.constant_genes_), "n_floored_values": pre.n_floored_,
             **es.info}
     return PreparedData(es.name, X_train, X_val, pre.genes_, es.labels.iloc[idx_train], es.labels.iloc[idx_val],
@@ -120,13 +124,14 @@ def _mse(model, batch):
     return torch.nn.functional.mse_loss(model(batch[0]), batch[0])
 
 
-@cache.cached(version=1, ignore=("device", "progress"), namespace="deepae/autoencoder")
+@cache.cached(version=2, ignore=("device", "progress"), namespace="deepae/autoencoder")
 def _train_state(X_train: np.ndarray, X_val: np.ndarray, kind: str, width: int, *, epochs: int, lr: float,
-                 batch_size: int, seed: int, patience: int | None, init: str, device="cpu",
+                 batch_size: int, seed: int, patience: int | None, init: str, center: bool = True, device="cpu",
                  progress: bool = False) -> dict:
     """Train one autoencoder; return its ``state_dict`` (CPU tensors) and :class:`~genenets.train.History`."""
     torch.manual_seed(seed)  # same initial weights for the same inputs, whatever ran before
-    model = SigmoidAutoencoder(X_train.shape[1], width, MODEL_KINDS[kind], init=init)
+    model = SigmoidAutoencoder(X_train.shape[1], width, MODEL_KINDS[kind], init=init,
+                               input_mean=X_train.mean(axis=0) if center else None)
     train_loader = gtrain.make_loader(X_train, batch_size=batch_size, shuffle=True, seed=seed)
     val_loader = gtrain.make_loader(X_val, batch_size=1024)
     hist = gtrain.fit(model, train_loader, _mse, val_loader=val_loader, epochs=epochs, lr=lr, optimizer="Adam",
@@ -137,31 +142,87 @@ def _train_state(X_train: np.ndarray, X_val: np.ndarray, kind: str, width: int, 
     return {"state": {k: v.detach().clone() for k, v in model.state_dict().items()}, "history": hist}
 
 
+_SOURCE_TRAIN_STATE = hashlib.sha1(inspect.getsource(_train_state.__wrapped__).encode()).hexdigest()
+
+
 def train_autoencoder(data: PreparedData, kind: str, width: int, *, epochs: int = 50, lr: float = 1e-4,
                       batch_size: int = 256, seed: int = 0, device="cpu", patience: int | None = None,
-                      init: str = "glorot", cache: bool = True, progress: bool = False) -> TrainedModel:
+                      init: str = "glorot", center: bool = True, cache: bool = True,
+                      progress: bool = False) -> TrainedModel:
     """Train (or load from the cache) one autoencoder on ``data.X_train`` with the paper's Adam settings.
 
     ``patience``: early stopping on the validation loss (``data.X_val``; best weights kept); ``init``: see
-    :class:`~genenets.models.autoencoder.SigmoidAutoencoder`. The cache (:mod:`genenets.cache`) is keyed by
-    the content of the training and validation matrices and every training parameter, so a changed
-    setting or a changed data file trains a new model and an unchanged one is loaded (notebooks 04-06
-    reuse what 03 trained).
+    :class:`~genenets.models.autoencoder.SigmoidAutoencoder`; ``center``: centre the input on the training
+    gene means inside the model and start the output biases at their logit (the same model family; it trains in
+    tens of epochs where uncentred min-max inputs need hundreds or stall on the gene-mean plateau).
+
+    The cache (:mod:`genenets.cache`) is keyed by the content of the training and validation matrices and every
+    training parameter, so a changed setting or a changed data file trains a new model and an unchanged one is
+    loaded (notebooks 04-06 reuse what 03 trained). A model that early stopping ended after E epochs is the same
+    model under any epoch cap of at least E (the loop is deterministic and the cap only ends it), so it is also
+    found under another such cap (the robustness grid's 4x and 16x budgets); its history then carries the cap
+    asked for.
     """
     if kind not in MODEL_KINDS:
         raise ValueError(f"kind must be one of {list(MODEL_KINDS)}, got {kind!r}")
-    out = _train_state(data.X_train, data.X_val, kind, int(width), epochs=int(epochs), lr=float(lr),
-                       batch_size=int(batch_size), seed=int(seed), patience=patience, init=init, device=device,
-                       progress=progress, use_cache=cache)
-    hit = _train_state.last_hit
+    settings = dict(kind=kind, width=int(width), lr=float(lr), batch_size=int(batch_size), seed=int(seed),
+                    patience=patience, init=init, center=bool(center))
+
+    def train_at_cap():
+        return _train_state(data.X_train, data.X_val, epochs=int(epochs), device=device, progress=progress,
+                            use_cache=cache, **settings)
+
+    if not cache or patience is None:
+        out, hit = train_at_cap(), _train_state.last_hit
+    else:  # the first model trained with these settings, at whatever cap: reused when early stopping ended it
+        out, hit = gcache.get_or_compute("deepae/autoencoder-any-cap", (data.X_train, data.X_val, settings,
+                                         _SOURCE_TRAIN_STATE), train_at_cap, version=1)
+        first = out["history"]
+        if hit and first.epochs_cap != int(epochs):
+            if first.stopped_early and len(first.train_loss) <= int(epochs):
+                out = {**out, "history": copy.copy(first)}
+                out["history"].epochs_cap = int(epochs)
+            else:  # budget-limited there, or stopped after more epochs than this cap allows: train at this cap
+                out, hit = train_at_cap(), _train_state.last_hit
     model = SigmoidAutoencoder(data.X_train.shape[1], width, MODEL_KINDS[kind], init=init)
     model.load_state_dict(out["state"])
     return TrainedModel(kind, int(width), model.eval(), out["history"].to_frame(), hit, out["history"])
 
 
-def train_family(data: PreparedData, widths, kinds=("SAE", "deepAE"), **kwargs) -> dict:
-    """``{(kind, width): TrainedModel}`` for every kind and width (see :func:`train_autoencoder`)."""
+def train_family(data: PreparedData, widths, kinds=("SAE", "deepAE"), val_fraction: float | None = None,
+                 **kwargs) -> dict:
+    """``{(kind, width): TrainedModel}`` for every kind and width (see :func:`train_autoencoder`). ``val_fraction``
+    is accepted so that the notebooks' whole ``train`` group can be passed; the split is ``data``'s own."""
+    if val_fraction is not None and data.info.get("val_fraction") not in (None, val_fraction):
+        raise ValueError(f"data were split with val_fraction {data.info['val_fraction']}, not {val_fraction}")
     return {(kind, int(w)): train_autoencoder(data, kind, int(w), **kwargs) for kind in kinds for w in widths}
+
+
+#: Training settings compared on validation data by :func:`settings_study` (notebook 03): the paper's batch of 256
+#: at lr 1e-3, smaller batches at lr 1e-3, 3e-3 and 1e-2, and the chosen batch and lr without input centring.
+SETTINGS_CANDIDATES = (dict(lr=1e-3, batch_size=256, center=True), dict(lr=1e-3, batch_size=64, center=True),
+                       dict(lr=3e-3, batch_size=64, center=True), dict(lr=1e-2, batch_size=64, center=True),
+                       dict(lr=3e-3, batch_size=64, center=False))
+
+
+def settings_study(data: PreparedData, kind: str = "deepAE", width: int = 16, candidates=SETTINGS_CANDIDATES, *,
+                   epochs: int = 1000, patience: int = 10, seed: int = 0, device="cpu") -> pd.DataFrame:
+    """Training settings compared on the validation split (never a test split): one autoencoder per candidate
+    (``lr``, ``batch_size``, ``center``; see :func:`train_autoencoder`), early-stopped with ``patience`` under a high
+    cap ``epochs``. One row per candidate: the settings, Adam steps per epoch, epochs run, best epoch, Adam steps to
+    the best epoch, best validation loss, its ratio to the no-learning loss, and the status
+    (:meth:`genenets.train.History.status`). Cached like every trained model."""
+    rows = []
+    n_train = data.X_train.shape[0]
+    for c in candidates:
+        tm = train_autoencoder(data, kind, width, epochs=epochs, patience=patience, seed=seed, device=device, **c)
+        h = tm.fit
+        steps = int(np.ceil(n_train / c["batch_size"]))
+        rows.append({"lr": c["lr"], "batch_size": c["batch_size"], "centred_input": c["center"], "steps_per_epoch": steps,
+                     "epochs_run": len(h.train_loss), "best_epoch": h.best_epoch, "steps_to_best": steps * h.best_epoch,
+                     "best_val_loss": h.best_loss, "loss_ratio": h.best_loss / h.no_learning_loss,
+                     "status": h.status()})
+    return pd.DataFrame(rows)
 
 
 def convergence_table(family: dict, window: int = 10) -> pd.DataFrame:
@@ -603,7 +664,8 @@ def probe_auroc(X, is_case, *, n_folds: int = 3, n_components: int | None = None
 
 
 def calibration_stats(es: ExpressionSet, *, cell_type: str | None = "cell_type", disease: str | None = "disease",
-                      control: str = "healthy", top_fraction: float = 0.05, seed: int = 0) -> dict:
+                      control: str = "healthy", top_fraction: float = 0.05, n_per_group: int | None = None,
+                      n_draws: int = 5, seed: int = 0) -> dict:
     """The measured properties the simulated compendium is calibrated to, on log2(1 + x) (:func:`log_expression`).
 
     Cell types (column ``cell_type``): the pooled and median per-gene variance fraction (eta²). Diseases
@@ -611,6 +673,11 @@ def calibration_stats(es: ExpressionSet, *, cell_type: str | None = "cell_type",
     top ``top_fraction`` of genes, the fraction of genes with |d| > 0.8 (a large effect), the variance fraction of
     the case + control samples, and the probe AUROC on the 10 leading PCs (is the disease signal on the main
     co-expression axes?). Missing labels give NaN.
+
+    ``n_per_group``: measure each contrast on the design of the real one it is compared with, ``n_per_group`` cases
+    and as many controls drawn at random (``n_draws`` draws, averaged). Estimated |d| of the top genes and the
+    variance fraction depend on the group sizes (few samples inflate the largest |d|; a small case share lowers
+    eta²), so effect sizes are compared at equal design. None: all samples as they are.
     """
     X = log_expression(es)
     out = {"n_samples": X.shape[0], "n_genes": X.shape[1]}
@@ -621,21 +688,33 @@ def calibration_stats(es: ExpressionSet, *, cell_type: str | None = "cell_type",
                    n_cell_types=int(es.labels[cell_type].nunique()))
     else:
         out.update(cell_type_variance_fraction=nan, cell_type_median_gene_eta2=nan, n_cell_types=0)
-    rows = []
+    rows, sizes = [], []
+    rng = np.random.default_rng(seed)
     if disease and disease in es.labels and control in set(es.labels[disease]):
         lab = es.labels[disease].to_numpy(dtype=str)
+        Xa = X.to_numpy()
         for d in sorted(set(lab) - {control}):
-            keep = np.isin(lab, [d, control])
-            Xd, case = X.to_numpy()[keep], lab[keep] == d
-            dd = np.abs(cohens_d(Xd, case))
-            top = np.sort(dd)[::-1][: max(1, int(round(top_fraction * len(dd))))]
-            rows.append({"top_genes_median_abs_d": float(np.median(top)), "frac_genes_abs_d_gt_0.8": float((dd > 0.8).mean()),
-                         "disease_variance_fraction": variance_fraction(Xd, case)[0],
-                         "probe_auroc_10_pcs": probe_auroc(Xd, case, n_components=10, seed=seed)})
+            cases, controls = np.flatnonzero(lab == d), np.flatnonzero(lab == control)
+            draws = [(cases, controls)]
+            if n_per_group is not None:
+                k = min(int(n_per_group), len(cases), len(controls))
+                draws = [(rng.choice(cases, k, replace=False), rng.choice(controls, k, replace=False))
+                         for _ in range(n_draws)]
+            for ca, co in draws:
+                Xd, case = Xa[np.concatenate([ca, co])], np.r_[np.ones(len(ca), bool), np.zeros(len(co), bool)]
+                dd = np.abs(cohens_d(Xd, case))
+                top = np.sort(dd)[::-1][: max(1, int(round(top_fraction * len(dd))))]
+                rows.append({"top_genes_median_abs_d": float(np.median(top)),
+                             "frac_genes_abs_d_gt_0.8": float((dd > 0.8).mean()),
+                             "disease_variance_fraction": variance_fraction(Xd, case)[0],
+                             "probe_auroc_10_pcs": probe_auroc(Xd, case, n_components=10, seed=seed)})
+                sizes.append((len(ca), len(co)))
     mean = pd.DataFrame(rows).mean() if rows else {}
     for k in ("top_genes_median_abs_d", "frac_genes_abs_d_gt_0.8", "disease_variance_fraction", "probe_auroc_10_pcs"):
         out[f"disease_{k}" if not k.startswith("disease") else k] = float(mean[k]) if rows else nan
-    out["n_diseases"] = len(rows)
+    out["n_diseases"] = len(set(es.labels[disease])) - 1 if rows else 0
+    out["disease_cases_per_contrast"] = float(np.mean([a for a, _ in sizes])) if sizes else nan
+    out["disease_controls_per_contrast"] = float(np.mean([b for _, b in sizes])) if sizes else nan
     return out
 
 
@@ -747,23 +826,23 @@ def planted_recall(scores: dict, planted: dict, top_n: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@cache.cached(version=1, ignore=("device",), namespace="deepae/recall_along_training")
+@cache.cached(version=2, ignore=("device",), namespace="deepae/recall_along_training")
 def recall_along_training(X_train: np.ndarray, X_val: np.ndarray, X_all: np.ndarray, phenotypes, genes, planted: dict,
                           kind: str, width: int, budgets, *, control: str, top_n: int, lr: float, batch_size: int,
-                          reverse_epochs: int, reverse_lr: float, patience: int, seed: int = 0,
+                          reverse_epochs: int, reverse_lr: float, patience: int, seed: int = 0, center: bool = True,
                           device="cpu") -> pd.DataFrame:
     """Planted-gene recall of reverse training (deepest layer of ``kind``) after each epoch budget in ``budgets``.
 
     One autoencoder is trained without early stopping and resumed from its checkpoint (weights and Adam state)
     from one budget to the next; at each budget its validation loss and the mean recall of the planted genes
-    over phenotypes (paper's s_p, top ``top_n``) are recorded. Returns ``kind``, ``epochs``, ``val_loss``,
-    ``recall``.
+    over phenotypes (paper's s_p, top ``top_n``) are recorded. ``center``: as :func:`train_autoencoder`. Returns
+    ``kind``, ``epochs``, ``val_loss``, ``recall``.
     """
     import tempfile
     from pathlib import Path
 
     torch.manual_seed(seed)
-    model = SigmoidAutoencoder(X_train.shape[1], width, MODEL_KINDS[kind])
+    model = SigmoidAutoencoder(X_train.shape[1], width, MODEL_KINDS[kind], input_mean=X_train.mean(axis=0) if center else None)
     loader = gtrain.make_loader(X_train, batch_size=batch_size, shuffle=True, seed=seed)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -858,6 +937,22 @@ def recall_curves(data: PreparedData, width: int, budgets, *, control: str = "he
                                             data.labels_all[phenotype_col].to_numpy(dtype=str), list(data.genes),
                                             data.truth.disease_genes, kind, int(width), list(budgets), control=control,
                                             top_n=n, device=device, **kwargs) for kind in kinds], ignore_index=True)
+
+
+def load_dataset(name: str, *, seed: int = 0, simulation: dict | None = None):
+    """:func:`genenets.datasets.load` of ``name``: a simulated dataset gets ``seed`` and the notebooks'
+    ``simulation`` group (``n_genes``, ``n_samples``); a real dataset takes neither (they are ignored)."""
+    from .. import datasets
+
+    kind = {d["name"]: d["kind"] for d in datasets.describe()}.get(name)
+    return datasets.load(name, seed=seed, **(simulation or {})) if kind == "simulated" else datasets.load(name)
+
+
+def training(train: dict, budget_scale: float = 1.0, **extra) -> dict:
+    """The notebooks' ``train`` group (``epochs``, ``lr``, ``batch_size``, ``patience``, ``val_fraction``) as keyword
+    arguments of :func:`prepared_family`: the epoch cap multiplied by ``budget_scale`` (the robustness grid), the
+    other keys as they are, and ``extra`` (``seed``, ``device``)."""
+    return {**train, "epochs": max(1, int(round(train["epochs"] * budget_scale))), **extra}
 
 
 def prepared_family(ds, widths, *, val_fraction: float = 0.2, seed: int = 0, kinds=("SAE", "deepAE"),
