@@ -81,3 +81,37 @@ def test_declare_writes_rules_before_results():
     with pytest.raises(KeyError):
         summary.declare(d, ["G9"])
     assert start_run  # the real Run.claim has the same signature
+
+
+def _grid(tmp_path, rows):
+    folder = tmp_path / "robustness"
+    folder.mkdir(exist_ok=True)
+    pd.DataFrame(rows).to_csv(folder / "02_genedae_gene_disease__G5.csv", index=False)
+    return summary.grid_rows(tmp_path, "02_genedae_gene_disease", "G5")
+
+
+def test_best_method_sentence_counts_the_grid_runs(tmp_path):
+    rec = pd.DataFrame({"method": ["GeneDAE", "GWAS min p"] * 2, "disease": ["D", "D", "E", "E"],
+                        "recall": [0.1, 0.5, 0.0, 0.7], "precision": [0.5, 0.5, np.nan, 0.4]})
+    assert summary.grid_rows(tmp_path, "02_genedae_gene_disease", "G5") is None
+    alone = summary.best_method_sentence(rec, None)
+    assert alone.startswith("In this run GWAS min p finds the most planted genes (mean recall 0.60)")
+    assert "has not run" in alone
+    grid = _grid(tmp_path, [{"claim": "G5", "seed": s, "budget_scale": b, "verdict": "not reproduced",
+                             "evidence.GeneDAE": 0.1 * s + (0.9 if (s, b) == (2, 4) else 0),
+                             "evidence.GWAS min p": 0.6} for s in (0, 1, 2) for b in (1, 4)])
+    text = summary.best_method_sentence(rec, grid)
+    assert "(6 runs: seeds 0, 1, 2 x budget scales 1, 4) GWAS min p is best in 5 of 6 runs" in text
+    assert "GeneDAE 0.00-1.10" in text and "GWAS min p 0.60-0.60" in text
+
+
+def test_grid_sentence_agreement_and_disagreement(tmp_path):
+    claim = claims.Claim("G5", "c", "-", rule="r")
+    claim.verdict = "not reproduced"
+    assert "has not run this claim" in summary.grid_sentence(claim, None)
+    rows = [{"seed": s, "budget_scale": b, "verdict": "not reproduced"} for s in (0, 1) for b in (1, 4)]
+    assert summary.grid_sentence(claim, _grid(tmp_path, rows)).endswith("seeds and budgets agree.")
+    rows[0]["verdict"] = "mixed"
+    assert summary.grid_sentence(claim, _grid(tmp_path, rows)).endswith("not robust.")
+    one = summary.grid_sentence(claim, _grid(tmp_path, rows[2:]))  # seed 1 only
+    assert "not robust" in one or "fewer than 2 seeds" in one

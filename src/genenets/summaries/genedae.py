@@ -201,3 +201,61 @@ def recovery_sentence(rec: pd.DataFrame) -> str:
     best, means = best_method(rec)
     parts = ", ".join(f"{m} {v:.2f}" for m, v in means.sort_values(ascending=False).items())
     return f"Planted-gene recall at Bonferroni (mean over diseases): {parts}. Best: {best}."
+
+
+# ----------------------------------------------------------------------------------------------
+# the robustness grid's support (figures/robustness/<notebook>__<claim>.csv, written by genenets.robustness)
+
+
+def grid_rows(figures_dir, notebook: str, claim_id: str) -> pd.DataFrame | None:
+    """The robustness grid's rows of one claim (``<figures_dir>/robustness/<notebook>__<claim_id>.csv``: one
+    row per grid run with ``seed``, ``budget_scale``, ``verdict`` and ``evidence.*``), or None when the grid
+    has not run it."""
+    from pathlib import Path
+
+    path = Path(figures_dir) / "robustness" / f"{notebook}__{claim_id}.csv"
+    try:
+        rows = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    return rows if {"seed", "budget_scale", "verdict"} <= set(rows.columns) and len(rows) else None
+
+
+def _values(values) -> str:
+    return ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(set(values)))
+
+
+def grid_sentence(claim, grid: pd.DataFrame | None) -> str:
+    """This run's verdict on ``claim`` (a :class:`genenets.claims.Claim`) and the robustness grid's verdicts
+    over seeds and budgets (``grid``: :func:`grid_rows`), in words."""
+    out = f"{claim.id}: {claim.verdict} in this run"
+    if grid is None:
+        return out + "; the robustness grid has not run this claim yet (one seed and one budget decide it)."
+    counts = grid["verdict"].value_counts()
+    seeds, budgets = grid["seed"].dropna().unique(), grid["budget_scale"].dropna().unique()
+    out += (f"; the robustness grid ({len(grid)} runs: seeds {_values(seeds)} x budget scales {_values(budgets)}) "
+            "gives " + ", ".join(f"{v} x{n}" for v, n in counts.items()))
+    if len(counts) == 1 and counts.index[0] == claim.verdict:
+        spans = len(seeds) >= 2 and len(budgets) >= 2
+        return out + (": seeds and budgets agree." if spans else ": they agree, on fewer than 2 seeds x 2 budgets.")
+    return out + ": not robust."
+
+
+def best_method_sentence(rec: pd.DataFrame, grid: pd.DataFrame | None) -> str:
+    """Which method finds the planted (causal) genes best: this run (``rec``: :func:`recovery_by_method`) and
+    every run of the robustness grid (``grid``: G5's :func:`grid_rows`, whose ``evidence.<method>`` columns
+    are each method's mean recall over diseases), in words."""
+    best, means = best_method(rec)
+    out = f"In this run {best} finds the most planted genes (mean recall {means[best]:.2f})"
+    cols = [c for c in (grid.columns if grid is not None else []) if c.startswith("evidence.")]
+    if not cols:
+        return out + "; the robustness grid has not run notebook 02 yet, so one seed and one budget say so."
+    recall = grid[cols].astype(float).rename(columns=lambda c: c[len("evidence."):])
+    winners = recall.idxmax(axis=1).value_counts()
+    top = str(winners.index[0])
+    spread = "; ".join(f"{m} {recall[m].min():.2f}-{recall[m].max():.2f}"
+                       for m in recall.mean().sort_values(ascending=False).index)
+    seeds, budgets = grid["seed"].dropna().unique(), grid["budget_scale"].dropna().unique()
+    return (out + f". Across the robustness grid ({len(grid)} runs: seeds {_values(seeds)} x budget scales "
+            f"{_values(budgets)}) {top} is best in {int(winners[top])} of {len(grid)} runs (mean recall, lowest-"
+            f"highest over the runs: {spread}).")

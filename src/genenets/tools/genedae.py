@@ -7,6 +7,8 @@ Used by notebooks ``01_genedae_embeddings`` and ``02_genedae_gene_disease``. Dat
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -416,12 +418,49 @@ def train_embeddings(dosage, adjacency, genes, *, noise_std: float = 0.3, nodes_
             "state_dict": {k: v.numpy() for k, v in est.model_.state_dict().items()}}
 
 
+class _NotStored(Exception):
+    """Raised inside :func:`genenets.cache.get_or_compute` to look an entry up without computing it."""
+
+
+def _early_stopped_key(prep: Prepared, params: dict) -> dict:
+    """What an early-stopped fit depends on: everything :func:`train_embeddings` is keyed by but its cap."""
+    return {"dosage": prep.dosage, "adjacency": prep.graph.A, "genes": list(prep.graph.genes),
+            **{k: v for k, v in params.items() if k not in ("epochs", "progress", "device", "use_cache")}}
+
+
 def embeddings(prep: Prepared, **params) -> dict:
     """:func:`train_embeddings` of a prepared dataset (its genotypes, graph and gene names); ``params``
-    as :func:`train_embeddings` (plus ``use_cache``). ``result["cached"]`` says whether it was reused."""
+    as :func:`train_embeddings` (plus ``use_cache``). ``result["cached"]`` says whether it was reused.
+
+    A fit that early stopping ended at epoch ``e`` (patience, not the cap) is the same fit under any
+    cap ``>= e`` (the same seed gives the same batches, noise and weights up to epoch ``e``, where
+    patience stops it again): such a fit is reused for a larger cap, with the cap of its convergence
+    row set to the one asked for. This is what keeps the robustness grid's 4x and 16x budgets cheap
+    when the model converges.
+    """
     params["engine"] = resolve_engine(params.get("engine", "auto"), params.get("device", "cpu"))
+    cap, use = int(params.get("epochs", 60)), params.get("use_cache", True)
+    ns, version = "tools.genedae.early_stopped_fit", (1, _TRAIN_SOURCE)
+    if use:
+        try:
+            res, _ = cache.get_or_compute(ns, _early_stopped_key(prep, params), _raise_not_stored, version=version)
+        except _NotStored:
+            res = None
+        if res is not None and res["convergence"]["epochs_run"] <= cap:
+            convergence = {**res["convergence"], "epochs_cap": cap}
+            return {**res, "convergence": convergence, "cached": True}
     res = train_embeddings(prep.dosage, prep.graph.A, list(prep.graph.genes), **params)
-    return {**res, "cached": train_embeddings.last_hit}
+    hit = train_embeddings.last_hit
+    if use and res["convergence"]["stop_reason"] == "patience":
+        cache.get_or_compute(ns, _early_stopped_key(prep, params), lambda: res, version=version)
+    return {**res, "cached": hit}
+
+
+def _raise_not_stored():
+    raise _NotStored
+
+
+_TRAIN_SOURCE = hashlib.sha1(inspect.getsource(train_embeddings.__wrapped__).encode()).hexdigest()
 
 
 @cache.cached(version=2, ignore=("progress", "device"))
@@ -482,7 +521,7 @@ def train_subgraphs(prep: Prepared, gene_sets: list, split, *, full_embeddings: 
             rows.append({"genes": name, "n_variants": 0, "status": f"skipped: {absent} not in graph"})
             continue
         sub = prep.graph.restrict(genes)
-        X = prep.X[:, bit_columns(sub.variant_index)]
+        X = gt.encode_two_bit(prep.dosage[:, sub.variant_index])  # this subgraph's bits only
         fits = [GeneDAEEmbedder(**{**kwargs, "seed": s}, progress=False).fit(
             X[tr], adjacency=sub.A_prime(), X_val=X[va], genes=sub.genes, desc=name) for s in seeds]
         est = fits[0]
@@ -730,6 +769,14 @@ def prediction_auc(features, y, trials: int = 10, test_size: float = 0.3, seed: 
     return {"mean": mean, "se": se, "aucs": aucs, "converged": converged}
 
 
+@cache.cached(version=1)
+def cached_prediction_auc(features, y, trials: int = 10, test_size: float = 0.3, seed: int = 0,
+                          max_iter: int = 500) -> dict:
+    """:func:`prediction_auc` cached by the content of the features and labels (the robustness grid's
+    runs at other budgets of a converged model repeat the same regressions)."""
+    return prediction_auc(features, y, trials=trials, test_size=test_size, seed=seed, max_iter=max_iter)
+
+
 def allele_burden(dosage, graph: ann.VariantGeneGraph, minor: bool = False) -> np.ndarray:
     """Per-gene allele burden, shape (n, n_genes): the sum over each gene's variants of allele counts
     (``minor=True``: counts of each variant's *minor* allele, the orientation burden tests use)."""
@@ -743,6 +790,7 @@ def allele_burden(dosage, graph: ann.VariantGeneGraph, minor: bool = False) -> n
     return np.asarray(sp.csr_matrix(A.multiply(sign[:, None])).T @ D.T.astype(np.float32)).T + offset
 
 
+@cache.cached(version=1, ignore=("n_threads",))
 def pca_features(dosage, n_components: int, seed: int = 0, n_threads: int | None = 1) -> np.ndarray:
     """PCA of the allele dosages (n_samples, m) with ``n_components`` components (as many as genes,
     capped by the sample count), randomized solver; ``n_threads`` BLAS threads (threadpoolctl)."""
@@ -771,7 +819,7 @@ def table2(feature_sets: dict, phenotypes: pd.DataFrame, diseases=None, trials: 
         for name, F in feature_sets.items():
             F, n_trials = F if isinstance(F, tuple) else (F, trials)
             with threadpool_limits(n_threads):
-                r = prediction_auc(F, y, trials=n_trials, seed=seed, max_iter=max_iter)
+                r = cached_prediction_auc(F, y, trials=n_trials, seed=seed, max_iter=max_iter)
             rows.append({"disease": d, "features": name, "cases": int(y.sum()), "controls": int((1 - y).sum()),
                          "prevalence": y.mean(), "auc_mean": r["mean"], "auc_se": r["se"], "trials": n_trials,
                          "converged_fits": r["converged"]})
