@@ -240,9 +240,9 @@ def simulate_compendium(n_genes: int = 2000, n_samples: int = 2000, n_cell_types
 #: 30 % of genes with |Cohen's d| > 0.8, top-5 % genes' median |d| 1.85, disease variance fraction 0.13, probe AUROC
 #: on 10 PCs 0.98. With equal module shifts (``module_effect_spread=0``) the share of large effects matched (0.32) but
 #: the top genes' |d| did not (1.35): the real contrast has a longer tail. Chosen on a small grid at 2,000 genes,
-#: seed 0, by the largest relative gap over those four properties (module_effect / spread / effect: 0.8/0/1.5 27 %,
-#: 0.8/0.3/1.5 29 %, 0.7/0.45/1.5 19 %; at 1,000 samples 0.75/0.4/1.5 23 %, 0.8/0.6/1.5 46 %, 1.5/0/1.5 160 %,
-#: 0.8/0/2.5 24 %). One seed's draw of module magnitudes moves the top genes' |d| by about +-0.2.
+#: seed 0, by the largest relative gap over those four properties (module_effect / spread / effect at 2,000 samples:
+#: 0.8/0/1.5 27 %, 0.8/0/2.5 24 %, 1.5/0/1.5 162 %, 0.8/0.3/1.5 29 %, 0.7/0.45/1.5 19 %; at 1,000 samples: 0.8/0.3/1.5
+#: 18 %, 0.75/0.4/1.5 23 %, 0.8/0.6/1.5 84 %). One seed's draw of module magnitudes moves the top genes' |d| by ~0.2.
 CALIBRATED = {"program_scale": 0.7, "dispersion": 0.3, "module_effect": 0.7, "module_effect_spread": 0.45, "effect": 1.5,
               "disease_fraction": 0.5}
 
