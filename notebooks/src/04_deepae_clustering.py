@@ -1,8 +1,7 @@
 # ---
 # jupyter:
 #   genenets:
-#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed
-# transcriptional
+#     paper: Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the compressed transcriptional
 #       space embedded in a deep autoencoder. Nat Commun 11:856
 #     result: 'Fig. 3: silhouette of cell-type and disease groups in each hidden layer''s codes vs PCA of all genes'
 #     params: deepae
