@@ -77,3 +77,21 @@ def test_duplicated_gene_names_are_counted_and_reported():
     dup = gd.duplicated_genes(ann.GeneModel(genes, gm.features, gm.source))
     assert dup == {"HLA-B": 3, "TNF": 2}
     assert gd.duplicated_genes(gm) == {}
+
+
+def test_unknown_or_ill_typed_key_of_a_genedae_group_stops_the_run_before_any_kernel():
+    """-p training.epoch=3 (no such key) or -p training.epochs=many (not an int), or dataset 'ukbb' -> ConfigError
+    naming the group, the key and the keys it has; no kernel starts."""
+    from genenets import runner
+    from genenets.errors import ConfigError
+    from genenets.params import repo_root
+
+    for name in ("01_genedae_embeddings", "02_genedae_gene_disease"):
+        info = runner.describe(repo_root() / "notebooks" / f"{name}.ipynb")
+        with pytest.raises(ConfigError, match=r"training of .*unknown keys \['epoch'\].*batch_size.*epochs"):
+            runner.check_overrides(info, runner.parse_overrides(["training.epoch=3"]))
+        with pytest.raises(ConfigError, match="training.epochs.*'many'"):
+            runner.check_overrides(info, runner.parse_overrides(["training.epochs=many"]))
+        runner.check_overrides(info, runner.parse_overrides(["training.epochs=3", "subgraphs.genes=[HLA-B]"]))
+    with pytest.raises(ConfigError, match="'ukbb'.*mhc-cohort-simulated"):
+        gd.load_dataset("ukbb")
