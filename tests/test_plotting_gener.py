@@ -39,3 +39,11 @@ def test_multi_panel_figures():
     fig2 = P.roc_pr(scores, {"random": y, "C3": y})
     assert len(fig2.axes) == 4
     plt.close("all")
+
+
+def test_benchmarks_overview_draws_both_benchmarks_and_survival():
+    rows = [{"benchmark": bm, "split": s, "method": m, "auroc": 0.5 + 0.1 * (bm == "original") + 0.01 * i}
+            for bm in ("original", "degree-balanced") for s in ("random", "C1") for i, m in enumerate(["a", "b"])]
+    fig = P.benchmarks_overview(pd.DataFrame(rows), title="x: ")
+    assert len(fig.axes) == 3 and fig.axes[2].get_title() == "x: random split, before and after balancing"
+    plt.close(fig)

@@ -67,3 +67,15 @@ def test_headline_has_at_most_15_rows_and_sentences_name_the_winner():
     assert 0 < len(head) <= 15 and head["original random AUROC: degree"] == 0.75
     lines = S.summary_sentences(t)
     assert lines[0].startswith("[original] random split: best GENER (authors) (0.840)")
+
+
+def test_learning_sentences_report_loss_ratio_and_validation_auroc_per_benchmark():
+    conv = pd.DataFrame({"model": ["original/random/GENER (paper)", "original/random/GNE",
+                                   "degree-balanced/random/GENER (paper)", "dream5:original/random/GENER (paper)"],
+                         "status": ["did not learn", "converged", "converged", "did not learn"],
+                         "loss_ratio": [0.973, 0.9, 0.8, 0.99], "val_auroc": [0.612, 0.7, 0.75, 0.5]})
+    lines = S.learning_sentences(conv)
+    assert len(lines) == 2  # the dream5 side set is left out
+    assert lines[0].startswith("[original] 1 of 2 trained models 'did not learn'") and "0.973-0.973" in lines[0]
+    assert "validation AUROC 0.612-0.612" in lines[0]
+    assert lines[1] == "[degree-balanced] every trained model learned by the 5 % rule (1 models)."

@@ -97,3 +97,24 @@ def survival_bars(survival: pd.DataFrame, ax=None, title: str = "AUROC before an
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
     return ax
+
+
+def benchmarks_overview(table: pd.DataFrame, title: str = ""):
+    """One label set at a glance: AUROC by test split on each benchmark (left, one row per benchmark)
+    and each method's random-split AUROC before and after degree balancing (right); returns the Figure.
+
+    table : long table with ``benchmark``, ``split``, ``method``, ``auroc`` (one label set).
+    """
+    from ..summaries.gener import survival
+
+    benchmarks = list(dict.fromkeys(table["benchmark"]))
+    fig = plt.figure(figsize=(16, 4.2 * len(benchmarks)))
+    grid = fig.add_gridspec(len(benchmarks), 2, width_ratios=[3, 2])
+    for i, bm in enumerate(benchmarks):
+        metric_bars(table[table["benchmark"] == bm], title=f"{title}{bm} benchmark: AUROC by test split",
+                    ax=fig.add_subplot(grid[i, 0]))
+    if {"original", "degree-balanced"} <= set(benchmarks):
+        survival_bars(survival(table), ax=fig.add_subplot(grid[:, 1]),
+                      title=f"{title}random split, before and after balancing")
+    fig.tight_layout()
+    return fig

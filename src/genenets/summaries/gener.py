@@ -168,3 +168,26 @@ def summary_sentences(table: pd.DataFrame) -> list[str]:
             out.append(f"[{bm}] no gene seen in training (C3, class-1 AUROC, chance 0.5): best {best3} "
                        f"({c3[best3]:.3f}); degree {c3.get('degree', float('nan')):.3f}.")
     return out
+
+
+def learning_sentences(convergence: pd.DataFrame) -> list[str]:
+    """Per benchmark (models of the deciding label set: names without a ``label_set:`` prefix), how many
+    trained models the 5 % rule calls "did not learn", their range of best-loss / no-learning-loss ratio
+    and of validation AUROC (column ``val_auroc``): a model can rank validation pairs better than
+    chance while its loss stays within 5 % of ln 2.
+
+    convergence : :func:`genenets.train.convergence_table` rows plus ``val_auroc``; model names
+    ``"<benchmark>/<scheme>/<method>"``.
+    """
+    out = []
+    main = convergence[~convergence["model"].str.contains(":")]
+    for bm, rows in main.groupby(main["model"].str.split("/").str[0], sort=False):
+        flagged = rows[rows["status"] == "did not learn"]
+        if flagged.empty:
+            out.append(f"[{bm}] every trained model learned by the 5 % rule ({len(rows)} models).")
+            continue
+        out.append(f"[{bm}] {len(flagged)} of {len(rows)} trained models 'did not learn' by the 5 % rule (best "
+                   f"validation loss {flagged['loss_ratio'].min():.3f}-{flagged['loss_ratio'].max():.3f} x the "
+                   f"no-learning loss), with validation AUROC {flagged['val_auroc'].min():.3f}-"
+                   f"{flagged['val_auroc'].max():.3f} (chance 0.5).")
+    return out
