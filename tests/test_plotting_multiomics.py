@@ -1,4 +1,6 @@
 """Every figure function of notebook 09 draws on the axes it is given (or returns a Figure)."""
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,13 +36,16 @@ def test_single_panel_functions_draw_on_the_given_ax(prep):
                         for m in ("GAT", "majority")])
     calls = [lambda ax: mplot.correlation_heatmap(rho, q, n_genes=10, n_metabolites=8, ax=ax),
              lambda ax: mplot.ranking_figure(ranked, ranking.DEFAULT_WEIGHTS, n_top=10, truth=truth.pathway_genes, ax=ax),
-             lambda ax: mplot.precision_figure(prec, 8, random=0.05, ax=ax),
+             lambda ax: mplot.precision_figure(prec, 8, random=0.05, ax=ax, n_samples=20),
              lambda ax: mplot.heldout_loss_figure(losses, ax=ax),
              lambda ax: mplot.classifier_figure(acc, ax=ax)]
     for draw in calls:
         fig, ax = plt.subplots()
-        assert draw(ax) is ax
+        with warnings.catch_warnings():  # no deprecated seaborn call (its FutureWarnings print in the notebook)
+            warnings.simplefilter("error", FutureWarning)
+            assert draw(ax) is ax
         assert ax.has_data() and ax.get_title()
+        assert "precision" not in ax.get_ylabel() or "of 20 samples" in ax.get_title()
         plt.close(fig)
 
 

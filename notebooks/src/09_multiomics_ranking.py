@@ -260,7 +260,7 @@ if truth is not None:
     prec = mo.replicate_precision(reps, cfg["weights"], [k], cv)
     run.table(cv, "cv_weights"), run.table(prec, "precision_at_k")
     random_p = simulation["n_pathway_genes"] / simulation["n_genes"]
-    run.savefig(mplot.precision_figure(prec, k, random_p).figure, "precision_at_k")
+    run.savefig(mplot.precision_figure(prec, k, random_p, n_samples=simulation["n_samples"]).figure, "precision_at_k")
     display(prec.groupby("evidence")["precision"].agg(["mean", "std"]).sort_values("mean", ascending=False).round(3))
 
 # %% [markdown]
@@ -275,7 +275,7 @@ if truth is not None and n_small:
                                       **graph | {"k_neighbors": min(graph["k_neighbors"], 4)}, device=str(run.device))
     prec_small = mo.replicate_precision(small, cfg["weights"], [k], mo.cv_weights(small, k))
     run.table(prec_small, f"precision_at_k_n{n_small}")
-    run.savefig(mplot.precision_figure(prec_small, k, random_p).figure, f"precision_at_k_n{n_small}")
+    run.savefig(mplot.precision_figure(prec_small, k, random_p, n_samples=n_small).figure, f"precision_at_k_n{n_small}")
     held_small = msum.heldout_summary(pd.concat([r["fold_losses"] for r in small.values()]))
     run.table(held_small.reset_index(), f"heldout_summary_n{n_small}")
     display(prec_small.groupby("evidence")["precision"].agg(["mean", "std"]).sort_values("mean", ascending=False)
@@ -297,7 +297,7 @@ if truth is not None:
                budgets=[cfg["ae"]["epochs"], cfg["gat"]["epochs"]], figure="precision_at_k.png", models=[],
                ours=f"fused (CV weights) {g['fused_mean']:.2f} vs {g['best_single']} {g['single_mean']:.2f}")
 else:
-    run.decide("M1", "not testable here", why="real data have no planted pathway genes", seeds=1)
+    run.decide("M1", "not testable here", why="real data have no planted pathway genes", seeds=1, models=[])
 
 # %%
 if acc is not None:

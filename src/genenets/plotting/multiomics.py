@@ -100,21 +100,23 @@ def ranking_figure(ranked: pd.DataFrame, weights: dict, n_top: int = 25, truth=N
 
 
 def precision_figure(table: pd.DataFrame, k: int, random: float | None = None, ax=None,
-                     metric: str = "precision"):
+                     metric: str = "precision", n_samples: int | None = None):
     """``metric`` (precision or recall) at ``k`` per evidence over replicates: mean bar with a 95%
     bootstrap interval and one dot per replicate; a random ranking's expected value (``random``) as
-    a dotted line. ``table`` : rows (seed, evidence, k, precision[, recall])."""
+    a dotted line. ``table`` : rows (seed, evidence, k, precision[, recall]); ``n_samples`` (the
+    replicates' sample count) goes into the title."""
     sub = table[table["k"] == k]
     order = sub.groupby("evidence")[metric].mean().sort_values(ascending=False).index
     ax = _ax(ax, (8, 4))
     sns.barplot(data=sub, x="evidence", y=metric, order=order, ax=ax, errorbar=("ci", 95), color="tab:blue",
                 alpha=0.6, seed=0)
-    sns.stripplot(data=sub, x="evidence", y=metric, order=order, ax=ax, palette="dark:black", size=3, jitter=0.2)
+    sns.stripplot(data=sub, x="evidence", y=metric, order=order, ax=ax, color="black", size=3, jitter=0.2)
     if random is not None:
         ax.axhline(random, color="grey", ls=":", label=f"random ranking ({random:.3f})")
         ax.legend(frameon=False, fontsize=8, loc="upper right")
     ax.set(ylabel=f"{metric}@{k} of planted genes", xlabel="", ylim=(0, 1.05),
-           title=f"Planted-gene recovery over {sub['seed'].nunique()} simulated data sets (bars: 95% CI)")
+           title=f"Planted-gene recovery over {sub['seed'].nunique()} simulated data sets"
+                 + (f" of {n_samples} samples" if n_samples else "") + " (bars: 95% CI)")
     ax.tick_params(axis="x", rotation=30)
     ax.figure.tight_layout()
     return ax
