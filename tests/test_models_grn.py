@@ -43,3 +43,15 @@ def test_two_branch_net_is_directional():
     forward = net(torch.cat([reg, tgt], dim=1))
     backward = net(torch.cat([tgt, reg], dim=1))
     assert not torch.allclose(forward, backward)  # (G1, G2) and (G2, G1) are different pairs
+
+
+def test_series_mean_scores_a_pair_by_the_mean_logit_of_its_series():
+    from genenets.models.grn import SeriesMean
+
+    torch.manual_seed(0)
+    inner = PairLSTM(hidden=8).eval()
+    x = torch.rand(5, 3, 21, 2)  # 5 pairs x 3 series
+    out = SeriesMean(inner)(x)
+    assert out.shape == (5,)
+    torch.testing.assert_close(out, torch.stack([inner(x[:, s]) for s in range(3)], dim=1).mean(dim=1))
+    assert SeriesMean(TwoBranchPairNet(code_dim=3))(torch.rand(4, 10, 6)).shape == (4,)

@@ -76,3 +76,28 @@ def test_sentences_best_and_headline():
     both = pd.concat([summary, summary.assign(protocol="leave_one_network_out")])
     head = grn_summary.headline(means, both, means.iloc[0])
     assert len(head) <= 15 and head["mean DREAM AUPR, combination (LONO) (5 nets)"] == 0.4
+
+
+def test_search_sentences_and_chosen_settings():
+    search = pd.DataFrame({"model": ["LSTM", "LSTM", "CNN"], "width": [16, 16, 16], "lr": [0.003, 0.01, 0.001],
+                           "val_loss": [0.65, 0.63, 0.6], "status": ["converged", "converged", "did not learn"],
+                           "chosen": [False, True, True]})
+    assert grn_summary.chosen_settings(search) == {"LSTM": {"width": 16, "lr": 0.01}, "CNN": {"width": 16, "lr": 0.001}}
+    text = grn_summary.search_sentence(search)
+    assert "LSTM: width 16, lr 0.01 (validation loss 0.630; 2 settings tried, 2 converged)" in text
+    assert "CNN: width 16, lr 0.001" in text and "0 converged" in text
+    assert grn_summary.search_sentence(search.iloc[:0]).startswith("No search")
+
+
+def test_verdict_sentences_say_whether_seeds_and_budgets_agree():
+    recs = [dict(id="R2", claim="AE+NN strongest", verdict="mixed", robust=False, why="verdict per seed", seeds=2,
+                 budgets=[60], budgets_varied=False),
+            dict(id="R4", claim="all data win", verdict="reproduced", robust=True, why="", seeds=3, budgets=[200, 300],
+                 budgets_varied=True),
+            dict(id="R3", claim="transfer", verdict="reproduced", robust=False, why="one seed", seeds=1, budgets=[])]
+    s = grn_summary.verdict_sentences(recs, {"R2": {0: "mixed", 1: "reproduced"}, "R4": {0: "reproduced",
+                                                                                        1: "reproduced"}})
+    assert s[0].startswith("R2 (AE+NN strongest): mixed; its 2 seeds disagree (seed 0: mixed, seed 1: reproduced)")
+    assert "one training budget per model here (60), the robustness grid varies it; not robust: verdict per seed" in s[0]
+    assert "its 2 seeds agree; budgets varied in this run; robust." in s[1]
+    assert "decided at 1 seed; no trained model; not robust: one seed." in s[2]

@@ -262,8 +262,10 @@ def test_protocols_table_and_summary():
 def test_width_search_and_early_stopping_on_validation_pairs():
     nets = simulate_networks(3, 8, seed=0, n_series=3, n_times=7)
     run = grn.run_protocols(nets, neural=("LSTM",), baselines=("correlation",), seeds=(0,), epochs=30, patience=1,
-                            val_fraction=0.3, widths=(4, 8), protocols=("random_split",), progress=False)
+                            val_fraction=0.3, widths=(4, 8), lrs=(0.01,), batch_size=4, protocols=("random_split",),
+                            progress=False)
     assert len(run.widths) == 2 and run.widths["chosen"].sum() == 1
+    assert set(run.widths.columns) >= {"width", "lr", "status"}
     chosen = run.widths.loc[run.widths["chosen"]]
     assert chosen["val_loss"].iloc[0] == run.widths["val_loss"].min()  # the width with the best validation loss
     h = run.histories["LSTM | random split | seed 0"]
@@ -316,3 +318,11 @@ def test_steady_state_scores_on_the_simulator_and_tree_budget_check():
     assert grn.evaluate_matrix(mats["knockout_z"], sim.adjacency())["auroc"] > 0.7  # deletions reveal targets
     check = grn.tree_budget_validation(sim.timeseries, sim.times, budgets=(5, 20), n_targets=3)
     assert list(check["n_estimators"]) == [5, 20] and (check["n_targets"] == 3).all()
+
+
+def test_scale_caps_and_time_series_methods():
+    group = dict(epochs=60, ae_epochs=100, patience=5)
+    assert grn.scale_caps(group, 4, ("epochs", "ae_epochs")) == dict(epochs=240, ae_epochs=400, patience=5)
+    assert grn.scale_caps(group, 0.001, ("epochs",))["epochs"] == 1 and group["epochs"] == 60
+    assert grn.time_series_methods(["dynGENIE3", "GENIE3_steady"]) == [*grn.BASELINES[:3], "dynGENIE3"]
+    assert grn.time_series_methods(["GENIE3", "dynGENIE3"], with_trees=False) == list(grn.BASELINES[:3])

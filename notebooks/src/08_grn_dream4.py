@@ -38,46 +38,45 @@
 
 # %% [markdown]
 # **How our data and settings differ.** The data are the real DREAM4 size-100 files (registry `dream4/`). The
-# quick profile must run in about 3 minutes on 2 CPU cores, so it (i) trains the neural models with batches of
-# `batch_size` pairs and an epoch cap of `epochs` (the paper profile: batch 100, 75 epochs, lr 0.01 for the LSTM,
-# dropout 0.2, hidden 32), (ii) repeats leave-one-network-out for `lono_seeds` seed(s) (the random split for
-# `n_seeds`), and (iii) runs the tree ensembles (GENIE3 variant `tree_method`, `n_estimators` trees, K = sqrt) on
-# the first `tree_networks` network(s) only (and GENIE3 on the multifactorial data in paper only), since 300 trees
-# x 100 targets cost about 50 s of CPU per network and method; the paper profile uses all five networks, random
-# forests and 1,000 trees as both GENIE3 papers do. Comparisons with tree methods use the networks they ran on.
-# All neural models see all 10 series of each pair. They see each gene z-scored within its network; the
-# baselines use the raw values. The `dream4-simulated` dataset (a GeneNetWeaver-like simulator with time series,
-# knockouts, knockdowns and multifactorial data) replaces DREAM4 in the smoke test and when the files are absent.
+# quick profile runs in about 2.5 minutes on 2 quiet CPU cores, so it trains the neural models with an epoch cap
+# ended by early stopping, repeats leave-one-network-out for one seed, and grows 300 extremely randomized trees per
+# target (compiled, targets in parallel) where the GENIE3 papers grow 1,000 random-forest trees (the paper
+# profile). Each neural model reads one series of a pair at a time and scores the pair by the mean of its series'
+# logits, trained and validated on pairs (the pair is what is ranked). The neural models see each gene z-scored
+# within its network; the baselines use the raw values. The `dream4-simulated` dataset (a GeneNetWeaver-like
+# simulator with time series, knockouts, knockdowns and multifactorial data) replaces DREAM4 in the smoke test
+# and when the files are absent.
+
+# %% [markdown]
+# **Parameters.** Six top-level values (`profile`, `dataset`, `seed`, `budget_scale`, `device`, `output_dir`),
+# then one dict per group; set one key with `genenets run 08 -p neural.epochs=120` (a profile file or `-p` gives
+# part of a group, the others keep these values). `budget_scale` multiplies every training cap (neural and
+# combination epochs, trees). Keys: meaning (quick value; paper profile / the paper's value):
+#
+# | group | keys |
+# |---|---|
+# | `data` | `n_networks` (5 of DREAM4's 5), `n_genes` of simulated networks (100), `check_genes`: size of the simulated ground-truth check (100; 1,000), `standardize` genes before the neural models (True), `test_fraction` of each network's pairs held out in the random split (0.5) |
+# | `neural` | `epochs` cap of the pair classifiers (60; paper 75), `ae_epochs` cap of the autoencoder (100), `patience` of early stopping (5; 10), `val_fraction` of the training pairs held out for it (0.2), `batch_size` in pairs (50; 100), `series_per_pair` seen in training (None: all 10) |
+# | `search` | `widths` of the LSTM and the AE+NN pair network (16; 16, 32, 64; paper 32) and `lrs` learning rates (0.003, 0.01; paper 0.01 for the LSTM) tried, chosen on validation loss |
+# | `protocols` | `n_seeds` of the random split (2; 3), `lono_seeds` of leave one network out (1; 3) |
+# | `trees` | `n_estimators` per target (300; papers 1,000), `method` ET or RF (ET; RF, the papers' default), `networks` they run on (5), `methods` (GENIE3, dynGENIE3, GENIE3_steady; + GENIE3_multifactorial) |
+# | `combination` | `epochs` cap (200; 500) and `seeds` (3) of the supervised combination |
+# | `compute` | `torch_threads` (1: small models on shared cores), `tree_jobs`: threads over target genes (2) |
 
 # %% tags=["parameters"]
 profile = "quick"  # smoke | quick | paper
 dataset = "dream4"  # dream4 | dream4-simulated | auto (dream4 if its files can be had, else dream4-simulated)
 seed = 0
+budget_scale = 1.0  # multiplies every training cap (epochs, trees) for the robustness grid
 device = "auto"  # auto: cuda, then mps, then cpu
 output_dir = "../figures/08_grn_dream4"
-n_networks = 5  # DREAM4 has 5 networks per size
-n_genes = 100  # genes per simulated network (simulated dataset only)
-n_seeds = 3  # seeds of the neural models under the random split (paper's protocol)
-lono_seeds = 1  # seeds of the neural models under leave-one-network-out
-epochs = 15  # epoch cap of the pair classifiers (early stopping on validation; paper: 75)
-ae_epochs = 40  # epoch cap of the autoencoder
-patience = 3  # early-stopping patience (epochs without a better validation loss)
-val_fraction = 0.2  # share of the training pairs held out for early stopping and the width search
-widths = [16, 32]  # LSTM / pair-network widths tried on validation (paper: 32)
-batch_size = 500  # pairs x series per batch (paper: 100)
-series_per_pair = None  # series per pair in training (None: all 10)
-standardize = True  # z-score each gene within its network before the neural models
-test_fraction = 0.5  # protocol (a): share of each network's pairs held out
-n_estimators = 300  # trees per target in GENIE3 / dynGENIE3 (papers: 1000)
-tree_method = "ET"  # ET (extra trees) or RF (random forest, the papers' default)
-tree_networks = 1  # networks the tree ensembles run on (paper: all 5)
-tree_methods = ["GENIE3", "dynGENIE3", "GENIE3_steady"]  # paper adds GENIE3_multifactorial
-tree_jobs = 2  # parallel trees
-combo_epochs = 200  # epoch cap of the supervised combination
-combo_seeds = 3  # seeds of the supervised combination
-budget_scale = 1.0  # multiplies every training cap (epochs, trees) for the robustness grid
-sim_genes = 100  # size of the simulated network of the ground-truth check
-torch_threads = 1  # small models: one thread avoids oversubscribing shared cores
+data = dict(n_networks=5, n_genes=100, check_genes=100, standardize=True, test_fraction=0.5)  # networks, inputs
+neural = dict(epochs=60, ae_epochs=100, patience=5, val_fraction=0.2, batch_size=50, series_per_pair=None)  # fits
+search = dict(widths=[16], lrs=[0.003, 0.01])  # tried on validation pairs of the training networks
+protocols = dict(n_seeds=2, lono_seeds=1)  # seeds of the random split and of leave one network out
+trees = dict(n_estimators=300, method="ET", networks=5, methods=["GENIE3", "dynGENIE3", "GENIE3_steady"])  # trees
+combination = dict(epochs=200, seeds=3)  # the supervised combination of all-data scores
+compute = dict(torch_threads=1, tree_jobs=2)  # threads
 
 # %%
 import numpy as np
@@ -90,11 +89,14 @@ from genenets.simulate import grn as grn_sim
 from genenets.summaries import grn as grn_summary
 from genenets.tools import grn
 
-torch.set_num_threads(torch_threads)
-seeds = [seed + k for k in range(n_seeds)]
-cap, ae_cap, trees, combo_cap = (max(1, int(round(v * budget_scale))) for v in (epochs, ae_epochs, n_estimators,
-                                                                                   combo_epochs))
+# %%
 run = report.start_run("08_grn_dream4", globals())
+torch.set_num_threads(compute["torch_threads"])
+seeds, lono_seeds = ([seed + k for k in range(protocols[n])] for n in ("n_seeds", "lono_seeds"))
+fit_kw = grn.scale_caps(neural, budget_scale, ("epochs", "ae_epochs"))
+tree_kw = dict(n_estimators=grn.scale_caps(trees, budget_scale, ("n_estimators",))["n_estimators"],
+               tree_method=trees["method"], seed=seed, n_jobs=compute["tree_jobs"])
+combo_cap = grn.scale_caps(combination, budget_scale, ("epochs",))["epochs"]
 
 # %% [markdown]
 # ## The claims and the rules that decide them (written before any result)
@@ -125,10 +127,10 @@ run.claim("R4", "Using all of DREAM4's data types beats using the time series al
 # genes at once); and a gold standard of every ordered pair. The edge density is the AUPR of a random ranking.
 
 # %%
-sim_params = dict(n_networks=n_networks, n_genes=n_genes, seed=seed)
+sim_params = dict(n_networks=data["n_networks"], n_genes=data["n_genes"], seed=seed)
 with run.timed("load"):
     ds = datasets.load("dream4" if dataset == "auto" else dataset, auto=dataset == "auto", fallback_params=sim_params,
-                       **(sim_params if dataset == "dream4-simulated" else dict(n_networks=n_networks)))
+                       **(sim_params if dataset == "dream4-simulated" else dict(n_networks=data["n_networks"])))
 run.fallback = ds.fallback
 print(ds.fallback or f"dataset {ds.name}: {ds.provenance.get('kind')}")
 networks = ds.data
@@ -158,43 +160,45 @@ features.groupby("label")[["correlation", "lagged_correlation", "mutual_informat
 # Correlation, time-lagged correlation and mutual information need no training. GENIE3 fits one tree ensemble
 # per target and scores regulators by importance; dynGENIE3 predicts each gene's rate of change plus its decay
 # (rates estimated from the data). Their tree budget is checked on validation data first: the regressions are
-# fitted on 8 series and scored (R²) on the other 2, at the chosen budget and a smaller one.
+# fitted on 8 series and scored (R²) on the other 2, at the chosen budget and a smaller one. The trees run on
+# the first `trees["networks"]` networks (all five in quick).
 
 # %%
+n_trees, times0 = tree_kw["n_estimators"], getattr(networks[0], "times", None)
 with run.timed("tree_budget"):
-    budget_check = grn.tree_budget_validation(networks[0].timeseries, getattr(networks[0], "times", None),
-                                              sorted({max(1, trees // 3), trees}), tree_method=tree_method,
-                                              seed=seed, n_jobs=tree_jobs)
+    budget_check = grn.tree_budget_validation(networks[0].timeseries, times0, sorted({max(1, n_trees // 3), n_trees}),
+                                              tree_method=trees["method"], seed=seed, n_jobs=compute["tree_jobs"])
 run.table(budget_check, "tree_budget_validation")
 with run.timed("baselines"):
-    ts_mats = [grn.baseline_scores(net, [m for m in grn.BASELINES if k < tree_networks or m in grn.BASELINES[:3]
-                                         if m in tree_methods or m in grn.BASELINES[:3]],
-                                   n_estimators=trees, seed=seed, tree_method=tree_method, n_jobs=tree_jobs)
+    ts_mats = [grn.baseline_scores(net, grn.time_series_methods(trees["methods"], k < trees["networks"]), **tree_kw)
                for k, net in enumerate(networks)]
 budget_check
 
 # %% [markdown]
 # ## Fig. 11-12: the neural pair classifiers under both protocols, with fair budgets
-# Each fit holds out `val_fraction` of its training pairs for early stopping (patience `patience`, cap `epochs`);
-# the width of the LSTM and of the AE+NN pair network is chosen on the first random-split validation set (the
-# CNN is LeNet-5's fixed architecture). Under (b) each model is trained five times, once per held-out network.
+# Each fit holds out `neural["val_fraction"]` of its training pairs (never test pairs) for early stopping
+# (patience `neural["patience"]`, cap `neural["epochs"]`); the width of the LSTM and of the AE+NN pair network
+# and each model's learning rate (`search`) are chosen on the first random-split validation set (the CNN is
+# LeNet-5's fixed architecture). Under (b) each model is trained five times, once per held-out network.
 
 # %%
 with run.timed("protocols"):
-    proto = grn.run_protocols(networks, baseline_matrices=ts_mats, seeds=seeds, lono_seeds=seeds[:lono_seeds],
-                              test_fraction=test_fraction, epochs=cap, ae_epochs=ae_cap, batch_size=batch_size,
-                              widths=widths, patience=patience, val_fraction=val_fraction,
-                              series_per_pair=series_per_pair, standardize=standardize, device=str(run.device))
+    proto = grn.run_protocols(networks, baseline_matrices=ts_mats, seeds=seeds, lono_seeds=lono_seeds, **fit_kw,
+                              **search, test_fraction=data["test_fraction"], standardize=data["standardize"],
+                              device=str(run.device))
 results, summary = proto.results, grn.summarize(proto.results)
 run.table(results, "scores_per_seed")
 run.table(summary.round(4), "aupr_auroc_per_method_network_protocol")
 run.table(proto.widths, "width_search")
+print(grn_summary.search_sentence(proto.widths))
 summary[summary["network"] == "mean"].drop(columns=["network"]).round(3)
 
 # %% [markdown]
 # ### Convergence: did each neural model learn, and did early stopping or the cap end its training?
-# `did not learn`: best validation loss within 5% of a model that learned nothing (ln 2 for balanced pairs);
-# `budget-limited`: the epoch cap stopped it while it was still improving. Neither is ranked as a loser.
+# `did not learn`: best validation loss within 5% of a model that learned nothing (the entropy of the validation
+# pairs' edge share: ln 2 for the balanced pairs here; for the combination, trained on all pairs with ~2% edges,
+# about 0.1); `budget-limited`: the epoch cap stopped it while it was still improving. Neither is ranked as a
+# loser. (Non-chosen fits of the search are listed too.)
 
 # %%
 convergence = train.convergence_table(proto.histories)
@@ -216,8 +220,8 @@ run.savefig(grn_plots.metric_per_network(summary[summary["network"] != "mean"], 
 
 # %%
 with run.timed("steady_states"):
-    ss_mats = [grn.steady_state_scores(net, n_estimators=trees, tree_method=tree_method, seed=seed, n_jobs=tree_jobs,
-                                       trees=tree_methods if k < tree_networks else ()) for k, net in enumerate(networks)]
+    ss_mats = [grn.steady_state_scores(net, **tree_kw, trees=[m for m in trees["methods"] if m in grn.STEADY_TREES]
+                                       if k < trees["networks"] else ()) for k, net in enumerate(networks)]
 labels = [net.adjacency()[grn.ordered_pairs(len(net.genes))] for net in networks]
 
 # %% [markdown]
@@ -232,7 +236,7 @@ combo_inputs = [{**{m: s for m, s in ss.items() if "GENIE3" not in m},
 feats = [grn.pair_features(m)[0] for m in combo_inputs]
 combo_scores, combo_hist = {}, {}
 with run.timed("combination"):
-    for s in [seed + k for k in range(combo_seeds)]:
+    for s in [seed + k for k in range(combination["seeds"])]:
         preds, hist = grn.combine_leave_one_network_out(feats, labels, seed=s, epochs=combo_cap, device=str(run.device))
         combo_scores[s] = preds
         combo_hist.update({f"combination | LONO {networks[h].name} | seed {s}": v for h, v in hist.items()})
@@ -278,7 +282,8 @@ run.decide("R1", grn_summary.r1_verdict(best_nn["aupr"], best_nn["auroc"], combo
            evidence={f"{best_nn['method']} AUPR": best_nn["aupr"], f"{best_nn['method']} AUROC": best_nn["auroc"],
                      "stand-in AUPR": combo_mean["aupr"], "stand-in AUROC": combo_mean["auroc"]},
            robust=False, why="the DREAM4 top teams' numbers are not offline; stand-in: our all-data combination",
-           seeds=lono_seeds, budgets=[cap], figure="dream_aupr_all_methods.png", models=nn_fits + list(combo_hist),
+           seeds=len(lono_seeds), budgets=[fit_kw["epochs"]], figure="dream_aupr_all_methods.png",
+           models=nn_fits + list(combo_hist),
            ours=f"{best_nn['method']} AUPR {best_nn['aupr']:.3f} / AUROC {best_nn['auroc']:.3f} vs stand-in "
                 f"{combo_mean['aupr']:.3f} / {combo_mean['auroc']:.3f}")
 
@@ -288,7 +293,7 @@ rs = summary[(summary["protocol"] == "random_split") & (summary["network"] == "m
 run.decide("R2", r2_seeds[seeds[0]], evidence={f"{m} AUPR (random split)": rs[m] for m in grn_summary.NEURAL_ORDER},
            robust=claims.robust_across(r2_seeds.values()) and len(r2_seeds) > 1,
            why="" if claims.robust_across(r2_seeds.values()) else f"verdict per seed: {r2_seeds}", seeds=len(r2_seeds),
-           budgets=[cap], figure="fig11_aupr_per_network.png",
+           budgets=[fit_kw["epochs"]], figure="fig11_aupr_per_network.png",
            models=[m for m in convergence["model"] if "random split |" in m and not m.startswith("AE of")],
            ours=", ".join(f"{m} {rs[m]:.3f}" for m in grn_summary.NEURAL_ORDER), paper_value="AE+NN > RNN > CNN")
 
@@ -298,7 +303,7 @@ r3 = grn_summary.r3_verdict(dict(zip(per_net["network"], per_net["aupr"])),
                             dict(zip(per_net["network"], per_net["random_aupr"])))
 run.decide("R3", r3, evidence={**{f"{best_nn['method']} AUPR {n}": a for n, a in zip(per_net["network"], per_net["aupr"])},
                                "mean edge density": per_net["random_aupr"].mean()},
-           seeds=lono_seeds, budgets=[cap], figure="fig11_aupr_per_network.png", models=nn_fits,
+           seeds=len(lono_seeds), budgets=[fit_kw["epochs"]], figure="fig11_aupr_per_network.png", models=nn_fits,
            ours=f"{best_nn['method']} mean AUPR {best_nn['aupr']:.3f} (random {best_nn['random_aupr']:.3f})")
 
 # %%
@@ -311,9 +316,20 @@ run.decide("R4", grn_summary.r4_verdict(r4_all["aupr"], r4_ts["aupr"]),
            evidence={f"all data: {r4_all['method']}": r4_all["aupr"], f"time series: {r4_ts['method']}": r4_ts["aupr"],
                      "n_networks": r4_all["n_networks"]},
            robust=claims.robust_across(r4_per_seed.values()), why="" if claims.robust_across(r4_per_seed.values())
-           else f"verdict per combination seed: {r4_per_seed}", seeds=len(r4_per_seed), budgets=[combo_cap, trees],
+           else f"verdict per combination seed: {r4_per_seed}", seeds=len(r4_per_seed), budgets=[combo_cap, n_trees],
            figure="dream_aupr_all_methods.png", models=list(combo_hist) if "combination" in r4_all["method"] else None,
            ours=f"{r4_all['method']} {r4_all['aupr']:.3f} vs {r4_ts['method']} {r4_ts['aupr']:.3f}")
+
+# %% [markdown]
+# ### Each verdict in a sentence, and whether seeds and budgets agree
+# Built from this run's claim records and per-seed verdicts. Within one run every model has one training budget;
+# the robustness grid (`notebooks/robustness.yaml`: 3 seeds x `budget_scale` 1, 4, 16) re-decides each claim
+# and REPORT.md's ledger marks it robust only when every run agrees.
+
+# %%
+per_seed = {"R2": r2_seeds, "R4": r4_per_seed}
+for sentence in grn_summary.verdict_sentences(run.claims.values(), per_seed):
+    print(sentence)
 pd.DataFrame([c.as_dict() for c in run.claims.values()])[["id", "verdict", "robust", "ours", "why"]]
 
 # %% [markdown]
@@ -330,19 +346,18 @@ run.metrics["mean"] = means.set_index("method").drop(columns="data").round(4).to
 run.metrics["random_split"] = {"aupr": grn_summary.metrics_dict(summary, "random_split", "aupr"),
                                "auroc": grn_summary.metrics_dict(summary, "random_split", "auroc")}
 run.metrics["all_data_lono_mean_aupr"] = round(float(combo_mean["aupr"]), 4)
-run.metrics["widths_chosen"] = dict(zip(proto.widths.loc[proto.widths["chosen"], "model"],
-                                        proto.widths.loc[proto.widths["chosen"], "width"]))
+run.metrics["search_chosen"] = grn_summary.chosen_settings(proto.widths)
 pd.Series(run.headline).round(3)
 
 # %% [markdown]
 # ## Ground truth at another size: the simulator
 # The simulator draws a modular, scale-free network with Hill-type kinetics and stochastic dynamics and returns
-# its gold standard with DREAM4-shaped time series and steady states. One network of `sim_genes` genes: do the
+# its gold standard with DREAM4-shaped time series and steady states. One network of `data["check_genes"]` genes: do the
 # cheap time-series baselines and the knockout z-score rank its edges in the same order as on DREAM4?
 
 # %%
 with run.timed("simulated_check"):
-    sim = grn_sim.simulate_grn(sim_genes, seed=seed)
+    sim = grn_sim.simulate_grn(data["check_genes"], seed=seed)
     sim_mats = {**grn.baseline_scores(sim, grn.BASELINES[:3]), **grn.steady_state_scores(sim, trees=False)}
 sim_table = grn.method_table([sim], [sim_mats])
 run.table(sim_table, "simulated_baselines")
@@ -359,18 +374,18 @@ sim_table[["method", "aupr", "auroc", "average_precision", "random_aupr"]].round
 #   with time series only, from this run's numbers; the bar chart shows the same per network. Whether the knockouts
 #   (which test each gene's effect directly) beat every time-series method is R4's question.
 # - **The verdicts** are in the table above and in REPORT.md's ledger: R1 can only be judged against a stand-in;
-#   R2 is decided under the paper's protocol at `n_seeds` seeds; R3 asks whether a model trained on other networks
+#   R2 is decided under the paper's protocol at `protocols["n_seeds"]` seeds; R3 asks whether a model trained on other networks
 #   beats random on a new one; R4 whether the unused data types add more than the neural models do.
 # - **Convergence.** A model flagged "budget-limited" in the convergence table might improve with a larger cap, and
 #   one flagged "did not learn" says nothing about its architecture: claims resting on either are marked not robust.
-#   The robustness grid (`notebooks/robustness.yaml`) re-decides the claims at 3 seeds and 4x the caps.
+#   The robustness grid (`notebooks/robustness.yaml`) re-decides the claims at 3 seeds and 1x, 4x and 16x the caps.
 
 # %% [markdown]
 # ## Try this
-# 1. Set `epochs = 60` and `patience = 5` (and `lono_seeds = 3`). Predict: do the neural models' AUPRs move,
-#    and does R2's verdict change? Compare with the ledger's robustness column.
-# 2. Set `tree_networks = 5` and `n_estimators = 1000` (slow: about 10 minutes). Does dynGENIE3 still beat lagged
-#    correlation, and does R4's time-series side change?
+# 1. Set `neural["patience"] = 15` and `protocols["lono_seeds"] = 3` (`-p neural.patience=15`). Predict: do the
+#    neural models' AUPRs move, and does R2's verdict change? Compare with the ledger's robustness column.
+# 2. Set `trees["n_estimators"] = 1000` and `trees["method"] = "RF"` (the papers' forests; slow: scikit-learn, about
+#    15 minutes). Does dynGENIE3 still beat lagged correlation, and does R4's time-series side change?
 # 3. Remove the knockouts from the combination (drop the `knockout_z*` keys in `combo_inputs`). Predict how far
 #    the combination's mean AUPR falls below the 0.35 target.
 

@@ -215,6 +215,31 @@ def parse_gold_standard(text: str, source: str = "<gold standard>", genes: list 
     return gold
 
 
+def parse_gene_mapping(text: str, source: str = "<mapping>") -> dict[str, str]:
+    """Parse a DREAM4 multifactorial ``Mapping/*_goldstandard_ref.tsv`` file: a header ``"New" "Old"`` and one
+    line per gene, its name in the multifactorial sub-challenge (New) and in the size-100 challenge (Old).
+    The multifactorial data use the New names; the same network's size-100 files and gold standard the Old
+    ones (checked: mapped, the two gold standards are identical). Returns ``{new: old}``."""
+    rows = [line.replace('"', "").split() for line in _lines(text) if line.strip()]
+    if not rows or [c.lower() for c in rows[0][:2]] != ["new", "old"]:
+        raise DataError(f"{source}: expected a header 'New Old', got {rows[0] if rows else 'an empty file'}")
+    bad = [r for r in rows[1:] if len(r) != 2]
+    if bad:
+        raise DataError(f"{source}: {len(bad)} line(s) without exactly two gene names, e.g. {bad[0]}")
+    mapping = {new: old for new, old in rows[1:]}
+    if len(set(mapping.values())) != len(mapping):
+        raise DataError(f"{source}: the mapping is not one to one")
+    return mapping
+
+
+def relabel_multifactorial(table: pd.DataFrame, mapping: dict, genes: list, source: str = "<multifactorial>"):
+    """The multifactorial ``table`` (experiments x genes in the New names) with its columns renamed to the
+    network's names through ``mapping`` ({new: old}) and put in the order of ``genes``."""
+    if set(table.columns) != set(mapping) or set(mapping.values()) != set(genes):
+        raise DataError(f"{source}: its genes do not match the gold standard's mapping of network genes")
+    return table.rename(columns=mapping)[list(genes)]
+
+
 def gold_to_adjacency(gold: pd.DataFrame, genes: list) -> np.ndarray:
     """Adjacency of shape (n_genes, n_genes) from a gold-standard table: ``A[i, j] = 1`` for i -> j."""
     index = {g: i for i, g in enumerate(genes)}
@@ -285,12 +310,18 @@ def load_network(k: int, size: int = 100, *, data_zip=None, gold_zip=None, multi
     with _open_zip(gold_zip) as zf:
         member = (f"DREAM4_Challenge2_GoldStandards/Size {size}/DREAM4_GoldStandard_InSilico_Size{size}_{k}.tsv")
         gold = parse_gold_standard(_read_member(zf, member, gold_zip), f"{Path(gold_zip).name}:{member}", genes)
+        map_member = (f"DREAM4_Challenge2_GoldStandards/Size {size} multifactorial/Mapping/"
+                      f"insilico_size{size}_multifactorial_{k}_goldstandard_ref.tsv")
+        mapping = (parse_gene_mapping(_read_member(zf, map_member, gold_zip), f"{Path(gold_zip).name}:{map_member}")
+                   if map_member in zf.namelist() else None)
     multi = None
     if steady_states and (multifactorial_zip is not None or size in MULTIFACTORIAL_ZIP):
         mzip = multifactorial_zip if multifactorial_zip is not None else fetch(MULTIFACTORIAL_ZIP[size])
         with _open_zip(mzip) as zf:
             member = f"{name}_multifactorial.tsv"
             multi = parse_steady_state(_read_member(zf, member, mzip), f"{Path(mzip).name}:{member}")
+        if mapping is not None:  # the multifactorial sub-challenge renamed the genes: back to the network's names
+            multi = relabel_multifactorial(multi, mapping, genes, f"{Path(mzip).name}:{member}")
     knockouts = extra.get("knockouts")
     knockdowns = extra.get("knockdowns")
     if knockouts is not None:

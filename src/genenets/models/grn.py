@@ -100,3 +100,20 @@ class PairScoreMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
+
+
+class SeriesMean(nn.Module):
+    """A pair's logit as the mean of a per-series classifier's logits over the pair's series.
+
+    ``forward(x)`` takes shape (batch, n_series, *inputs) (e.g. (batch, 10, n_times, 2) time courses or
+    (batch, 10, 2 * code_dim) codes), runs ``module`` on every (pair, series) row and returns logits of
+    shape (batch,): the model is trained and scored on pairs, as the pairs are ranked.
+    """
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, s = x.shape[:2]
+        return self.module(x.reshape(b * s, *x.shape[2:])).view(b, s).mean(dim=1)

@@ -158,3 +158,42 @@ def headline(means: pd.DataFrame, summary: pd.DataFrame, combination: pd.Series)
         out[f"best neural {protocol.replace('_', ' ')}: {nn['method']} AUROC"] = float(nn["auroc"])
     out["edge density (random AUPR)"] = float(means["random_aupr"].mean())
     return dict(list(out.items())[:15])
+
+
+def chosen_settings(search: pd.DataFrame) -> dict:
+    """``{model: {"width": w, "lr": r}}`` of the chosen rows of the width / learning-rate search table."""
+    rows = search[search["chosen"]] if len(search) else search
+    return {m: {"width": int(w), "lr": float(r)} for m, w, r in zip(rows["model"], rows["width"], rows["lr"])}
+
+
+def search_sentence(search: pd.DataFrame) -> str:
+    """One sentence: per model, the width and learning rate chosen on validation loss, among how many tried."""
+    if search is None or not len(search):
+        return "No search: every model used the one width and learning rate given."
+    parts = []
+    for model, g in search.groupby("model", sort=False):
+        c = g[g["chosen"]].iloc[0]
+        parts.append(f"{model}: width {int(c['width'])}, lr {c['lr']:g} (validation loss {c['val_loss']:.3f}; "
+                     f"{len(g)} settings tried, {int((g['status'] == 'converged').sum())} converged)")
+    return "Chosen on the validation pairs of the training networks: " + "; ".join(parts) + "."
+
+
+def verdict_sentences(claim_records, per_seed: dict | None = None) -> list[str]:
+    """One sentence per decided claim: its verdict, whether its seeds agree (``per_seed``: ``{claim id:
+    {seed: verdict}}`` where the notebook decided it per seed), whether budgets were varied, and robustness."""
+    out = []
+    for c in claim_records:
+        c = c if isinstance(c, dict) else c.as_dict()
+        votes = (per_seed or {}).get(c["id"]) or {}
+        if len(votes) > 1:
+            agree = claims.robust_across(votes.values())
+            seeds = (f"its {len(votes)} seeds {'agree' if agree else 'disagree'}"
+                     + ("" if agree else " (" + ", ".join(f"seed {s}: {v}" for s, v in votes.items()) + ")"))
+        else:
+            seeds = f"decided at {c.get('seeds', 1)} seed{'s' if c.get('seeds', 1) != 1 else ''}"
+        budgets = ("budgets varied in this run" if c.get("budgets_varied") else
+                   "one training budget per model here (" + ", ".join(map(str, c.get("budgets") or [])) +
+                   "), the robustness grid varies it" if c.get("budgets") else "no trained model")
+        robust = "robust" if c.get("robust") else f"not robust: {c.get('why') or 'see the ledger'}"
+        out.append(f"{c['id']} ({c['claim']}): {c['verdict']}; {seeds}; {budgets}; {robust}.")
+    return out
