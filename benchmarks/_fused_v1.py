@@ -269,7 +269,7 @@ def fused_v1_step(model, packed, key):
     enc, dec = model.enc_csr, model.dec_csr
     w1, b1 = model.encoder.weight.detach().numpy(), model.encoder.bias.detach().numpy()
     w2, b2 = model.decoder.weight.detach().numpy(), model.decoder.bias.detach().numpy()
-    noise_std = float(model.noise_std)
+    noise_std = float(model.noise_std) if model.training else 0.0
     h = encoder_forward(enc[0], enc[1], w1, b1, p, noise_std, key, model.table,
                         np.empty((model.n_hidden, batch), np.float32))
     n_chunks = model.n_chunks
@@ -282,3 +282,160 @@ def fused_v1_step(model, packed, key):
     gw1, gb1 = encoder_weight_grad(enc[0], enc[1], np.ascontiguousarray(gy, np.float32), p, noise_std, key,
                                    model.table, np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32))
     return parts.sum() / n, [g / n for g in (gw1, gb1, gw2, gb2)]
+
+
+# ----------------------------------------------------------------------------------------------
+# the person-major conversion as it was at commit 8d6fa68 (table look-up kernel, one pwrite per person)
+
+from pathlib import Path  # noqa: E402
+
+from genenets.data.genotypes import bed_layout, check_padding, plink_paths  # noqa: E402
+from genenets.data.registry import DataError  # noqa: E402
+from genenets.data.streaming import _BYTE_LUT, PERSON_MAJOR_VERSION, person_major_path  # noqa: E402
+
+
+def _convert_kernel():
+    from numba import njit, prange
+
+    @njit(parallel=True, cache=True)
+    def convert(raw, n, lut, out):
+        """SNP-major bytes (nv, bytes_per_variant) -> person-major GeneDAE codes (n, ceil(nv / 4)).
+
+        Each input byte (4 people x 1 variant) is read once. ``lut`` (256, 5): the GeneDAE codes of the
+        byte's four people and its number of missing calls. Returns the missing calls per byte column
+        (padding is zero, :func:`check_padding`, so it counts as no missing call)."""
+        nv, n_q = raw.shape
+        missing = np.zeros(n_q, np.int64)
+        for q in prange(n_q):
+            people = min(4, n - 4 * q)
+            miss = 0
+            for v4 in range((nv + 3) // 4):
+                b0 = np.uint8(0)
+                b1 = np.uint8(0)
+                b2 = np.uint8(0)
+                b3 = np.uint8(0)
+                for t in range(min(4, nv - 4 * v4)):
+                    code = lut[raw[4 * v4 + t, q]]
+                    miss += code[4]
+                    b0 |= code[0] << (2 * t)
+                    b1 |= code[1] << (2 * t)
+                    b2 |= code[2] << (2 * t)
+                    b3 |= code[3] << (2 * t)
+                out[4 * q, v4] = b0
+                if people > 1:
+                    out[4 * q + 1, v4] = b1
+                if people > 2:
+                    out[4 * q + 2, v4] = b2
+                if people > 3:
+                    out[4 * q + 3, v4] = b3
+            missing[q] = miss
+        return missing
+
+    return convert
+
+
+
+def convert_to_person_major_v1(prefix, variant_index=None, out=None, chunk_variants: int = 16384,
+                            progress: bool = False, stop_after: int | None = None) -> Path:
+    """Write the GeneDAE two-bit codes of a SNP-major ``.bed`` person by person, bit-packed.
+
+    Row ``p`` of the output (``ceil(m / 4)`` bytes) holds the ``m`` variants ``variant_index`` (in that
+    order) of sample ``p``: bits ``2j, 2j+1`` are the two GeneDAE inputs of variant ``j``, so a batch of
+    people is ``batch`` contiguous reads and its input is ``np.unpackbits(..., bitorder="little")``.
+
+    Atomic and resumable: the work goes to ``<out>.part`` with a ``<out>.part.json`` progress record
+    written after each flushed chunk; a killed conversion resumes from its last chunk, and ``out`` appears
+    (one rename) only when complete, after its ``<out>.json`` metadata (samples, variants, missing calls).
+    A killed process loses nothing written (the progress record follows each chunk's writes; a machine
+    crash may lose page-cache data, the final copy is ``fsync``-ed before its rename).
+    The padding bits of every variant are checked (:func:`check_padding`). ``stop_after`` stops after
+    that many chunks (to test resuming). Returns ``out`` (default :func:`person_major_path`).
+    """
+    import json
+    import os
+
+    layout = bed_layout(prefix)
+    bed = plink_paths(prefix)[0]
+    if layout["mode"] != "snp":
+        raise DataError(f"{bed}: individual-major (legacy) layout; convert it with "
+                        f"genenets.data.genotypes.snp_major_prefix first")
+    n, m_file = layout["n_samples"], layout["n_variants"]
+    vi = np.arange(m_file) if variant_index is None else np.asarray(variant_index, dtype=np.int64)
+    out = Path(out) if out is not None else person_major_path(prefix, variant_index)
+    if out.exists() and out.with_suffix(".json").exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    part, record = out.with_name(out.name + ".part"), out.with_name(out.name + ".part.json")
+    m, per_variant, row_bytes = len(vi), (n + 3) // 4, (len(vi) + 3) // 4
+    chunk = max(4, chunk_variants // 4 * 4)
+    done, missing = 0, 0
+    if part.exists() and record.exists() and part.stat().st_size == n * row_bytes:
+        state = json.loads(record.read_text())
+        if state.get("n") == n and state.get("m") == m:
+            done, missing = int(state["done"]), int(state["missing"])
+    fd = os.open(part, os.O_RDWR | os.O_CREAT | (0 if done else os.O_TRUNC), 0o644)
+    os.ftruncate(fd, n * row_bytes)
+    src = np.memmap(bed, dtype=np.uint8, mode="r", offset=3, shape=(m_file, per_variant))
+    convert = _convert_kernel()
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=m, initial=done, desc=f"person-major copy of {bed.name}", unit="variant",
+               disable=not progress)
+    for k, c0 in enumerate(range(done, m, chunk)):
+        if stop_after is not None and k >= stop_after:
+            bar.close()
+            os.close(fd)
+            return part
+        rows = np.asarray(src[vi[c0:c0 + chunk]])
+        try:
+            check_padding(bed, rows, n)
+        except DataError:
+            os.close(fd)
+            raise
+        block = np.empty((n, (len(rows) + 3) // 4), np.uint8)
+        missing += int(convert(rows, n, _BYTE_LUT, block).sum())
+        for p in range(n):  # one write per person: its bytes of this chunk (page-sized with the default chunk)
+            os.pwrite(fd, block[p].data, p * row_bytes + c0 // 4)
+        tmp = record.with_name(record.name + ".tmp")
+        tmp.write_text(json.dumps({"n": n, "m": m, "done": min(m, c0 + chunk), "missing": missing}))
+        os.replace(tmp, record)
+        bar.update(len(rows))
+    bar.close()
+    os.fsync(fd)
+    os.close(fd)
+    meta = out.with_suffix(".json")
+    tmp = meta.with_name(meta.name + ".tmp")
+    tmp.write_text(json.dumps({"n_samples": n, "n_variants": m, "missing_calls": missing, "bed": str(bed),
+                               "version": PERSON_MAJOR_VERSION}))
+    os.replace(tmp, meta)
+    os.replace(part, out)  # last: `out` exists only complete
+    record.unlink(missing_ok=True)
+    return out
+
+
+
+
+import torch  # noqa: E402
+
+from genenets.models.genomewide import FusedGeneDAE  # noqa: E402
+
+
+class _LossV1(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, packed, w1, b1, w2, b2, model, key):
+        loss, grads = fused_v1_step(model, packed, key)
+        ctx.grads = [torch.from_numpy(g) for g in grads]
+        return torch.tensor(loss, dtype=torch.float32)
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        return (None, *[g * grad_loss for g in ctx.grads], None, None)
+
+
+class FusedGeneDAEv1(FusedGeneDAE):
+    """``FusedGeneDAE`` computed with the first-pass kernels above (training mode only; for benchmarks)."""
+
+    def loss(self, packed):
+        key = np.uint64(int(torch.randint(0, 2 ** 62, (1,))))
+        return _LossV1.apply(packed.cpu().contiguous(), self.encoder.weight, self.encoder.bias, self.decoder.weight,
+                             self.decoder.bias, self, key)

@@ -1,19 +1,25 @@
-"""Profile of one genome-wide GeneDAE training step (batch 32), before (reference) and after (fused), by phase.
+"""Profile of one genome-wide GeneDAE training step (batch 32) by phase: the reference path, the fused kernels
+as they were before the second pass (``fused_v1``, :mod:`benchmarks._fused_v1`) and today's (``fused``).
 
 The simulated genome-wide fileset of ``bench_genomewide_epoch`` (3,000 people x 570,000 variants, of which
 511,608 reach one of 19,305 genes; 1.14 M edges per masked layer). Each phase is timed on its own, best
-of ``REPEATS`` after a warm-up, on the same batch:
+of ``REPEATS`` after a warm-up, on the same batch, as wall seconds and as CPU seconds of this process
+(``time.process_time``: all threads; on a shared machine the wall time depends on the other jobs, the
+CPU time much less):
 
 * reference (the path before issue 19: ``StreamingGeneDAE(engine="reference")``): reading = bed-reader
   reading one block of 512 people from the SNP-major ``.bed`` divided by the 16 batches it feeds;
   decoding = int8 dosages to the float two-bit input; noise = ``x + gamma * randn``; encoder and decoder =
   the torch CSR masked layers; loss = ``BCEWithLogits``; backward = ``loss.backward()``; optimizer = Adam;
-* fused (``engine="fused"``): reading = 32 rows of the person-major copy; decoding = none (the packed bits
-  are the input); noise = the encoder kernel with noise minus without; encoder = the encoder kernel without
-  noise; decoder + loss = the fused decoder/BCE kernel without gradients; backward = the same kernel with
-  gradients minus without, plus the encoder-gradient kernel; optimizer = Adam.
+* fused_v1 and fused: reading = 32 rows of the person-major copy; decoding = none for v1, the transpose
+  of the packed bits to features-major for today's kernels; noise = the encoder kernel with noise minus
+  without; encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE kernel
+  without gradients; backward = the same kernel with gradients minus without, plus the ReLU backward
+  (today's) and the encoder-gradient kernel; optimizer = torch Adam (v1: the default foreach Adam; today:
+  ``fused=True``, what ``StreamingGeneDAE`` uses for the fused engine).
 
-The machine is shared: ``load_avg_1min`` is recorded, and both columns are measured in the same run.
+``whole step`` rows time read + forward + backward + Adam as ``train.fit`` runs them. Threads: ``THREADS``
+(torch and numba). ``load_avg_1min`` says how busy the machine was; every column comes from the same run.
 """
 from __future__ import annotations
 
@@ -25,17 +31,28 @@ import pandas as pd
 import torch
 
 HEAVY = True  # needs the 408 MB simulated fileset (about 4 minutes to simulate) and its graph
-BATCH, BLOCK, REPEATS, GAMMA = 32, 512, 3, 0.3
+BATCH, BLOCK, REPEATS, GAMMA, THREADS = 32, 512, 3, 0.3, 2
+PHASES = ["reading", "decoding", "noise", "encoder", "decoder", "loss", "backward", "optimizer"]
 
 
-def _best(fn, repeats: int = REPEATS) -> float:
+def _best(fn, repeats: int = REPEATS) -> tuple[float, float]:
+    """(best wall s, best CPU s) of ``fn()`` over ``repeats`` calls after one warm-up call."""
     fn()
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
+
+
+def _minus(a, b):
+    return max(0.0, a[0] - b[0]), max(0.0, a[1] - b[1])
+
+
+def _plus(*xs):
+    return sum(x[0] for x in xs), sum(x[1] for x in xs)
 
 
 def genomewide_fixture():
@@ -60,7 +77,8 @@ def profile_reference(prefix, graph) -> dict:
     stream = PlinkBatchStream(prefix, batch_size=BATCH, block_size=BLOCK, variant_index=graph.variant_index,
                               shuffle=False)
     positions = np.arange(BLOCK)
-    read = _best(lambda: stream.read_block(positions), repeats=1) / (BLOCK // BATCH)
+    read = _best(lambda: stream.read_block(positions), repeats=1)
+    read = (read[0] / (BLOCK // BATCH), read[1] / (BLOCK // BATCH))
     block = stream.read_block(positions)
     dosage = block[:BATCH]
     decode = _best(lambda: stream._encode(dosage))
@@ -84,84 +102,134 @@ def profile_reference(prefix, graph) -> dict:
         opt.zero_grad()
         forward().backward()
 
-    backward = max(0.0, _best(forward_backward) - _best(forward))
-    optimizer = _best(opt.step)
+    backward = _minus(_best(forward_backward, 2), _best(forward, 2))
+    optimizer = _best(opt.step, 2)
+
+    def step():
+        xx = stream._encode(dosage)
+        opt.zero_grad()
+        torch.nn.functional.binary_cross_entropy_with_logits(
+            model.decoder(torch.relu(model.encoder(xx + GAMMA * torch.randn_like(xx)))), xx).backward()
+        opt.step()
+
+    whole = _plus(_best(step, 2), read)
     return {"reading": read, "decoding": decode, "noise": noise, "encoder": encoder, "decoder": decoder,
-            "loss": loss, "backward": backward, "optimizer": optimizer}
+            "loss": loss, "backward": backward, "optimizer": optimizer, "whole step": whole}
 
 
-def profile_fused(path, graph) -> dict:
+def profile_fused(path, graph, version: str) -> dict:
     from genenets.data.streaming import PersonMajorFile
     from genenets.models import _kernels as K
     from genenets.models.genomewide import FusedGeneDAE
 
+    from . import _fused_v1 as V1
+
+    v1 = version == "fused_v1"
     pm = PersonMajorFile(path)
     rows = np.arange(BATCH)
     read = _best(lambda: pm.read_packed(rows))
     p = pm.read_packed(rows)
     torch.manual_seed(0)
-    model = FusedGeneDAE(graph.A_prime(), noise_std=GAMMA)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    model = (V1.FusedGeneDAEv1 if v1 else FusedGeneDAE)(graph.A_prime(), noise_std=GAMMA)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4, **({} if v1 else {"fused": True}))
     (ec, ecol), (dc, dcol) = model.enc_csr, model.dec_csr
     w1, b1 = model.encoder.weight.detach().numpy(), model.encoder.bias.detach().numpy()
     w2, b2 = model.decoder.weight.detach().numpy(), model.decoder.bias.detach().numpy()
-    key = np.uint64(12345)
+    key, nc, nh = np.uint64(12345), model.n_chunks, model.n_hidden
+    gy = np.ascontiguousarray(np.random.default_rng(0).random((nh, BATCH)), np.float32)
+    if v1:
+        decode = (0.0, 0.0)
+        pin = p
 
-    def enc(noise):
-        return K.encoder_forward(ec, ecol, w1, b1, p, noise, key, model.table,
-                                 np.empty((model.n_hidden, BATCH), np.float32))
+        def enc(noise):
+            return V1.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, np.empty((nh, BATCH), np.float32))
+
+        def dec(grad):
+            shape = (nc, nh, BATCH) if grad else (nc, 0, BATCH)
+            return V1.decoder_bce(dc, dcol, w2, b2, h, pin, nc, grad, np.empty(len(w2) if grad else 0, np.float32),
+                                  np.empty(len(b2) if grad else 0, np.float32), np.zeros(shape, np.float32),
+                                  np.zeros(nc), V1.POW2)
+
+        def back_rest():
+            V1.encoder_weight_grad(ec, ecol, gy, pin, GAMMA, key, model.table, np.empty(len(w1), np.float32),
+                                   np.empty(len(b1), np.float32))
+    else:
+        decode = _best(lambda: K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8)))
+        pin = K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8))
+
+        def enc(noise):
+            return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, np.empty((nh, BATCH), np.float32))
+
+        def dec(grad):
+            shape = (nc, nh, BATCH) if grad else (nc, 0, BATCH)
+            return K.decoder_bce(dc, dcol, w2, b2, h, pin, nc, grad, np.empty(len(w2) if grad else 0, np.float32),
+                                 np.empty(len(b2) if grad else 0, np.float32), np.empty(shape, np.float32),
+                                 np.zeros(nc), 1.0)
+
+        ghp = np.random.default_rng(1).random((nc, nh, BATCH)).astype(np.float32)
+
+        def back_rest():
+            g = K.relu_backward(ghp, h, np.empty_like(h))
+            K.encoder_weight_grad(ec, ecol, g, pin, GAMMA, key, model.table, np.empty(len(w1), np.float32),
+                                  np.empty(len(b1), np.float32))
 
     encoder = _best(lambda: enc(0.0))
-    with_noise = _best(lambda: enc(GAMMA))
+    noise = _minus(_best(lambda: enc(GAMMA)), encoder)
     h = enc(GAMMA)
-    nc = model.n_chunks
-
-    def dec(grad):
-        shape = (nc, model.n_hidden, BATCH) if grad else (nc, 0, BATCH)
-        return K.decoder_bce(dc, dcol, w2, b2, h, p, nc, grad, np.empty(len(w2) if grad else 0, np.float32),
-                             np.empty(len(b2) if grad else 0, np.float32), np.zeros(shape, np.float32),
-                             np.zeros(nc), K.POW2)
-
     decoder_loss = _best(lambda: dec(False))
-    decoder_grad = _best(lambda: dec(True))
-    gy = np.ascontiguousarray(np.random.default_rng(0).random((model.n_hidden, BATCH)), np.float32)
-    enc_grad = _best(lambda: K.encoder_weight_grad(ec, ecol, gy, p, GAMMA, key, model.table,
-                                                   np.empty(len(w1), np.float32), np.empty(len(b1), np.float32)))
+    backward = _plus(_minus(_best(lambda: dec(True)), decoder_loss), _best(back_rest))
     packed = torch.from_numpy(p)
 
-    def step():
+    def grads():
         opt.zero_grad()
         model(packed).backward()
 
-    step()
+    grads()
     optimizer = _best(opt.step)
-    full = _best(lambda: (step(), opt.step()))
-    return {"reading": read, "decoding": 0.0, "noise": max(0.0, with_noise - encoder), "encoder": encoder,
-            "decoder": decoder_loss, "loss": 0.0, "backward": max(0.0, decoder_grad - decoder_loss) + enc_grad,
-            "optimizer": optimizer, "whole_step_measured": full + read}
+
+    def step():
+        b = torch.from_numpy(pm.read_packed(rows))
+        opt.zero_grad()
+        model(b).backward()
+        opt.step()
+
+    whole = _best(step)
+    return {"reading": read, "decoding": decode, "noise": noise, "encoder": encoder, "decoder": decoder_loss,
+            "loss": (0.0, 0.0), "backward": backward, "optimizer": optimizer, "whole step": whole}
 
 
 def run() -> pd.DataFrame:
+    import numba
+
     genome, graph, path, _ = genomewide_fixture()
-    torch.set_num_threads(2)
-    ref = profile_reference(genome.prefix, graph)
-    fused = profile_fused(path, graph)
-    phases = ["reading", "decoding", "noise", "encoder", "decoder", "loss", "backward", "optimizer"]
-    rows = [{"phase": ph, "reference_s": round(ref[ph], 4), "fused_s": round(fused[ph], 4)} for ph in phases]
-    rows.append({"phase": "sum of phases", "reference_s": round(sum(ref[p] for p in phases), 4),
-                 "fused_s": round(sum(fused[p] for p in phases), 4)})
-    rows.append({"phase": "whole fused step, measured (read + forward + backward + Adam)", "reference_s": None,
-                 "fused_s": round(fused["whole_step_measured"], 4)})
+    torch.set_num_threads(THREADS)
+    numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+    results = {"reference": profile_reference(genome.prefix, graph),
+               "fused_v1": profile_fused(path, graph, "fused_v1"),
+               "fused": profile_fused(path, graph, "fused")}
+    rows = []
+    for ph in PHASES + ["sum of phases", "whole step"]:
+        row = {"phase": ph}
+        for name, res in results.items():
+            wall, cpu = (_plus(*[res[p] for p in PHASES]) if ph == "sum of phases" else res[ph])
+            row[f"{name}_s"], row[f"{name}_cpu_s"] = round(wall, 4), round(cpu, 4)
+        rows.append(row)
     table = pd.DataFrame(rows)
-    total_ref = table.loc[table["phase"] == "sum of phases", "reference_s"].iloc[0]
-    total_fused = table.loc[table["phase"] == "sum of phases", "fused_s"].iloc[0]
-    table["reference_share"] = (table["reference_s"] / total_ref).round(3)
-    table["fused_share"] = (table["fused_s"] / total_fused).round(3)
+    for name in results:
+        total = table.loc[table["phase"] == "sum of phases", f"{name}_cpu_s"].iloc[0]
+        table[f"{name}_cpu_share"] = (table[f"{name}_cpu_s"] / total).round(3)
+    whole = table["phase"] == "whole step"
+    for col in ("s", "cpu_s"):
+        for name in ("reference", "fused_v1"):
+            table.loc[whole, f"ratio_{col}_{name}_over_fused"] = round(
+                table.loc[whole, f"{name}_{col}"].iloc[0] / table.loc[whole, f"fused_{col}"].iloc[0], 2)
+    table["samples_per_s_whole_step_fused"] = round(BATCH / table.loc[whole, "fused_s"].iloc[0], 1)
+    table["samples_per_cpu_s_whole_step_fused"] = round(BATCH / table.loc[whole, "fused_cpu_s"].iloc[0], 1)
     table["note"] = ""
     table.loc[table["phase"] == "loss", "note"] = "fused: inside the decoder kernel"
-    table.loc[table["phase"] == "decoding", "note"] = "fused: packed bits are the input"
+    table.loc[table["phase"] == "decoding", "note"] = "fused: packed bits are the input (today: transposed)"
     table.loc[table["phase"] == "noise", "note"] = "fused: drawn inside the encoder kernels"
-    table["batch_size"], table["edges_per_layer"] = BATCH, int(2 * graph.A.nnz)
+    table["batch_size"], table["threads"], table["edges_per_layer"] = BATCH, THREADS, int(2 * graph.A.nnz)
     table["inputs_2m"], table["genes"] = int(2 * graph.A.shape[0]), int(graph.A.shape[1])
     table["load_avg_1min"] = round(os.getloadavg()[0], 1)
     table["uptime"] = os.popen("uptime").read().strip()

@@ -176,9 +176,23 @@ class StreamingGeneDAE:
             # fused engine: torch's single-kernel Adam (one pass over the 2.3 M genome-wide parameters instead
             # of several; 0.03 vs 0.17 CPU s per step measured in benchmarks/results/genomewide_step.csv)
             opt_kwargs = {"fused": True} if fused else None
-            self.history_ = train.fit(self.model_, loader, loss_fn, val_loader=val, epochs=self.epochs, lr=self.lr,
+            stamps = []  # (wall, CPU) at the start of every training step: steady-state throughput
+
+            def timed_loss(model, batch):
+                stamps.append((time.perf_counter(), time.process_time(), len(batch[0])))
+                return loss_fn(model, batch)
+
+            t0, c0 = time.perf_counter(), time.process_time()
+            self.history_ = train.fit(self.model_, loader, timed_loss, val_loader=val, epochs=self.epochs, lr=self.lr,
                                       optimizer_kwargs=opt_kwargs, checkpoint=self.checkpoint, device=self.device,
                                       amp=self.amp, progress=self.progress, desc="GeneDAE (streamed)")
+            end = (time.perf_counter(), time.process_time())
+            #: wall and CPU seconds of the training loop alone (model and loader set-up excluded)
+            self.loop_seconds_ = (end[0] - t0, end[1] - c0)
+            #: (samples, wall s, CPU s) from the second step to the end: without the first step's one-time
+            #: costs (torch's optimizer imports, loading compiled kernels), what every further step costs
+            self.steady_ = ((sum(n for *_, n in stamps[1:]), end[0] - stamps[1][0], end[1] - stamps[1][1])
+                            if len(stamps) > 1 else None)
         finally:
             torch.set_num_threads(threads)
             numba.set_num_threads(numba_threads)
@@ -252,7 +266,10 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
     Returns
     -------
     dict with sizes (samples, variants in the file and in the graph, genes, masked-layer edges), the
-    seconds spent on the graph, the conversion and the training, samples per second, the final training
+    seconds spent on the graph, the conversion and the training (``train_s``: the whole ``fit`` with the
+    model's set-up; ``loop_s``: ``train.fit``'s loop alone; ``steady_s``: from the second step on, without
+    the first step's one-time imports and kernel loading; ``*_cpu_s``: CPU seconds of all threads of this
+    process), ``samples_per_s`` / ``samples_per_cpu_s`` of the steady part, the final training
     loss and the peak RSS of this process (MB). ``graph_cache=False`` builds the graph in this process
     (so that its memory counts) instead of reusing a cached one.
     """
@@ -273,9 +290,9 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
     n = layout["n_samples"] if n_samples is None else min(int(n_samples), layout["n_samples"])
     model = StreamingGeneDAE(epochs=epochs, batch_size=batch_size, block_size=block_size, seed=seed,
                              checkpoint=checkpoint, n_threads=n_threads, progress=progress, engine=engine)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     model.fit(prefix, graph, sample_index=np.arange(n) if n_samples is not None else None)
-    t_train = time.perf_counter() - t1
+    t_train, cpu_train = time.perf_counter() - t1, time.process_time() - c1
     bed_mb = file_size_mb(prefix)
     return {"engine": engine, "n_samples": n, "n_samples_file": layout["n_samples"],
             "n_variants_file": layout["n_variants"], "n_variants_graph": int(graph.A.shape[0]),
@@ -285,7 +302,14 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
             "convert_s": None if convert_s is None else round(convert_s, 2),
             "convert_mb_per_s": None if not convert_s else round(bed_mb / convert_s, 1),
             "bed_mb": round(bed_mb, 1), "train_s": round(t_train, 2),
-            "samples_per_s": round(epochs * n / t_train, 2),
+            "samples_per_s_incl_setup": round(epochs * n / t_train, 2), "train_cpu_s": round(cpu_train, 2),
+            "loop_s": round(model.loop_seconds_[0], 2), "loop_cpu_s": round(model.loop_seconds_[1], 2),
+            "samples_per_s_loop": round(epochs * n / model.loop_seconds_[0], 2),
+            "steady_samples": model.steady_[0] if model.steady_ else None,
+            "steady_s": round(model.steady_[1], 2) if model.steady_ else None,
+            "steady_cpu_s": round(model.steady_[2], 2) if model.steady_ else None,
+            "samples_per_s": round(model.steady_[0] / model.steady_[1], 2) if model.steady_ else None,
+            "samples_per_cpu_s": round(model.steady_[0] / model.steady_[2], 2) if model.steady_ else None,
             "final_train_loss": float(model.history_.train_loss[-1]),
             "peak_rss_after_graph_mb": round(rss_after_graph, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
             **{f"excluded_{k}": v for k, v in graph.exclusions.items()}}
