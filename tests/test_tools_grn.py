@@ -326,3 +326,21 @@ def test_scale_caps_and_time_series_methods():
     assert grn.scale_caps(group, 0.001, ("epochs",))["epochs"] == 1 and group["epochs"] == 60
     assert grn.time_series_methods(["dynGENIE3", "GENIE3_steady"]) == [*grn.BASELINES[:3], "dynGENIE3"]
     assert grn.time_series_methods(["GENIE3", "dynGENIE3"], with_trees=False) == list(grn.BASELINES[:3])
+
+
+def test_a_converged_pair_classifier_is_reused_at_a_larger_cap_and_retrained_at_a_smaller(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2, 5, 2)).astype(np.float32)
+    y = (X[:, :, :, 0].mean(axis=(1, 2)) > 0).astype(int)
+    kw = dict(seed=0, hidden=4, batch_size=8, patience=1, val_fraction=0.3, progress=False)
+    first = grn.fit_pair_classifier("LSTM", X, y, epochs=40, ae_epochs=5, **kw)
+    assert first.history_.stopped_early and len(first.history_.train_loss) < 40
+    again = grn.fit_pair_classifier("LSTM", X, y, epochs=160, ae_epochs=20, **kw)  # 4x: the same model, from the cache
+    assert again.history_.epochs_cap == 160 and again.history_.train_loss == first.history_.train_loss
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    fresh = grn.PairClassifier("LSTM", epochs=160, ae_epochs=20, **kw).fit(X, y)  # what training at 4x gives
+    np.testing.assert_array_equal(fresh.predict_proba(X), again.predict_proba(X))
+    short = len(first.history_.train_loss) - 1  # a cap below the epoch where patience stopped it: trained again
+    capped = grn.fit_pair_classifier("LSTM", X, y, epochs=short, ae_epochs=5, **kw)
+    assert len(capped.history_.train_loss) == short and capped.history_.stop_reason == "cap"

@@ -18,6 +18,7 @@ Networks are any objects with ``name``, ``genes``, ``timeseries`` (n_series, n_t
 """
 from __future__ import annotations
 
+import copy
 import functools
 import warnings
 from dataclasses import dataclass
@@ -639,6 +640,33 @@ class PairClassifier(BaseEstimator):
         return dream_aupr_auroc(y, self.predict_proba(X))[0]
 
 
+def fit_pair_classifier(kind: str, X, y, *, seed: int, epochs: int, ae_epochs: int, reuse: bool = True,
+                        **settings) -> PairClassifier:
+    """A :class:`PairClassifier` fitted on ``(X, y)``, or the first one fitted with the same data and settings at
+    another cap, from the content-keyed cache, when early stopping ended it (and its autoencoder) before this
+    cap: training is deterministic, so it is the same model (its histories get this run's caps). A fit that
+    the cap ended there, or that stopped after more epochs than this cap allows, is trained again at this cap.
+    The robustness grid's budget axis (``budget_scale`` 1, 4, 16) then costs little for converged models."""
+    def train_at_cap():
+        return PairClassifier(kind, seed=seed, epochs=int(epochs), ae_epochs=int(ae_epochs), **settings).fit(X, y)
+
+    if not reuse or settings.get("patience") is None:
+        return train_at_cap()
+    keyed = {k: v for k, v in settings.items() if k not in ("device", "progress")}
+    clf, hit = cache.get_or_compute("grn/pair-classifier-any-cap", (np.asarray(X), np.asarray(y), kind, int(seed),
+                                    keyed, PairClassifier.__doc__), train_at_cap, version=1)
+    if not hit or (clf.epochs, clf.ae_epochs) == (int(epochs), int(ae_epochs)):
+        return clf
+    ok = [(h, cap) for h, cap in ((clf.history_, epochs), (clf.ae_history_, ae_epochs)) if h is not None]
+    if not all(h.stopped_early and len(h.train_loss) < int(cap) for h, cap in ok):
+        return train_at_cap()
+    clf.history_, clf.ae_history_ = copy.copy(clf.history_), copy.copy(clf.ae_history_)
+    clf.history_.epochs_cap, clf.epochs, clf.ae_epochs = int(epochs), int(epochs), int(ae_epochs)
+    if clf.ae_history_ is not None:
+        clf.ae_history_.epochs_cap = int(ae_epochs)
+    return clf
+
+
 # ----------------------------------------------------------------------------------------------
 # protocols
 
@@ -729,7 +757,7 @@ def run_protocols(networks, *, neural=NEURAL, baselines=BASELINES, baseline_matr
                      "seed": seed, **evaluate(labels, scores)})
 
     def fit(kind, seed, X, y, name):
-        clf = PairClassifier(kind, seed=seed, hidden=chosen[kind][0], lr=chosen[kind][1], **settings).fit(X, y)
+        clf = fit_pair_classifier(kind, X, y, seed=seed, hidden=chosen[kind][0], lr=chosen[kind][1], **settings)
         histories[f"{kind} | {name} | seed {seed}"] = clf.history_
         if clf.ae_history_ is not None:
             histories[f"AE of AE+NN | {name} | seed {seed}"] = clf.ae_history_
