@@ -143,7 +143,7 @@ conv
 # %% [markdown]
 # **G3.** The rule (declared above, before training): early stopping ends the fit by epoch 60 with a
 # validation BCE more than 5% below the no-learning BCE. One seed and one cap here; the robustness grid
-# (`notebooks/robustness.yaml`) re-decides it at three seeds and caps 1x, 4x and 16x.
+# (`notebooks/robustness.yaml`) re-decides it at three seeds and two epoch caps.
 
 # %%
 summary.decide_g3(run, fit["convergence"], budgets=[fit["convergence"]["epochs_cap"]])

@@ -176,5 +176,5 @@ def embedding_agreement(table: pd.DataFrame, ax=None, title: str = "G4: gene tra
     ax.set_yticks(y, table["unit"], fontsize=8)
     ax.invert_yaxis()
     ax.set(xlim=(0, 1.05), xlabel="|Pearson r| across people", title=title)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)  # below: no bar hidden
     return ax.figure
