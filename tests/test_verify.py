@@ -38,7 +38,7 @@ def test_a_changed_committed_table_is_reported(tmp_path):
 
 def test_summary_keeps_the_rows_not_checked_this_time(tmp_path):
     path = tmp_path / "VERIFY.md"
-    row = {"name": "01_a", "status": "identical", "detail": "", "wall_s": 3.0, "cache": "empty",
+    row = {"name": "01_a", "status": "identical", "detail": "", "wall_s": 3.0, "cpu_s": 2.0, "cache": "empty",
            "commit": "abc1234", "date": "2026-12-01 14:00 UTC"}
     verify.write_summary([row], path)
     verify.write_summary([{**row, "name": "02_b", "status": "differs", "detail": "differs in cell 4"}], path)

@@ -96,7 +96,7 @@ def verify_one(name: str, figures: Path, timeout: int = 3600, cache_dir: Path | 
                 capture_output=True, text=True, cwd=root, env=env)
         finally:
             copy.unlink(missing_ok=True)
-        cells, errors = [], []
+        cells, errors, cpu_s = [], [], "-"
         if junit.exists():
             for case in ET.parse(junit).getroot().iter("testcase"):
                 bad = case.find("failure") if case.find("failure") is not None else case.find("error")
@@ -120,13 +120,16 @@ def verify_one(name: str, figures: Path, timeout: int = 3600, cache_dir: Path | 
                 if diff:
                     status = "differs"
                     detail.append("metrics differ: " + ", ".join(diff[:5]))
+            prov = tmp / "out" / "run.json"
+            if prov.exists():  # the re-execution's own CPU seconds: from an empty cache, the honest cost
+                cpu_s = json.loads(prov.read_text()).get("timings_s", {}).get("notebook_cpu", "-")
             for csv in sorted((figures / name).glob("*.csv")):
                 other = tmp / "out" / csv.name
                 if other.exists() and other.read_text() != csv.read_text():
                     status = "differs"
                     detail.append(f"table {csv.name} differs")
     return {"name": name, "status": status, "detail": "; ".join(detail), "wall_s": round(time.perf_counter() - t0, 1),
-            "cache": "empty" if cache_dir is not None else "shared", "commit": _commit(root),
+            "cpu_s": cpu_s, "cache": "empty" if cache_dir is not None else "shared", "commit": _commit(root),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
@@ -138,9 +141,9 @@ def _commit(root: Path) -> str:
         return "-"
 
 
-COLUMNS = ("name", "status", "detail", "wall_s", "cache", "commit", "date")
-HEADER = ("| notebook | result | detail | wall time (s) | cache | code at commit | checked |",
-          "|---|---|---|---|---|---|---|")
+COLUMNS = ("name", "status", "detail", "wall_s", "cpu_s", "cache", "commit", "date")
+HEADER = ("| notebook | result | detail | wall time (s) | kernel CPU (s) | cache | code at commit | checked |",
+          "|---|---|---|---|---|---|---|---|")
 
 
 def read_summary(path: Path) -> dict[str, dict]:
