@@ -60,6 +60,17 @@ def test_profile_with_unknown_parameter_fails_that_notebook_only(tmp_path):
     assert outcome.status == "failed" and "nope" in outcome.error
 
 
+def test_an_unreadable_notebook_fails_alone(tmp_path):
+    _notebook(tmp_path / "02_b.ipynb", [WRITE])
+    (tmp_path / "01_broken.ipynb").write_text('{"cells": [')  # a half-written file
+    found = {nb.name: nb for nb in runner.discover(tmp_path)}
+    assert list(found) == ["01_broken", "02_b"] and not found["02_b"].problems
+    assert "01_broken.ipynb cannot be read" in found["01_broken"].problems[0]
+    outcomes = runner.run(profile="smoke", output_root=tmp_path / "out", report=False, directory=tmp_path,
+                          quiet=True)
+    assert {o.name: o.status for o in outcomes} == {"01_broken": "failed", "02_b": "ok"}
+
+
 def test_execute_writes_outputs_and_failure_names_the_cell(tmp_path):
     good = _notebook(tmp_path / "01_good.ipynb", [WRITE])
     bad = _notebook(tmp_path / "02_bad.ipynb", ["y = 1", "raise RuntimeError('boom in cell')", WRITE])

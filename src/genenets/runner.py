@@ -34,6 +34,7 @@ from __future__ import annotations
 import errno
 import itertools
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -143,9 +144,35 @@ def describe(path: Path) -> NotebookInfo:
 
 
 def discover(directory: Path | None = None) -> list[NotebookInfo]:
-    """Every notebook of the compendium, in name order."""
+    """Every notebook of the compendium, in name order.
+
+    A notebook that cannot be read (broken JSON, metadata, parameters cell) is listed with its problem:
+    running it reports the problem, and the other notebooks run as usual.
+    """
     directory = directory or notebooks_dir()
-    return [describe(p) for p in sorted(directory.glob("[0-9][0-9]_*.ipynb"))]
+    out = []
+    for path in sorted(directory.glob("[0-9][0-9]_*.ipynb")):
+        try:
+            out.append(describe(path))
+        except Exception as err:  # one unreadable notebook must not stop every run
+            out.append(NotebookInfo(name=path.stem, path=path, paper="", result="", parameters={}, profiles={},
+                                    problems=[f"{path.name} cannot be read ({type(err).__name__}: {err}); "
+                                              f"regenerate it with `python dev/sync_notebooks.py {path.stem[:2]}`"]))
+    return out
+
+
+class _GroupLineFilter(logging.Filter):
+    """papermill's parameter inspector reads one '=' per line, so it misreads a group written
+    ``neural = dict(epochs=15)`` and warns; the runner knows the groups (and checks them), so those two
+    warnings are noise here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not (text.startswith("Unable to parse line") or text.startswith("Passed unknown parameter"))
+
+
+for _name in ("papermill", "papermill.translators", "papermill.parameterize", "papermill.execute"):
+    logging.getLogger(_name).addFilter(_GroupLineFilter())
 
 
 def parse_overrides(pairs: list[str] | None) -> dict:
