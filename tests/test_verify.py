@@ -45,3 +45,12 @@ def test_summary_keeps_the_rows_not_checked_this_time(tmp_path):
     rows = verify.read_summary(path)
     assert set(rows) == {"01_a", "02_b"} and rows["02_b"]["status"] == "differs"
     assert "Counted: 1 differs, 1 identical." in path.read_text()
+
+
+def test_tables_agree_to_float_rounding_and_differences_are_named(tmp_path):
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    a.write_text("gene,score\nX,0.30000000000000004\nY,1.5\n")
+    b.write_text("gene,score\nX,0.3\nY,1.5\n")  # the last bit of a threaded sum
+    c.write_text("gene,score\nX,0.31\nY,1.5\n")
+    assert verify.table_difference(a, b) == ""
+    assert verify.table_difference(a, c).startswith("score in 1 rows")

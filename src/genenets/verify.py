@@ -56,6 +56,32 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def table_difference(committed: Path, rerun: Path) -> str:
+    """How two CSV tables differ, or "" when they agree (numbers to the metrics' tolerance, 1e-9 relative:
+    the last bits of a float may move with the order of a threaded sum)."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        a, b = pd.read_csv(committed), pd.read_csv(rerun)
+    except (ValueError, OSError) as err:
+        return f"unreadable ({err})"
+    if list(a.columns) != list(b.columns) or a.shape != b.shape:
+        return f"shape {a.shape} vs {b.shape}" if a.shape != b.shape else "columns differ"
+    cols = []
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+            xv, yv = x.to_numpy(float), y.to_numpy(float)
+            same = np.isclose(xv, yv, rtol=1e-9, atol=1e-12) | (np.isnan(xv) & np.isnan(yv))
+            if not same.all():
+                worst = np.nanmax(np.abs(xv - yv) / np.maximum(np.abs(xv), 1e-12))
+                cols.append(f"{col} in {int((~same).sum())} rows (max relative difference {worst:.2g})")
+        elif not x.astype(str).equals(y.astype(str)):
+            cols.append(f"{col} in {int((x.astype(str) != y.astype(str)).sum())} rows")
+    return "; ".join(cols[:4])
+
+
 def prepare_copy(executed: Path, notebooks_dir: Path, out_dir: Path) -> Path:
     """A copy of ``executed`` in the notebooks folder (its working folder), writing into ``out_dir``."""
     nb = nbformat.read(str(executed), as_version=4)
@@ -126,8 +152,10 @@ def verify_one(name: str, figures: Path, timeout: int = 3600, cache_dir: Path | 
             for csv in sorted((figures / name).glob("*.csv")):
                 other = tmp / "out" / csv.name
                 if other.exists() and other.read_text() != csv.read_text():
-                    status = "differs"
-                    detail.append(f"table {csv.name} differs")
+                    why = table_difference(csv, other)
+                    if why:
+                        status = "differs"
+                        detail.append(f"table {csv.name} differs: {why}")
     return {"name": name, "status": status, "detail": "; ".join(detail), "wall_s": round(time.perf_counter() - t0, 1),
             "cpu_s": cpu_s, "cache": "empty" if cache_dir is not None else "shared", "commit": _commit(root),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
