@@ -55,3 +55,15 @@ def test_genie3_engines_agree():
     np.testing.assert_allclose(fast.sum(), slow.sum(), rtol=0.05)
     with pytest.raises(ValueError, match="engine"):
         grn.GENIE3(tree_method="ET", engine="gpu").fit(ts)
+
+
+def test_trees_leave_torch_threads_as_they_were():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        grn.GENIE3(n_estimators=5, tree_method="ET", n_jobs=2).fit(np.random.default_rng(0).random((2, 6, 4)))
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

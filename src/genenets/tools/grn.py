@@ -289,9 +289,13 @@ class GENIE3(BaseEstimator):
             raise ValueError(f"engine must be 'numba' or 'sklearn', got {self.engine!r}")
         if self.tree_method == "ET" and self.engine == "numba":
             sd = Y.std(axis=0)
-            scores = extra_trees_importances(X, Y / np.where(sd > 0, sd, 1.0), n_estimators=self.n_estimators,
-                                             max_features=self.max_features, exclude_self=not self.time_lagged,
-                                             seed=self.random_state, n_jobs=self.n_jobs)
+            torch_threads = torch.get_num_threads()  # numba's OpenMP layer resets the process's OpenMP threads,
+            try:  # which torch reads: put them back (else every later torch op runs on n_jobs spinning threads)
+                scores = extra_trees_importances(X, Y / np.where(sd > 0, sd, 1.0), n_estimators=self.n_estimators,
+                                                 max_features=self.max_features, exclude_self=not self.time_lagged,
+                                                 seed=self.random_state, n_jobs=self.n_jobs)
+            finally:
+                torch.set_num_threads(torch_threads)
             scores[:, sd == 0] = 0.0  # a constant target has no regulator to find
             np.fill_diagonal(scores, 0.0)
             self.scores_ = scores
@@ -1076,6 +1080,29 @@ class CombinedScorer(BaseEstimator):
         return dream_aupr_auroc(y, self.predict_proba(X))[0]
 
 
+def _fit_combination_any_cap(X, y, X_val, y_val, *, seed: int, epochs: int = 100, reuse: bool = True,
+                             **settings) -> CombinedScorer:
+    """:class:`CombinedScorer` fitted, or reused from the cache as :func:`fit_pair_classifier` reuses a pair
+    classifier: the first fit with these data and settings at another cap, when early stopping ended it first."""
+    def train_at_cap():
+        return CombinedScorer(seed=seed, epochs=int(epochs), **settings).fit(X, y, X_val, y_val)
+
+    if not reuse or settings.get("patience", 10) is None:
+        return train_at_cap()
+    keyed = {k: v for k, v in settings.items() if k != "device"}
+    model, hit = cache.get_or_compute("grn/combination-any-cap", (np.asarray(X), np.asarray(y), np.asarray(X_val),
+                                      np.asarray(y_val), int(seed), keyed, CombinedScorer.__doc__), train_at_cap,
+                                      version=1)
+    if not hit or model.epochs == int(epochs):
+        return model
+    h = model.history_
+    if not (h.stopped_early and len(h.train_loss) < int(epochs)):
+        return train_at_cap()
+    model.history_ = copy.copy(h)
+    model.history_.epochs_cap = model.epochs = int(epochs)
+    return model
+
+
 def combine_leave_one_network_out(features: list[np.ndarray], labels: list[np.ndarray], *, seed: int = 0,
                                   **settings) -> tuple[list[np.ndarray], dict]:
     """Train :class:`CombinedScorer` on all networks but one (the last of the others as validation) and
@@ -1092,9 +1119,9 @@ def combine_leave_one_network_out(features: list[np.ndarray], labels: list[np.nd
     for held in range(len(features)):
         others = [i for i in range(len(features)) if i != held]
         fit_on, val = others[:-1], others[-1]
-        model = CombinedScorer(seed=seed, **settings).fit(
-            np.concatenate([features[i] for i in fit_on]), np.concatenate([labels[i] for i in fit_on]),
-            features[val], labels[val])
+        model = _fit_combination_any_cap(np.concatenate([features[i] for i in fit_on]),
+                                         np.concatenate([labels[i] for i in fit_on]), features[val], labels[val],
+                                         seed=seed, **settings)
         scores.append(model.predict_proba(features[held]))
         histories[held] = model.history_
     return scores, histories
