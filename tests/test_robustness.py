@@ -4,13 +4,13 @@ import json
 from genenets import report, robustness
 
 
-def _run(root, label, seed, scale, verdict):
+def _run(root, label, seed, scale, verdict, why="one seed"):
     d = root / label
     d.mkdir(parents=True)
     (d / "results.json").write_text(json.dumps({
         "notebook": "08_x", "params": {"seed": seed, "budget_scale": scale}, "metrics": {},
         "claims": [{"id": "R9", "claim": "c", "paper_ref": "Fig", "rule": "r", "verdict": verdict, "robust": False,
-                    "why": "one seed", "evidence": {"a": 0.5}}]}))
+                    "why": why, "evidence": {"a": 0.5}}]}))
 
 
 def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
@@ -42,7 +42,7 @@ def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
     for seed in (0, 1, 2):
         _run(one_budget, f"08_x__seed={seed}_budget_scale=1", seed, 1, "reproduced")
     robustness.collect(one_budget, tmp_path / "one" / "robustness")
-    assert "| R9 | 08_x | 3 | 0, 1, 2 | 1 | reproduced x3 | no |" in (tmp_path / "one" / "robustness" / "SUMMARY.md").read_text()
+    assert "| R9 | 08_x | 3 | 0, 1, 2 | 1 | reproduced x3 | no: the grid has fewer than 2 seeds or 2 budgets |" in (tmp_path / "one" / "robustness" / "SUMMARY.md").read_text()
     _run(runs, "08_x__seed=3_budget_scale=16", 3, 16, "not reproduced")  # one budget disagrees
     robustness.collect(runs, tmp_path / "robustness")
     row = report.ledger_rows(tmp_path, ["08_x"])[0]
@@ -59,3 +59,21 @@ def test_collect_writes_a_table_per_claim_and_flags_disagreement(tmp_path):
     assert "grid" not in report.ledger_rows(tmp_path, ["09_y"])[0]
     (other / "results.json").write_text("{not json")
     assert report.ledger_rows(tmp_path, ["09_y"]) == []
+
+
+def test_a_grid_resting_on_models_that_did_not_learn_is_not_robust(tmp_path):
+    runs = tmp_path / "robustness" / "runs"
+    for seed in (0, 1):
+        for scale in (1, 4):
+            _run(runs, f"08_x__seed={seed}_budget_scale={scale}", seed, scale, "mixed",
+                 why="resting on models that LSTM: did not learn")
+    robustness.collect(runs, tmp_path / "robustness")
+    summary = (tmp_path / "robustness" / "SUMMARY.md").read_text()
+    assert "| mixed x4 | no: 4 of 4 runs rest on models that did not learn or were budget-limited |" in summary
+    main = tmp_path / "08_x"
+    main.mkdir()
+    (main / "results.json").write_text(json.dumps({"notebook": "08_x", "metrics": {}, "claims": [
+        {"id": "R9", "claim": "c", "paper_ref": "Fig", "rule": "r", "verdict": "mixed", "robust": False,
+         "why": "one seed"}]}))
+    row = report.ledger_rows(tmp_path, ["08_x"])[0]
+    assert row["robust"] is False and "4 of 4 runs rest on models" in row["why"]

@@ -452,6 +452,24 @@ def _spans_grid(rows: pd.DataFrame) -> bool:
     return seeds >= 2 and budgets >= 2
 
 
+def grid_support(rows: pd.DataFrame) -> tuple[bool, str]:
+    """Whether a claim's robustness-grid runs make it robust, and why not.
+
+    Robust needs the same verdict in every run, a grid of at least two seeds and two budgets, and no run
+    whose verdict rests on a model that did not learn or was budget-limited (such a verdict is never a
+    plain result, however often it repeats).
+    """
+    if not claims_mod.robust_across(rows["verdict"]):
+        return False, "verdicts differ across the grid"
+    if not _spans_grid(rows):
+        return False, "the grid has fewer than 2 seeds or 2 budgets"
+    why = rows["why"].fillna("").astype(str) if "why" in rows else pd.Series("", index=rows.index)
+    flagged = int(why.str.contains("resting on models").sum())
+    if flagged:
+        return False, f"{flagged} of {len(rows)} runs rest on models that did not learn or were budget-limited"
+    return True, ""
+
+
 def robustness_verdicts(figures_dir) -> dict[tuple[str, str], dict]:
     """``{(notebook, claim id): {"robust": bool, "n": rows, "verdicts": {verdict: count}, "file": path}}`` from
     the robustness grid's ``figures/robustness/<notebook>__<claim id>.csv`` (columns ``claim``, ``notebook``,
@@ -467,8 +485,8 @@ def robustness_verdicts(figures_dir) -> dict[tuple[str, str], dict]:
             continue
         notebook = df["notebook"] if "notebook" in df else pd.Series(path.stem.split("__")[0], index=df.index)
         for (nb, cid), rows in df.groupby([notebook, df["claim"]]):
-            out[(str(nb), str(cid))] = {"robust": claims_mod.robust_across(rows["verdict"]) and _spans_grid(rows),
-                                        "n": len(rows),
+            robust, why_not = grid_support(rows)
+            out[(str(nb), str(cid))] = {"robust": robust, "why_not": why_not, "n": len(rows),
                                         "verdicts": rows["verdict"].value_counts().to_dict(),
                                         "file": f"robustness/{path.name}"}
     return out
@@ -501,6 +519,8 @@ def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
                 # the grid covers seeds and budgets; a model that did not learn still vetoes
                 row["robust"] = bool(g["robust"] and agrees and "resting on models" not in c.get("why", ""))
                 row["grid"] = g
+                if agrees and g["why_not"]:
+                    row["why"] = "; ".join(x for x in [c.get("why", ""), "robustness grid: " + g["why_not"]] if x)
                 if not agrees:
                     row["why"] = "; ".join(x for x in [c.get("why", ""), "the robustness grid's verdicts: " + ", ".join(
                         f"{v} x{n}" for v, n in g["verdicts"].items())] if x)
