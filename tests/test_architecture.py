@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "src" / "genenets"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 MAX_CELL_LINES = 15
+MAX_PARAMETER_LINE = 120  # one group of settings per line, readable without scrolling
 
 
 def _imports(path: Path) -> set[str]:
@@ -109,9 +110,13 @@ def test_jupytext_pair_in_sync(nb):
 def test_notebook_code_cells_are_short(nb):
     cells = nbformat.read(nb, as_version=4).cells
     long = [(i, len(c.source.splitlines())) for i, c in enumerate(cells)
-            if c.cell_type == "code" and len(c.source.strip().splitlines()) > MAX_CELL_LINES
-            and "parameters" not in c.metadata.get("tags", [])]
-    assert not long, f"{nb.name}: code cells over {MAX_CELL_LINES} lines (index, lines): {long}; move code to the package"
+            if c.cell_type == "code" and len(c.source.strip().splitlines()) > MAX_CELL_LINES]
+    assert not long, (f"{nb.name}: code cells over {MAX_CELL_LINES} lines (index, lines): {long}; move code to "
+                      "the package (the parameters cell too: group settings in one dict per line)")
+    params = next(c for c in cells if "parameters" in c.metadata.get("tags", []))
+    wide = [ln for ln in params.source.splitlines() if len(ln) > MAX_PARAMETER_LINE]
+    assert not wide, (f"{nb.name}: parameters cell lines over {MAX_PARAMETER_LINE} characters: {wide}; "
+                      "split a group by meaning instead of cramming it")
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
