@@ -30,7 +30,7 @@
 # approximation of the challenge's p-value-based overall score. (2) Two protocols: (a) the paper's random split of
 # pairs within the networks and (b) leave one network out (train on four networks, score the fifth), the
 # honest test of a supervised method. (3) Fair budgets: every neural model stops early on a validation split
-# of its *training* pairs (never test pairs) up to an epoch cap, its width is chosen on validation, and a
+# of its *training* pairs (never test pairs) up to an epoch cap, its width and learning rate are chosen there, and a
 # convergence table says which models converged, hit the cap ("budget-limited") or did not learn; tree
 # ensembles get at least 300 trees and dynGENIE3 estimates its decay rates from the data, as its paper does.
 # (4) DREAM4's other data, which the paper leaves unused: knockouts, knockdowns, wild type and multifactorial
@@ -38,10 +38,11 @@
 
 # %% [markdown]
 # **How our data and settings differ.** The data are the real DREAM4 size-100 files (registry `dream4/`). The
-# quick profile runs in about 2.5 minutes on 2 quiet CPU cores, so it trains the neural models with an epoch cap
-# ended by early stopping, repeats leave-one-network-out for one seed, and grows 300 extremely randomized trees per
-# target (compiled, targets in parallel) where the GENIE3 papers grow 1,000 random-forest trees (the paper
-# profile). Each neural model reads one series of a pair at a time and scores the pair by the mean of its series'
+# quick profile is sized for about 2.5 minutes on 2 quiet CPU cores (`run.json` records this run's CPU and wall
+# time), so it trains the neural models with an epoch cap ended by early stopping, repeats leave-one-network-out
+# for one seed, and grows 300 extremely randomized trees per target (compiled, targets in parallel) where the
+# GENIE3 papers grow 1,000 random-forest trees (the paper profile). The multifactorial sub-challenge renamed the
+# genes; its gold standard's `Mapping` files give each gene's size-100 name, and we read the data under those. Each neural model reads one series of a pair at a time and scores the pair by the mean of its series'
 # logits, trained and validated on pairs (the pair is what is ranked). The neural models see each gene z-scored
 # within its network; the baselines use the raw values. The `dream4-simulated` dataset (a GeneNetWeaver-like
 # simulator with time series, knockouts, knockdowns and multifactorial data) replaces DREAM4 in the smoke test
