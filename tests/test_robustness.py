@@ -77,3 +77,17 @@ def test_a_grid_resting_on_models_that_did_not_learn_is_not_robust(tmp_path):
          "why": "one seed"}]}))
     row = report.ledger_rows(tmp_path, ["08_x"])[0]
     assert row["robust"] is False and "4 of 4 runs rest on models" in row["why"]
+
+
+def test_a_claim_not_robust_by_its_nature_stays_so_whatever_the_grid():
+    import pandas as pd
+
+    assert report.structural_reasons("one seed; one training budget per model (the robustness grid varies it)") == []
+    stand_in = "the top teams' numbers are not offline; stand-in: our combination"
+    assert report.structural_reasons(stand_in + "; one seed") == ["the top teams' numbers are not offline",
+                                                                  "stand-in: our combination"]
+    rows = pd.DataFrame({"seed": [0, 0, 1, 1], "budget_scale": [1, 4, 1, 4], "verdict": ["mixed"] * 4,
+                         "why": [stand_in] * 4})
+    robust, why_not = report.grid_support(rows)
+    assert not robust and why_not.startswith("not robust by its nature")
+    assert report.grid_support(rows.assign(why="one seed"))[0]

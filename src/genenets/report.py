@@ -26,6 +26,7 @@ import json
 import math
 import os
 import platform
+import re
 import socket
 import subprocess
 import tempfile
@@ -452,6 +453,13 @@ def _spans_grid(rows: pd.DataFrame) -> bool:
     return seeds >= 2 and budgets >= 2
 
 
+def structural_reasons(why: str) -> list[str]:
+    """The parts of a claim's ``why`` that more seeds or budgets cannot fix (a stand-in comparator, a data set
+    that cannot test half the claim): everything except seed, budget and unreliable-model reasons."""
+    parts = [p.strip() for p in str(why or "").split(";")]
+    return [p for p in parts if p and not re.search(r"seed|budget|resting on models|did not learn|: budget-limited", p)]
+
+
 def grid_support(rows: pd.DataFrame) -> tuple[bool, str]:
     """Whether a claim's robustness-grid runs make it robust, and why not.
 
@@ -467,6 +475,11 @@ def grid_support(rows: pd.DataFrame) -> tuple[bool, str]:
     flagged = int(why.str.contains("resting on models").sum())
     if flagged:
         return False, f"{flagged} of {len(rows)} runs rest on models that did not learn or were budget-limited"
+    if (rows["verdict"] == claims_mod.NOT_TESTABLE).any():
+        return False, "not testable here"
+    structural = sorted({r for w in why for r in structural_reasons(w)})
+    if structural:
+        return False, "not robust by its nature: " + "; ".join(structural)
     return True, ""
 
 
@@ -517,7 +530,9 @@ def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
             if g is not None:
                 agrees = g["verdicts"].get(c.get("verdict"), 0) == g["n"]
                 # the grid covers seeds and budgets; a model that did not learn still vetoes
-                row["robust"] = bool(g["robust"] and agrees and "resting on models" not in c.get("why", ""))
+                row["robust"] = bool(g["robust"] and agrees and "resting on models" not in c.get("why", "")
+                                     and not structural_reasons(c.get("why", ""))
+                                     and c.get("verdict") != claims_mod.NOT_TESTABLE)
                 row["grid"] = g
                 if agrees and g["why_not"]:
                     row["why"] = "; ".join(x for x in [c.get("why", ""), "robustness grid: " + g["why_not"]] if x)
