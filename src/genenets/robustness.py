@@ -23,6 +23,18 @@ from .report import grid_support
 from .params import repo_root
 
 
+def claim_rows(figures_dir, notebook: str, claim_id: str) -> pd.DataFrame | None:
+    """The grid's rows of one claim (``<figures_dir>/robustness/<notebook>__<claim_id>.csv``, written by
+    :func:`collect`: one row per run with ``seed``, ``budget_scale``, ``verdict`` and ``evidence.*``), or None
+    when the grid has not run it."""
+    path = Path(figures_dir) / "robustness" / f"{notebook}__{claim_id}.csv"
+    try:
+        rows = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    return rows if {"seed", "budget_scale", "verdict"} <= set(rows.columns) and len(rows) else None
+
+
 def collect(runs: Path, out: Path) -> pd.DataFrame:
     """Gather the claims of every run under ``runs`` into per-claim CSVs in ``out``; return all rows."""
     rows = []

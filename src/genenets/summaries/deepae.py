@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .. import claims
+from ..robustness import claim_rows
 from ..tools.deepae import fit_power_law, matching_width, wins_against_pca
 
 DEEP_LAYERS = ("deepAE layer 1", "deepAE layer 2", "deepAE layer 3")
@@ -286,17 +287,7 @@ def disease_gene_headline(combined: pd.DataFrame, curve: pd.DataFrame | None = N
 # per claim: this run's verdict, and whether seeds and budgets agree (the robustness grid)
 
 
-def grid_rows(figures_dir, notebook: str, claim_id: str) -> pd.DataFrame | None:
-    """The robustness grid's rows of one claim (``<figures_dir>/robustness/<notebook>__<claim_id>.csv``: one row per
-    grid run with ``seed``, ``budget_scale``, ``verdict``), or None when the grid has not run it."""
-    from pathlib import Path
-
-    path = Path(figures_dir) / "robustness" / f"{notebook}__{claim_id}.csv"
-    try:
-        rows = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return None
-    return rows if {"seed", "budget_scale", "verdict"} <= set(rows.columns) and len(rows) else None
+grid_rows = claim_rows  # the one reader of a claim's grid table (genenets.robustness)
 
 
 def _list(values) -> str:

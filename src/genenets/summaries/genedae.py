@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import claims
+from ..robustness import claim_rows
 
 # ----------------------------------------------------------------------------------------------
 # tables
@@ -207,18 +208,7 @@ def recovery_sentence(rec: pd.DataFrame) -> str:
 # the robustness grid's support (figures/robustness/<notebook>__<claim>.csv, written by genenets.robustness)
 
 
-def grid_rows(figures_dir, notebook: str, claim_id: str) -> pd.DataFrame | None:
-    """The robustness grid's rows of one claim (``<figures_dir>/robustness/<notebook>__<claim_id>.csv``: one
-    row per grid run with ``seed``, ``budget_scale``, ``verdict`` and ``evidence.*``), or None when the grid
-    has not run it."""
-    from pathlib import Path
-
-    path = Path(figures_dir) / "robustness" / f"{notebook}__{claim_id}.csv"
-    try:
-        rows = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return None
-    return rows if {"seed", "budget_scale", "verdict"} <= set(rows.columns) and len(rows) else None
+grid_rows = claim_rows  # the one reader of a claim's grid table (genenets.robustness)
 
 
 def _values(values) -> str:
