@@ -170,6 +170,10 @@ def test_notebooks_that_need_others_run_after_them_in_one_chain(tmp_path):
     assert [[t.label for t in c] for c in grouped] == [["01_a", "02_b"], ["03_c"], ["04_d"]]
     grid = runner.chains(runner.plan(None, None, {"0": {"x": [1, 2]}}, tmp_path))
     assert [t.label for t in grid[0]] == ["01_a__x=1", "02_b__x=1"]  # a dependency, same overrides
+    # 02's grid entry fixes a key 01's does not have: it still follows 01's run with the same shared keys
+    extra = runner.chains(runner.plan(None, None, {"01_a": {"x": [1, 2]}, "02_b": {"x": [1, 2], "y": [0]}},
+                                      tmp_path))
+    assert [[t.label for t in c] for c in extra] == [["01_a__x=1", "02_b__x=1_y=0"], ["01_a__x=2", "02_b__x=2_y=0"]]
 
 
 def test_notebooks_folder_from_environment(tmp_path, monkeypatch):

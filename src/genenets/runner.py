@@ -731,29 +731,31 @@ def _execute_chain(chain: list[Task], profile: str, output_root: Path, progress:
 def chains(tasks: list[Task]) -> list[list[Task]]:
     """Group tasks into chains that run one after another: a notebook that ``needs`` another (its
     metadata; e.g. 04 reuses 03's cached models) runs after it in the same worker when both are in
-    this run with the same overrides; different chains run in parallel."""
-    groups: dict[tuple, list[Task]] = {}
-    for t in tasks:
-        groups.setdefault((json.dumps(t.overrides, sort_keys=True, default=str),), []).append(t)
-    out = []
-    for same in groups.values():
-        by_name = {t.info.name: t for t in same}
-        parent = {n: n for n in by_name}
+    this run and their overrides agree on every key they share (a grid entry of 02 that also fixes
+    keys 01 does not have still follows 01's run of the same seed and budget); different chains run
+    in parallel."""
 
-        def find(n):
-            while parent[n] != n:
-                n = parent[n]
-            return n
+    def agree(a: Task, b: Task) -> bool:
+        return all(json.dumps(a.overrides[k], sort_keys=True, default=str)
+                   == json.dumps(b.overrides[k], sort_keys=True, default=str)
+                   for k in a.overrides.keys() & b.overrides.keys())
 
-        for t in same:
-            for need in t.info.needs:
-                if need in by_name:
-                    parent[find(t.info.name)] = find(need)
-        comps: dict[str, list[Task]] = {}
-        for t in same:  # tasks come in name order, and a notebook needs only earlier-numbered ones
-            comps.setdefault(find(t.info.name), []).append(t)
-        out += list(comps.values())
-    return out
+    parent = list(range(len(tasks)))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, t in enumerate(tasks):
+        for need in t.info.needs:
+            for j, u in enumerate(tasks):
+                if u.info.name == need and agree(t, u):
+                    parent[find(i)] = find(j)
+    comps: dict[int, list[Task]] = {}
+    for i, t in enumerate(tasks):  # tasks come in name order, and a notebook needs only earlier-numbered ones
+        comps.setdefault(find(i), []).append(t)
+    return list(comps.values())
 
 
 def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
