@@ -103,7 +103,8 @@ class History:
     while the monitored loss was still improving within the patience window, or without early
     stopping) or ``"not trained"``. ``no_learning_loss`` is the loss of a model that learned nothing
     (ln 2 for balanced binary cross-entropy, the training mean's error for a reconstruction); see
-    :meth:`status`.
+    :meth:`status`. ``min_delta`` is the early-stopping tolerance :func:`fit` used (0: any decrease of
+    the monitored loss counted as an improvement).
     """
 
     train_loss: list[float] = field(default_factory=list)
@@ -112,6 +113,7 @@ class History:
     stopped_early: bool = False
     epochs_cap: int | None = None
     no_learning_loss: float | None = None
+    min_delta: float = 0.0  # a class default too: a History unpickled from an older checkpoint reads 0.0
 
     def to_frame(self) -> pd.DataFrame:
         df = pd.DataFrame({"epoch": np.arange(1, len(self.train_loss) + 1), "train_loss": self.train_loss})
@@ -149,25 +151,35 @@ class History:
         return "budget-limited" if self.stop_reason == "cap" else "converged"
 
     def convergence(self, model: str) -> dict:
-        """One row of :func:`convergence_table`."""
+        """One row of :func:`convergence_table` (with ``min_delta`` only when the fit used a tolerance,
+        so the rows of fits without one are what they always were)."""
         best = self.best_loss
         ref = self.no_learning_loss
-        return {"model": model, "epochs_run": len(self.train_loss), "epochs_cap": self.epochs_cap,
-                "best_epoch": self.best_epoch, "stop_reason": self.stop_reason, "best_loss": best,
-                "no_learning_loss": ref,
-                "loss_ratio": (best / ref) if (best is not None and ref) else None,
-                "status": self.status()}
+        row = {"model": model, "epochs_run": len(self.train_loss), "epochs_cap": self.epochs_cap,
+               "best_epoch": self.best_epoch, "stop_reason": self.stop_reason, "best_loss": best,
+               "no_learning_loss": ref,
+               "loss_ratio": (best / ref) if (best is not None and ref) else None,
+               "status": self.status()}
+        if self.min_delta:
+            row["min_delta"] = float(self.min_delta)
+        return row
 
 
 def convergence_table(histories) -> pd.DataFrame:
     """Table of how each model's training ended: ``histories`` is ``{name: History}``.
 
     Columns: model, epochs_run, epochs_cap, best_epoch, stop_reason, best_loss, no_learning_loss,
-    loss_ratio (best / no-learning), status ("converged", "budget-limited", "did not learn").
+    loss_ratio (best / no-learning), status ("converged", "budget-limited", "did not learn"), and
+    min_delta (the early-stopping tolerance of :func:`fit`) when any of the fits used one: a table of
+    fits without a tolerance keeps exactly its former columns.
     """
-    return pd.DataFrame([h.convergence(str(name)) for name, h in dict(histories).items()],
-                        columns=["model", "epochs_run", "epochs_cap", "best_epoch", "stop_reason", "best_loss",
-                                 "no_learning_loss", "loss_ratio", "status"])
+    histories = dict(histories)
+    columns = ["model", "epochs_run", "epochs_cap", "best_epoch", "stop_reason", "best_loss", "no_learning_loss",
+               "loss_ratio", "status"]
+    if any(h.min_delta for h in histories.values()):
+        columns.append("min_delta")
+    rows = [{"min_delta": 0.0, **h.convergence(str(name))} for name, h in histories.items()]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def no_learning_bce(y) -> float:
@@ -209,7 +221,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
         epochs: int = 10, lr: float = 1e-3, optimizer: str = "Adam", optimizer_kwargs: dict | None = None,
         patience: int | None = None, device="cpu", checkpoint: str | Path | None = None,
         progress: bool = True, desc: str = "training", amp: bool = False,
-        no_learning_loss: float | None = None) -> History:
+        no_learning_loss: float | None = None, min_delta: float = 0.0) -> History:
     """Train ``model`` in place and return its loss history.
 
     Parameters
@@ -224,8 +236,18 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
     optimizer : str
         Name of a ``torch.optim`` class; ``optimizer_kwargs`` go to it (betas, eps, weight_decay).
     patience : int, optional
-        Early stopping on the validation loss (or train loss without a validation set); the best
-        weights are restored at the end.
+        Early stopping on the validation loss (or train loss without a validation set): training stops
+        after ``patience`` epochs in a row without an improvement; the best weights are restored at the end.
+    min_delta : float
+        Early-stopping tolerance, absolute, in the monitored loss's own units: an epoch improves only when
+        its loss is more than ``min_delta`` below the best so far. A smaller decrease neither resets the
+        patience count nor becomes the new best (nor the weights restored at the end). This is the
+        convention of Keras' and PyTorch Lightning's ``EarlyStopping(min_delta=...)`` ("an absolute change
+        of less than min_delta will count as no improvement"); scikit-learn's MLP stops on the same kind of
+        absolute test with its ``tol`` (default 1e-4: "not improving by at least tol"). The default 0.0 is
+        the loop's behaviour before the tolerance existed, bit for bit (any decrease is an improvement), so
+        no fit that does not ask for a tolerance changes. Recorded in the history
+        (``History.min_delta``, a column of :func:`convergence_table` when non-zero).
     device : str or torch.device
     checkpoint : path, optional
         Saved after every epoch (model, optimizer, history). If it exists when ``fit`` starts, training
@@ -240,6 +262,8 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
         :func:`no_learning_mse`); stored in the history so :meth:`History.status` can say
         "did not learn". An epoch is always one full pass over ``train_loader``.
     """
+    if not min_delta >= 0:  # also rejects NaN
+        raise ValueError(f"min_delta must be a non-negative number (an absolute loss tolerance), got {min_delta!r}")
     device = torch.device(device)
     model.to(device)
     opt = getattr(torch.optim, optimizer)(model.parameters(), lr=lr, **(optimizer_kwargs or {}))
@@ -252,7 +276,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
     step_model = ddp if distributed else model
     amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
     scaler = torch.amp.GradScaler(device.type, enabled=amp and device.type == "cuda")
-    history = History(epochs_cap=epochs, no_learning_loss=no_learning_loss)
+    history = History(epochs_cap=epochs, no_learning_loss=no_learning_loss, min_delta=float(min_delta))
     best_state, best_loss, since_best, start = None, float("inf"), 0, 0
 
     state = None
@@ -267,7 +291,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         history = state["history"]
-        history.epochs_cap, history.no_learning_loss = epochs, no_learning_loss
+        history.epochs_cap, history.no_learning_loss, history.min_delta = epochs, no_learning_loss, float(min_delta)
         best_state, best_loss, since_best = state["best_state"], state["best_loss"], state["since_best"]
         start = len(history.train_loss)
         torch.set_rng_state(state["torch_rng"])
@@ -306,7 +330,7 @@ def fit(model: torch.nn.Module, train_loader: Iterable, loss_fn: LossFn, *, val_
             bar.set_postfix(train=f"{history.train_loss[-1]:.4g}")
 
         if patience is not None:
-            if monitored < best_loss:
+            if monitored < best_loss - min_delta:  # min_delta 0.0: `monitored < best_loss`, as before
                 best_loss, since_best, history.best_epoch = monitored, 0, epoch + 1
                 best_state = copy.deepcopy(model.state_dict())
             else:
