@@ -115,3 +115,56 @@ def test_grid_sentence_agreement_and_disagreement(tmp_path):
     assert summary.grid_sentence(claim, _grid(tmp_path, rows)).endswith("not robust.")
     one = summary.grid_sentence(claim, _grid(tmp_path, rows[2:]))  # seed 1 only
     assert "not robust" in one or "fewer than 2 seeds" in one
+
+
+def test_recent_fall_measures_the_last_ten_epochs():
+    hist = pd.DataFrame({"epoch": range(1, 16), "train_loss": 1.0, "val_loss": [1.0 - 0.01 * k for k in range(15)]})
+    fall = summary.recent_fall(hist)
+    assert fall["window"] == 10 and fall["fall"] == pytest.approx(0.1)
+    assert fall["relative_fall"] == pytest.approx(0.1 / 0.96)
+    short = summary.recent_fall(hist.iloc[:4])  # fewer epochs than the window: all of them
+    assert short["window"] == 3 and short["fall"] == pytest.approx(0.03)
+    assert summary.recent_fall(hist.iloc[:1].drop(columns="val_loss"))["window"] == 0
+
+
+def _run(tmp_path):
+    from genenets.report import start_run
+
+    run = start_run("99_genedae_test", tmp_path, params={})
+    summary.declare(run, ["G3", "G4"])
+    return run
+
+
+def test_g3_is_not_vetoed_by_its_own_cap_and_shows_the_strict_evidence(tmp_path):
+    run = _run(tmp_path)
+    capped = {"model": "GeneDAE", "epochs_run": 60, "epochs_cap": 60, "best_epoch": 60, "stop_reason": "cap",
+              "best_loss": 0.156, "no_learning_loss": 0.273, "status": "budget-limited", "min_delta": 1e-4}
+    run.convergence_table(pd.DataFrame([capped]))
+    hist = pd.DataFrame({"epoch": range(1, 61), "train_loss": 0.2, "val_loss": np.linspace(0.2, 0.156, 60)})
+    c = summary.decide_g3(run, capped, budgets=[60], history=hist)
+    assert c.verdict == claims.NOT_REPRODUCED
+    assert "resting on models" not in c.why  # the cap is G3's evidence, not a reason to doubt it
+    assert c.evidence["min_delta"] == 1e-4
+    assert c.evidence["val_bce_fall_last_10_epochs"] == pytest.approx(10 * 0.044 / 59)
+    assert "cap at epoch 60" in c.ours and "over its last 10 epochs" in c.ours
+    assert "min_delta" in summary.CLAIMS["G3"][2] and "last 10 epochs" in summary.CLAIMS["G3"][2]
+
+
+def test_g4_is_flagged_when_a_gene_model_trained_alone_hit_its_cap(tmp_path):
+    run = _run(tmp_path)
+    run.convergence_table(pd.DataFrame([{"model": "GeneDAE", "status": "converged"}]))
+    agree = pd.DataFrame({"abs_r_vs_full": [0.95, 0.93], "abs_r_vs_full_seed0": [0.95, 0.93],
+                          "abs_r_vs_full_seed1": [0.94, 0.92], "abs_r_seed_to_seed": [0.97, 0.96]})
+    ok = pd.DataFrame({"genes": ["A", "B,C"], "status": "trained", "convergence": ["converged", "converged"]})
+    c = summary.decide_g4(run, agree, seeds=2, budgets=[30], summary=ok)
+    assert c.verdict == claims.REPRODUCED and "resting on models" not in c.why
+    capped = ok.assign(convergence=["converged", "budget-limited"])
+    c = summary.decide_g4(run, agree, seeds=2, budgets=[30], summary=capped)
+    assert not c.robust and "alone: B,C: budget-limited" in c.why
+
+
+def test_stopping_sentence_says_whether_the_claims_are_flagged():
+    row = {"stop_reason": "patience", "epochs_run": 48, "epochs_cap": 60, "best_epoch": 45, "status": "converged"}
+    assert "no flag from it" in summary.stopping_sentence(row) and "epoch 48" in summary.stopping_sentence(row)
+    capped = {**row, "stop_reason": "cap", "epochs_run": 60, "best_epoch": 60, "status": "budget-limited"}
+    assert "flagged budget-limited" in summary.stopping_sentence(capped, resting=["G4"])

@@ -281,3 +281,17 @@ def test_load_dataset_names_the_choices():
 
     with pytest.raises(ConfigError, match="mhc-cohort-simulated"):
         gd.load_dataset("ukbb")
+
+
+def test_min_delta_reaches_the_training_loop_and_stops_a_creeping_fit_sooner():
+    """GeneDAE's early-stopping tolerance goes to train.fit and into the convergence row; a large one
+    stops the fit by patience no later than without it (same seed: the same curve up to the stop)."""
+    X, graph = _two_gene_data()
+    fits = {md: gd.GeneDAEEmbedder(lr=0.02, epochs=25, batch_size=16, seed=0, patience=2, progress=False,
+                                   min_delta=md).fit(X[:80], adjacency=graph.A_prime(), X_val=X[80:100])
+            for md in (0.0, 0.05)}
+    tol, plain = fits[0.05].history_, fits[0.0].history_
+    assert tol.min_delta == 0.05 and tol.convergence("GeneDAE")["min_delta"] == 0.05
+    assert "min_delta" not in plain.convergence("GeneDAE")
+    assert tol.stopped_early and len(tol.val_loss) <= len(plain.val_loss)
+    assert tol.val_loss == plain.val_loss[:len(tol.val_loss)]

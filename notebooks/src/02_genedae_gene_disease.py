@@ -60,7 +60,7 @@ output_dir = "../figures/02_genedae_gene_disease"
 cohort = dict(n_individuals=12500, n_variants=8800)  # the simulated cohort's size
 genotypes = dict(plink_prefix="", phenotype_file="", missing="mode", intergenic_distance=100000)  # your files
 genedae = dict(noise_std=0.3, nodes_per_gene=1, engine="auto")  # the model (as in 01, whose cached fit is reused)
-training = dict(lr=0.0, lr_grid=[0.003, 0.01], epochs=60, patience=3, batch_size=16)  # Adam; early stopping
+training = dict(lr=0.0, lr_grid=[0.003, 0.01], epochs=60, patience=3, min_delta=1e-4, batch_size=16)  # Adam
 subgraphs = dict(genes=["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C"], seeds=[0, 1], epochs=30, batch_size=256)  # G4
 association = dict(alpha=0.01, n_pcs=0, min_cases=5, top_genes=5)  # the gene-disease tests
 prediction = dict(trials=10, max_iter=1000, raw_trials=1, raw_max_iter=50)  # Table 2's logistic regressions
@@ -103,7 +103,8 @@ E, names, cap = fit["embeddings"], fit["names"], fit["convergence"]["epochs_cap"
 run.convergence_table(pd.DataFrame([fit["convergence"]]))
 print("embeddings", E.shape, "reused from notebook 01's cache" if fit["cached"] else "trained here",
       f"(lr {fit['lr']:g}, {fit['convergence']['epochs_run']} epochs, {fit['convergence']['status']})")
-summary.decide_g3(run, fit["convergence"], budgets=[cap], figure=None)
+print(summary.stopping_sentence(fit["convergence"]))
+summary.decide_g3(run, fit["convergence"], budgets=[cap], history=fit["history"], figure=None)
 
 # %% [markdown]
 # ## Table 1 and Fig. 4: which gene embeddings differ between cases and controls
@@ -207,8 +208,10 @@ print("best feature set per disease:", wide.idxmax(axis=1).to_dict())
 
 # %%
 with run.timed("g4"):
-    sub = gd.agreement_with_full(prep, fit, **subgraphs, **genedae, **budget, patience=training["patience"])
-summary.decide_g4(run, sub["agreement"], seeds=len(subgraphs["seeds"]), budgets=[sub["epochs_cap"]], figure=None)
+    sub = gd.agreement_with_full(prep, fit, **subgraphs, **genedae, **budget, patience=training["patience"],
+                                 min_delta=training["min_delta"])
+summary.decide_g4(run, sub["agreement"], seeds=len(subgraphs["seeds"]), budgets=[sub["epochs_cap"]], figure=None,
+                  summary=sub["summary"])
 pd.DataFrame([c.as_dict() for c in run.claims.values()])[["id", "verdict", "robust", "ours", "why"]]
 
 # %% [markdown]

@@ -245,6 +245,9 @@ class GeneDAEEmbedder(BaseEstimator):
         Adam learning rate (paper 1e-4), epoch cap (paper 60), batch size.
     patience : int, optional
         Early stopping on the validation BCE; the best epoch's weights are kept.
+    min_delta : float
+        Early-stopping tolerance (absolute BCE): an epoch improves only when its validation BCE is more
+        than ``min_delta`` below the best so far (:func:`genenets.train.fit`; 0 = any decrease).
     seed : int
         Seeds the weights, the input noise and the batch order.
     device : str
@@ -265,7 +268,7 @@ class GeneDAEEmbedder(BaseEstimator):
 
     def __init__(self, noise_std: float = 0.3, nodes_per_gene: int = 1, lr: float = 1e-4, epochs: int = 60,
                  batch_size: int = 64, patience: int | None = None, seed: int = 0, device: str = "cpu",
-                 progress: bool = True, n_threads: int | None = 1, engine: str = "auto"):
+                 progress: bool = True, n_threads: int | None = 1, engine: str = "auto", min_delta: float = 0.0):
         self.noise_std = noise_std
         self.nodes_per_gene = nodes_per_gene
         self.lr = lr
@@ -277,6 +280,7 @@ class GeneDAEEmbedder(BaseEstimator):
         self.progress = progress
         self.n_threads = n_threads
         self.engine = engine
+        self.min_delta = min_delta
 
     def _fused(self) -> bool:
         return resolve_engine(self.engine, self.device) == "fused"
@@ -322,7 +326,8 @@ class GeneDAEEmbedder(BaseEstimator):
             reference = frequency_baseline_bce(X, X_val if X_val is not None else X)
             self.history_ = train.fit(self.model_, loader, packed_bce_loss if fused else bce_loss, val_loader=val,
                                       epochs=self.epochs, lr=self.lr, patience=self.patience, device=self.device,
-                                      progress=self.progress, desc=desc, no_learning_loss=reference)
+                                      progress=self.progress, desc=desc, no_learning_loss=reference,
+                                      min_delta=self.min_delta)
         finally:
             torch.set_num_threads(threads)
             numba.set_num_threads(numba_threads)
@@ -385,7 +390,7 @@ def frequency_baseline_bce(X_train, X_test) -> float:
 @cache.cached(version=4, ignore=("progress", "device"))
 def train_embeddings(dosage, adjacency, genes, *, noise_std: float = 0.3, nodes_per_gene: int = 1, lr: float = 1e-4,
                      epochs: int = 60, batch_size: int = 64, patience: int | None = None, seed: int = 0,
-                     device: str = "cpu", progress: bool = True, engine: str = "auto") -> dict:
+                     device: str = "cpu", progress: bool = True, engine: str = "auto", min_delta: float = 0.0) -> dict:
     """GeneDAE trained on the 70% training split (70/20/10 by ``seed``), cached by content.
 
     The key is the genotype bytes, the adjacency, the gene names and every training parameter (not
@@ -410,7 +415,7 @@ def train_embeddings(dosage, adjacency, genes, *, noise_std: float = 0.3, nodes_
     tr, va, te = split
     est = GeneDAEEmbedder(noise_std=noise_std, nodes_per_gene=nodes_per_gene, lr=lr, epochs=epochs,
                           batch_size=batch_size, patience=patience, seed=seed, device=device, progress=progress,
-                          engine=engine)
+                          engine=engine, min_delta=min_delta)
     est.fit(X[tr], adjacency=ann.duplicate_rows(adjacency), X_val=X[va], genes=genes)
     return {"embeddings": est.transform(X), "names": est.embedding_names(), "history": est.history_.to_frame(),
             "convergence": est.history_.convergence("GeneDAE"), "split": split, "test_bce": est.bce(X[te]),
@@ -564,8 +569,9 @@ def fit_embeddings(prep: Prepared, *, lr: float = 0.0, lr_grid=(3e-3, 1e-2, 3e-2
     """The full GeneDAE of a prepared dataset, with its learning rate chosen on validation data when
     ``lr`` is 0 (:func:`choose_lr`), else ``lr`` as given (the paper's 1e-4), for at most
     ``epochs x budget_scale`` epochs (:func:`budget_cap`). ``params``: the other :func:`train_embeddings`
-    parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``batch_size``). Adds ``lr`` and
-    ``lr_table`` (None when given) to its result."""
+    parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``min_delta``, ``batch_size``). Adds ``lr``
+    and ``lr_table`` (None when given) to its result. The learning-rate probe (:func:`choose_lr`) runs a
+    fixed number of epochs with no early stopping, so ``patience`` and ``min_delta`` do not enter it."""
     engine = resolve_engine(engine, device)
     table = None
     if not lr:
@@ -582,7 +588,8 @@ def agreement_with_full(prep: Prepared, fit: dict, genes, seeds=(0, 1), epochs: 
                         device: str = "cpu", engine: str = "auto", **kwargs) -> dict:
     """Claim G4: :func:`subgraph_models` of the gene sets ``genes`` against the full model's embeddings
     ``fit`` (same learning rate), each for at most ``epochs x budget_scale`` epochs; ``kwargs``: the other
-    :class:`GeneDAEEmbedder` parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``batch_size``).
+    :class:`GeneDAEEmbedder` parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``min_delta``,
+    ``batch_size``).
 
     Returns ``{"histories", "summary", "agreement", "epochs_cap"}`` (:func:`train_subgraphs`)."""
     cap = budget_cap(epochs, budget_scale)
