@@ -4,10 +4,8 @@ Subprocesses, so that each peak RSS is that of one job alone:
 
 1. ``python -m genenets.tools.scale simulate``: the simulated genome-wide PLINK fileset (570,000 variants,
    of which 511,608 reach one of the 19,305 RefSeq GRCh37 genes of the registry; 3,000 people), cached;
-2. the person-major conversion of the ``.bed`` (``genenets.data.streaming.convert_to_person_major``) into a
-   fresh file (not the cached copy), timed: MB of ``.bed`` per second; in the same run the conversion as it
-   was before the second pass of issue 19 (``benchmarks._fused_v1.convert_to_person_major_v1``: table
-   look-up kernel, one write per person per 16,384 variants) into another fresh file;
+2. the person-major conversion is measured by ``bench_person_major_conversion`` (its own run, so that it can
+   be run when the machine is quiet); this benchmark reads its CSV for the 470,000-people projection;
 3. ``python -m genenets.tools.scale epoch --engine reference|fused --n-samples 512``: GeneDAE trained with
    ``genenets.train.fit`` on the first 512 people, i.e. a fixed number of batches (16 of 32), not a whole
    30-minute epoch: one shuffled block of 512 people, exactly what each of the ~6 blocks of a full epoch
@@ -19,6 +17,9 @@ optimizer: 15 of the 16 batches), so that one-time costs of a process (the model
 importing ``torch._dynamo`` on its first use, ~8 s under load, loading the compiled kernels) do not count
 as training; the whole fit is ``train_s`` / ``samples_per_s_incl_setup``.
 
+Engines: ``reference`` (the path before issue 19), ``fused_v2`` (the fused kernels with one noise draw per input,
+``--noise-draws per_input``: the second pass of issue 19 and what notebooks 01-02 run) and ``fused`` (today's
+genome-wide kernels, ``--noise-draws per_gene``, the ``StreamingGeneDAE`` default).
 The engines run one after the other in the same run on the same (shared) machine: the ratio is the
 result; ``load_avg_1min`` and ``uptime`` say how busy the machine was. Each subprocess's CPU seconds (user +
 system, all threads, ``RUSAGE_CHILDREN``) are recorded next to its wall time: on a machine shared with other
@@ -35,8 +36,8 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
+from pathlib import Path
 
 import pandas as pd
 
@@ -93,28 +94,20 @@ def run() -> pd.DataFrame:
              "samples": sim["n_samples"], "variants": sim["n_variants"], "genes": sim["n_genes_seeded"],
              "bed_mb": sim["bed_mb"], "wall_s": round(sim_wall, 1), "peak_rss_mb": sim["peak_rss_mb"]}]
     _json_of(["epoch", "--prefix", sim["prefix"], "--n-samples", "32", "--engine", "fused"])  # graph + cached copy
-    conv = {}
-    for version in ("v1", "today"):
-        with tempfile.TemporaryDirectory() as tmp:
-            conv[version], conv_wall = _json_of(["-c", _CONVERT, sim["prefix"], os.path.join(tmp, "copy.bits"), version],
-                                                module=False)
-        c = conv[version]
-        rows.append({"stage": f"person_major_conversion_{version} (fresh file)", "samples": sim["n_samples"],
-                     "bed_mb": round(c["bed_mb"], 1), "wall_s": round(conv_wall, 1), "peak_rss_mb": c["peak_rss_mb"],
-                     "convert_s": round(c["convert_s"], 1), "convert_cpu_s": round(c["convert_cpu_s"], 1),
-                     "convert_mb_per_s": round(c["bed_mb"] / c["convert_s"], 1),
-                     "convert_mb_per_cpu_s": round(c["bed_mb"] / c["convert_cpu_s"], 1)})
-    rows.append({"stage": "ratio conversion today / v1 (same run)",
-                 "convert_mb_per_s": round(conv["v1"]["convert_s"] / conv["today"]["convert_s"], 2),
-                 "convert_mb_per_cpu_s": round(conv["v1"]["convert_cpu_s"] / conv["today"]["convert_cpu_s"], 2),
-                 "note": "convert_mb_per_s column = wall-time ratio; convert_mb_per_cpu_s column = CPU-time ratio"})
-    conv = conv["today"]
+    conv_csv = Path(__file__).parent / "results" / "person_major_conversion.csv"
+    conv_rows = pd.read_csv(conv_csv).set_index("stage") if conv_csv.exists() else None
+    conv_mb_s = (float(conv_rows.loc["person_major_conversion_today (fresh file)", "convert_mb_per_s"])
+                 if conv_rows is not None else float("nan"))
     epochs = {}
-    for engine, threads in (("reference", THREADS), ("fused", THREADS), ("fused", 1)):
+    for name, threads in (("reference", THREADS), ("fused_v2", THREADS), ("fused", THREADS), ("fused_v2", 1),
+                          ("fused", 1)):
+        engine = "reference" if name == "reference" else "fused"
+        draws = ["--noise-draws", "per_input" if name == "fused_v2" else "per_gene"]
         ep, wall = _json_of(["epoch", "--prefix", sim["prefix"], "--batch-size", str(BATCH), "--block-size",
-                             str(BLOCK), "--threads", str(threads), "--engine", engine, "--n-samples", str(N_TRAIN)])
-        epochs[engine if threads == THREADS else f"{engine}_1_thread"] = ep
-        rows.append({"stage": f"train_{N_TRAIN}_people_{engine}_{threads}_threads", "engine": engine,
+                             str(BLOCK), "--threads", str(threads), "--engine", engine, "--n-samples", str(N_TRAIN),
+                             *draws])
+        epochs[name if threads == THREADS else f"{name}_1_thread"] = ep
+        rows.append({"stage": f"train_{N_TRAIN}_people_{name}_{threads}_threads", "engine": name,
                      "samples": ep["n_samples"],
                      "variants": ep["n_variants_graph"], "genes": ep["n_genes"], "bed_mb": ep["bed_mb"],
                      "wall_s": round(wall, 1), "process_cpu_s": round(ep["process_cpu_s"], 1),
@@ -128,20 +121,24 @@ def run() -> pd.DataFrame:
                      "inputs_2m": ep["inputs_2m"], "batch_size": BATCH, "block_size": BLOCK,
                      "torch_threads": threads, "final_train_loss": round(ep["final_train_loss"], 4),
                      "biobank_epoch_h_projected": round(BIOBANK / ep["samples_per_s"] / 3600, 2)})
-    ratio = epochs["fused"]["samples_per_s"] / epochs["reference"]["samples_per_s"]
-    ratio_cpu = epochs["fused"]["samples_per_cpu_s"] / epochs["reference"]["samples_per_cpu_s"]
-    conv_h = BIOBANK / N_SAMPLES * conv["bed_mb"] / (conv["bed_mb"] / conv["convert_s"]) / 3600
-    rows.append({"stage": "ratio fused / reference (same run, same threads)", "samples_per_s": round(ratio, 2),
-                 "samples_per_cpu_s": round(ratio_cpu, 2),
-                 "peak_rss_mb": round(epochs["fused"]["peak_rss_mb"] / epochs["reference"]["peak_rss_mb"], 3),
-                 "note": "samples_per_s column = wall throughput ratio; samples_per_cpu_s column = CPU-time ratio; "
-                         "peak_rss_mb column = memory ratio"})
+    bed_mb = epochs["fused"]["bed_mb"]
+    conv_h = BIOBANK / N_SAMPLES * bed_mb / conv_mb_s / 3600
+    for a, b, label in (("fused", "reference", "same threads"), ("fused", "fused_v2", "same threads"),
+                        ("fused_1_thread", "fused_v2_1_thread", "1 thread"),
+                        ("fused_1_thread", "reference", "fused 1 thread, reference 2 threads")):
+        rows.append({"stage": f"ratio {a} / {b} (same run, {label})",
+                     "samples_per_s": round(epochs[a]["samples_per_s"] / epochs[b]["samples_per_s"], 2),
+                     "samples_per_cpu_s": round(epochs[a]["samples_per_cpu_s"] / epochs[b]["samples_per_cpu_s"], 2),
+                     "peak_rss_mb": round(epochs[a]["peak_rss_mb"] / epochs[b]["peak_rss_mb"], 3),
+                     "note": "samples_per_s column = wall throughput ratio; samples_per_cpu_s column = CPU-time "
+                             "ratio; peak_rss_mb column = memory ratio"})
     best = max(epochs["fused"]["samples_per_s"], epochs["fused_1_thread"]["samples_per_s"])
     per_cpu = max(epochs["fused"]["samples_per_cpu_s"], epochs["fused_1_thread"]["samples_per_cpu_s"])
     rows.append({"stage": f"projection: {BIOBANK:,} people, fused, these {THREADS} cores at this load (not measured)",
                  "samples": BIOBANK, "biobank_epoch_h_projected": round(BIOBANK / best / 3600, 2),
                  "note": f"best measured wall throughput; plus a one-time conversion of "
-                         f"~{BIOBANK / N_SAMPLES * conv['bed_mb'] / 1024:.0f} GB of .bed: {conv_h:.2f} h at the measured MB/s"})
+                         f"~{BIOBANK / N_SAMPLES * bed_mb / 1024:.0f} GB of .bed: {conv_h:.2f} h at {conv_mb_s} MB/s "
+                         f"(benchmarks/results/person_major_conversion.csv)"})
     rows.append({"stage": f"projection: {BIOBANK:,} people, fused, {THREADS} idle cores (not measured)",
                  "samples": BIOBANK, "samples_per_s": round(THREADS * per_cpu, 1),
                  "biobank_epoch_h_projected": round(BIOBANK / (THREADS * per_cpu) / 3600, 2),

@@ -1,5 +1,8 @@
 """Profile of one genome-wide GeneDAE training step (batch 32) by phase: the reference path, the fused kernels
-as they were before the second pass (``fused_v1``, :mod:`benchmarks._fused_v1`) and today's (``fused``).
+as they were before the second pass of issue 19 (``fused_v1``, :mod:`benchmarks._fused_v1`), the second pass's
+per-input-noise kernels (``fused_v2``: ``FusedGeneDAE(noise_draws="per_input")``, what notebooks 01-02 run) and
+today's genome-wide kernels (``fused``: ``noise_draws="per_gene"``, :mod:`genenets.models._kernels_gw`, what
+``StreamingGeneDAE`` runs).
 
 The simulated genome-wide fileset of ``bench_genomewide_epoch`` (3,000 people x 570,000 variants, of which
 511,608 reach one of 19,305 genes; 1.14 M edges per masked layer). Each phase is timed on its own, best
@@ -11,12 +14,12 @@ CPU time much less):
   reading one block of 512 people from the SNP-major ``.bed`` divided by the 16 batches it feeds;
   decoding = int8 dosages to the float two-bit input; noise = ``x + gamma * randn``; encoder and decoder =
   the torch CSR masked layers; loss = ``BCEWithLogits``; backward = ``loss.backward()``; optimizer = Adam;
-* fused_v1 and fused: reading = 32 rows of the person-major copy; decoding = none for v1, the transpose
-  of the packed bits to features-major for today's kernels; noise = the encoder kernel with noise minus
-  without; encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE kernel
-  without gradients; backward = the same kernel with gradients minus without, plus the ReLU backward
-  (today's) and the encoder-gradient kernel; optimizer = torch Adam (v1: the default foreach Adam; today:
-  ``fused=True``, what ``StreamingGeneDAE`` uses for the fused engine).
+* fused_v1, fused_v2 and fused: reading = 32 rows of the person-major copy; decoding = none for v1, the
+  transpose of the packed bits to features-major for v2 and today's kernels; noise = the encoder kernel with
+  noise minus without; encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE
+  kernel without gradients; backward = the same kernel with gradients minus without, plus the ReLU backward
+  (v2, today) and the encoder-gradient kernel (with its noise); optimizer = torch Adam (v1: the default
+  foreach Adam; v2 and today: ``fused=True``, what ``StreamingGeneDAE`` uses for the fused engine).
 
 ``whole step`` rows time read + forward + backward + Adam as ``train.fit`` runs them. Threads: ``THREADS``
 (torch and numba). ``load_avg_1min`` says how busy the machine was; every column comes from the same run.
@@ -120,17 +123,19 @@ def profile_reference(prefix, graph) -> dict:
 def profile_fused(path, graph, version: str) -> dict:
     from genenets.data.streaming import PersonMajorFile
     from genenets.models import _kernels as K
+    from genenets.models import _kernels_gw as G
     from genenets.models.genomewide import FusedGeneDAE
 
     from . import _fused_v1 as V1
 
-    v1 = version == "fused_v1"
+    v1, pg = version == "fused_v1", version == "fused"
     pm = PersonMajorFile(path)
     rows = np.arange(BATCH)
     read = _best(lambda: pm.read_packed(rows))
     p = pm.read_packed(rows)
     torch.manual_seed(0)
-    model = (V1.FusedGeneDAEv1 if v1 else FusedGeneDAE)(graph.A_prime(), noise_std=GAMMA)
+    model = (V1.FusedGeneDAEv1(graph.A_prime(), noise_std=GAMMA) if v1 else
+             FusedGeneDAE(graph.A_prime(), noise_std=GAMMA, noise_draws="per_gene" if pg else "per_input"))
     opt = torch.optim.Adam(model.parameters(), lr=1e-4, **({} if v1 else {"fused": True}))
     (ec, ecol), (dc, dcol) = model.enc_csr, model.dec_csr
     w1, b1 = model.encoder.weight.detach().numpy(), model.encoder.bias.detach().numpy()
@@ -157,21 +162,29 @@ def profile_fused(path, graph, version: str) -> dict:
         decode = _best(lambda: K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8)))
         pin = K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8))
 
+        shared = model.enc_shared if pg else None
+
         def enc(noise):
-            return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, np.empty((nh, BATCH), np.float32))
+            out = np.empty((nh, BATCH), np.float32)
+            if pg:
+                return G.encoder_forward_pg(ec, ecol, shared, w1, b1, pin, noise, key, model.table, out)
+            return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, out)
 
         def dec(grad):
             shape = (nc, nh, BATCH) if grad else (nc, 0, BATCH)
-            return K.decoder_bce(dc, dcol, w2, b2, h, pin, nc, grad, np.empty(len(w2) if grad else 0, np.float32),
-                                 np.empty(len(b2) if grad else 0, np.float32), np.empty(shape, np.float32),
-                                 np.zeros(nc), 1.0)
+            return (G.decoder_bce_gw if pg else K.decoder_bce)(
+                dc, dcol, w2, b2, h, pin, nc, grad, np.empty(len(w2) if grad else 0, np.float32),
+                np.empty(len(b2) if grad else 0, np.float32), np.empty(shape, np.float32), np.zeros(nc), 1.0)
 
         ghp = np.random.default_rng(1).random((nc, nh, BATCH)).astype(np.float32)
 
         def back_rest():
             g = K.relu_backward(ghp, h, np.empty_like(h))
-            K.encoder_weight_grad(ec, ecol, g, pin, GAMMA, key, model.table, np.empty(len(w1), np.float32),
-                                  np.empty(len(b1), np.float32))
+            gw, gb = np.empty(len(w1), np.float32), np.empty(len(b1), np.float32)
+            if pg:
+                G.encoder_weight_grad_pg(ec, ecol, shared, w1, g, pin, GAMMA, key, model.table, gw, gb)
+            else:
+                K.encoder_weight_grad(ec, ecol, g, pin, GAMMA, key, model.table, gw, gb)
 
     encoder = _best(lambda: enc(0.0))
     noise = _minus(_best(lambda: enc(GAMMA)), encoder)
@@ -206,6 +219,7 @@ def run() -> pd.DataFrame:
     numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
     results = {"reference": profile_reference(genome.prefix, graph),
                "fused_v1": profile_fused(path, graph, "fused_v1"),
+               "fused_v2": profile_fused(path, graph, "fused_v2"),
                "fused": profile_fused(path, graph, "fused")}
     rows = []
     for ph in PHASES + ["sum of phases", "whole step"]:
@@ -220,7 +234,7 @@ def run() -> pd.DataFrame:
         table[f"{name}_cpu_share"] = (table[f"{name}_cpu_s"] / total).round(3)
     whole = table["phase"] == "whole step"
     for col in ("s", "cpu_s"):
-        for name in ("reference", "fused_v1"):
+        for name in ("reference", "fused_v1", "fused_v2"):
             table.loc[whole, f"ratio_{col}_{name}_over_fused"] = round(
                 table.loc[whole, f"{name}_{col}"].iloc[0] / table.loc[whole, f"fused_{col}"].iloc[0], 2)
     table["samples_per_s_whole_step_fused"] = round(BATCH / table.loc[whole, "fused_s"].iloc[0], 1)
@@ -228,7 +242,8 @@ def run() -> pd.DataFrame:
     table["note"] = ""
     table.loc[table["phase"] == "loss", "note"] = "fused: inside the decoder kernel"
     table.loc[table["phase"] == "decoding", "note"] = "fused: packed bits are the input (today: transposed)"
-    table.loc[table["phase"] == "noise", "note"] = "fused: drawn inside the encoder kernels"
+    table.loc[table["phase"] == "noise", "note"] = ("fused: drawn inside the encoder kernels (v1, v2: one draw per "
+                                                    "edge; today: per gene + per shared input)")
     table["batch_size"], table["threads"], table["edges_per_layer"] = BATCH, THREADS, int(2 * graph.A.nnz)
     table["inputs_2m"], table["genes"] = int(2 * graph.A.shape[0]), int(graph.A.shape[1])
     table["load_avg_1min"] = round(os.getloadavg()[0], 1)

@@ -96,3 +96,136 @@ def test_encoder_decoder_kernels_equal_dense_reference(batch, noise_std):
         no_grad = K.decoder_bce(dc, dcol, w2, b2, h, pt, n_chunks, False, np.empty(0, np.float32),
                                 np.empty(0, np.float32), np.zeros((n_chunks, 0, batch), np.float32), np.zeros(n_chunks))
         np.testing.assert_allclose(no_grad.sum(), parts.sum(), rtol=1e-7)
+
+
+# ------------------------------------------------------------------------------------------------
+# genome-wide kernels (issue 19, third pass): per-gene noise sums, polynomial log1p in the loss
+
+from genenets.models import _kernels_gw as G  # noqa: E402
+
+
+@njit(cache=False)
+def _bce_gw_many(l, x):
+    lo = np.empty_like(l)
+    gr = np.empty_like(l)
+    for i in range(l.shape[0]):
+        lo[i], gr[i] = G.bce_gw(l[i], x[i])
+    return lo, gr
+
+
+def test_polynomial_log1p_loss_matches_float64_over_the_whole_logit_range():
+    u = np.linspace(0, 1, 100001).astype(np.float32)
+    p = np.zeros_like(u)
+    for c in G._LOG1P[::-1]:
+        p = p * u + c
+    assert np.abs(p - np.log1p(u.astype(np.float64))).max() < 1.2e-7
+    l = np.concatenate([np.linspace(-120, 120, 20001), [0.0, -0.0, 1e-8, -1e-8, 87.0, -87.0, 88.5, -88.5, 300, -300]])
+    l = l.astype(np.float32)
+    for x in (0.0, 1.0):
+        lo, gr = _bce_gw_many(l, np.full_like(l, x))
+        l64 = l.astype(np.float64)
+        np.testing.assert_allclose(lo, np.logaddexp(0.0, l64) - x * l64, rtol=2e-6, atol=2e-7)
+        np.testing.assert_allclose(gr, 0.5 * (1 + np.tanh(l64 / 2)) - x, rtol=0, atol=3e-7)
+        assert np.isfinite(lo).all() and np.isfinite(gr).all()
+
+
+def _problem(batch, seed, n_in=203, n_genes=7, density=0.02):
+    """A small masked layer pair where most inputs reach one gene (private) and some several (shared)."""
+    rng = np.random.default_rng(seed)
+    A = rng.random((n_in, n_genes)) < density
+    A[np.arange(n_in), rng.integers(0, n_genes, n_in)] = True
+    enc_out, enc_in = np.nonzero(A.T)  # CSR by gene
+    dec_out, dec_in = np.nonzero(A)  # CSR by input bit
+    w1 = rng.normal(0, 1, len(enc_out)).astype(np.float32)
+    b1 = rng.normal(0, 0.5, n_genes).astype(np.float32)
+    w2 = rng.normal(0, 3, len(dec_out)).astype(np.float32)
+    b2 = rng.normal(0, 1, n_in).astype(np.float32)
+    x = (rng.random((batch, n_in)) < 0.4).astype(np.uint8)
+    packed = np.packbits(x, axis=1, bitorder="little")
+    pt = K.transpose_packed(packed, np.empty((packed.shape[1], batch), np.uint8))
+    ec, ecol = _csr(enc_out, enc_in, n_genes)
+    dc, dcol = _csr(dec_out, dec_in, n_in)
+    return dict(A=A, enc=(enc_out, enc_in), dec=(dec_out, dec_in), w1=w1, b1=b1, w2=w2, b2=b2, x=x, pt=pt,
+                ec=ec, ecol=ecol, dc=dc, dcol=dcol, shared=G.shared_edges(ec, ecol, n_in))
+
+
+@pytest.mark.parametrize("batch", [1, 5, 32, 37])
+@pytest.mark.parametrize("noise_std", [0.0, 0.3])
+def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
+    P = _problem(batch, seed=batch)
+    A, (enc_out, enc_in), (dec_out, dec_in) = P["A"], P["enc"], P["dec"]
+    n_in, n_genes = A.shape
+    w1, b1, w2, b2, x, pt, shared = P["w1"], P["b1"], P["w2"], P["b2"], P["x"], P["pt"], P["shared"]
+    assert 0 < shared.mean() < 0.5  # both kinds of edge
+    np.testing.assert_array_equal(shared, (A.sum(1) > 1)[enc_in])
+    key, table = np.uint64(7), K.normal_table()
+    z = K.noise_matrix(key, n_in, batch, table).T.astype(np.float64)  # shared inputs' draws (per input)
+    zeta = G.gene_noise_matrix(key, n_genes, batch, table).T.astype(np.float64)  # per gene
+
+    # float64 dense reference: pre = W1 x + b1 + gamma (W1_shared z) + gamma r * zeta, r_k = |w_k, private|
+    W1 = np.zeros((n_genes, n_in)); W1[enc_out, enc_in] = w1
+    W2 = np.zeros((n_in, n_genes)); W2[dec_out, dec_in] = w2
+    Ws = W1 * (A.sum(1) > 1)[None, :]
+    r = np.sqrt(((W1 - Ws) ** 2).sum(1))
+    pre = x @ W1.T + b1 + noise_std * (z @ Ws.T + r * zeta)
+    hd = np.maximum(pre, 0)
+    logits = hd @ W2.T + b2
+    loss = (np.logaddexp(0, logits) - x * logits).sum()
+    g = 0.5 * (1 + np.tanh(logits / 2)) - x
+    gh = (g @ W2) * (pre > 0)
+    # d pre_k / d w_e: x_i + gamma z_i (shared); x_i + gamma w_e zeta_k / r_k (private)
+    gW1 = gh.T @ (x + noise_std * z * (A.sum(1) > 1)) + noise_std * (W1 - Ws) / r[:, None] * (gh * zeta).sum(0)[:, None]
+
+    h = G.encoder_forward_pg(P["ec"], P["ecol"], shared, w1, b1, pt, noise_std, key, table,
+                             np.empty((n_genes, batch), np.float32))
+    np.testing.assert_allclose(h.T, hd, rtol=1e-5, atol=1e-5)
+    for n_chunks in (1, 3):
+        gw2, gbb2 = np.empty(len(w2), np.float32), np.empty(n_in, np.float32)
+        ghp = np.zeros((n_chunks, n_genes, batch), np.float32)
+        parts = G.decoder_bce_gw(P["dc"], P["dcol"], w2, b2, h, pt, n_chunks, True, gw2, gbb2, ghp, np.zeros(n_chunks))
+        np.testing.assert_allclose(parts.sum(), loss, rtol=1e-5)
+        np.testing.assert_allclose(gw2, (g.T @ hd)[dec_out, dec_in], rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
+        gy = K.relu_backward(ghp, h, np.empty_like(h))
+        np.testing.assert_allclose(gy.T, gh, rtol=1e-5, atol=1e-4)
+        gw1, gbb1 = G.encoder_weight_grad_pg(P["ec"], P["ecol"], shared, w1, gy, pt, noise_std, key, table,
+                                             np.empty(len(w1), np.float32), np.empty(n_genes, np.float32))
+        np.testing.assert_allclose(gw1, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(gbb1, gh.sum(0), rtol=1e-5, atol=1e-4)
+
+
+def test_per_gene_noise_has_the_per_input_noise_distribution_and_mean_gradient():
+    """Same corruption distribution, same expected gradient: over many steps, the pre-activations' mean and
+    covariance and the mean encoder gradient of the per-gene kernels agree with the per-input kernels'
+    (within 4 standard errors); the per-gene gradient varies less."""
+    batch, n_keys, gamma = 8, 3000, 0.3
+    P = _problem(batch, seed=11, n_in=40, n_genes=4, density=0.1)
+    n_in, n_genes = P["A"].shape
+    w1, b1, pt, shared = P["w1"], P["b1"] + 50.0, P["pt"], P["shared"]  # ReLU never clips: h = pre
+    table = K.normal_table()
+    gy = np.random.default_rng(0).normal(0, 1, (n_genes, batch)).astype(np.float32)
+    runs = {}
+    for name in ("per_input", "per_gene"):
+        hs, gws = [], []
+        for s in range(n_keys):
+            key = np.uint64(1000 + s)
+            buf = np.empty((n_genes, batch), np.float32)
+            gw = np.empty(len(w1), np.float32)
+            gb = np.empty(n_genes, np.float32)
+            if name == "per_input":
+                hs.append(K.encoder_forward(P["ec"], P["ecol"], w1, b1, pt, gamma, key, table, buf))
+                gws.append(K.encoder_weight_grad(P["ec"], P["ecol"], gy, pt, gamma, key, table, gw, gb)[0])
+            else:
+                hs.append(G.encoder_forward_pg(P["ec"], P["ecol"], shared, w1, b1, pt, gamma, key, table, buf))
+                gws.append(G.encoder_weight_grad_pg(P["ec"], P["ecol"], shared, w1, gy, pt, gamma, key, table, gw,
+                                                    gb)[0])
+        runs[name] = np.array(hs, np.float64)[:, :, 0], np.array(gws, np.float64)  # sample 0's genes; gradients
+    (h_in, g_in), (h_pg, g_pg) = runs["per_input"], runs["per_gene"]
+    se = np.sqrt(h_in.var(0) / n_keys + h_pg.var(0) / n_keys)
+    assert (np.abs(h_in.mean(0) - h_pg.mean(0)) < 4 * se).all()
+    c_in, c_pg = np.cov(h_in.T), np.cov(h_pg.T)
+    np.testing.assert_allclose(c_pg, c_in, atol=0.1 * np.abs(c_in).max())  # covariances within sampling error
+    assert np.abs(c_in - np.diag(np.diag(c_in))).max() > 0.01  # shared inputs correlate genes, in both
+    se = np.sqrt(g_in.var(0) / n_keys + g_pg.var(0) / n_keys)
+    assert (np.abs(g_in.mean(0) - g_pg.mean(0)) < 4 * se + 1e-6).all()
+    assert g_pg.var(0).sum() < g_in.var(0).sum()

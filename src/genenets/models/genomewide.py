@@ -27,26 +27,36 @@ class _FusedGeneDAELoss(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, packed, w1, b1, w2, b2, model, noise_std, key):
-        from . import _kernels as K
+        from . import _kernels as K, _kernels_gw as G
 
         batch = packed.shape[0]
         p = K.transpose_packed(packed.numpy(), np.empty((packed.shape[1], batch), np.uint8))  # (n_bytes, B)
         enc, dec = model.enc_csr, model.dec_csr
-        h = K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
-                              model.table, np.empty((model.n_hidden, batch), np.float32))
+        per_gene = getattr(model, "noise_draws", "per_input") == "per_gene"
+        if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
+            h = G.encoder_forward_pg(enc[0], enc[1], model.enc_shared, w1.detach().numpy(), b1.detach().numpy(), p,
+                                     noise_std, key, model.table, np.empty((model.n_hidden, batch), np.float32))
+        else:
+            h = K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
+                                  model.table, np.empty((model.n_hidden, batch), np.float32))
         want = torch.is_grad_enabled() or any(t.requires_grad for t in (w1, b1, w2, b2))
         n_chunks = model.n_chunks
         n = batch * model.n_inputs
         gw2 = np.empty(w2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gb2 = np.empty(b2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gh = np.empty((n_chunks, model.n_hidden, batch) if want else (n_chunks, 0, batch), np.float32)
-        parts = K.decoder_bce(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
-                              gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
+        decoder = G.decoder_bce_gw if per_gene else K.decoder_bce
+        parts = decoder(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
+                        gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
         loss = torch.tensor(parts.sum() / n, dtype=torch.float32)
         if want:
             gy = K.relu_backward(gh, h, np.empty_like(h))  # (genes, batch)
-            gw1, gb1 = K.encoder_weight_grad(enc[0], enc[1], gy, p, noise_std, key, model.table,
-                                             np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32))
+            gw1, gb1 = np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32)
+            if per_gene:
+                G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_shared, w1.detach().numpy(), gy, p, noise_std,
+                                         key, model.table, gw1, gb1)
+            else:
+                K.encoder_weight_grad(enc[0], enc[1], gy, p, noise_std, key, model.table, gw1, gb1)
             ctx.grads = [torch.from_numpy(g) for g in (gw1, gb1, gw2, gb2)]
         return loss
 
@@ -74,17 +84,34 @@ class FusedGeneDAE(GeneDAE):
     * decoder, loss and every decoder gradient are one pass over the ``2m`` outputs
       (:func:`~genenets.models._kernels.decoder_bce`); the encoder gradient is one more pass over edges.
 
+    ``noise_draws``: ``"per_input"`` (default; the kernels and random stream notebooks 01-02 use) draws one
+    normal per input and sample. ``"per_gene"`` (the genome-wide path, :mod:`genenets.models._kernels_gw`)
+    draws the summed noise of the inputs that reach one gene only as one normal per gene and sample with
+    the sum's variance (inputs shared by several genes keep their per-input draws): the same corruption
+    distribution and loss distribution, one draw per gene instead of one per edge; its gradient is the
+    conditional expectation of the per-input one given the gene's noise sum (unbiased for the same
+    expected gradient, less variance); its loss uses a polynomial ``log1p`` (error < 1.2e-7).
+
     ``forward``/``encode``/``decode`` on float inputs are GeneDAE's (for evaluation and embeddings).
     """
 
-    def __init__(self, adjacency, noise_std: float = 0.3, nodes_per_gene: int = 1, n_chunks: int | None = None):
+    def __init__(self, adjacency, noise_std: float = 0.3, nodes_per_gene: int = 1, n_chunks: int | None = None,
+                 noise_draws: str = "per_input"):
         super().__init__(adjacency, noise_std=noise_std, nodes_per_gene=nodes_per_gene)
         from . import _kernels as K
 
+        if noise_draws not in ("per_input", "per_gene"):
+            raise ValueError(f"noise_draws must be 'per_input' or 'per_gene', not {noise_draws!r}")
+        self.noise_draws = noise_draws
         self.table = K.normal_table()
         self.n_chunks = n_chunks or max(1, torch.get_num_threads())
         self.enc_csr = self._csr(self.encoder)
         self.dec_csr = self._csr(self.decoder)
+        if noise_draws == "per_gene":
+            from ._kernels_gw import shared_edges
+
+            #: 1 for each encoder edge whose input reaches more than one hidden node (its own noise draw)
+            self.enc_shared = shared_edges(*self.enc_csr, self.n_inputs)
 
     @staticmethod
     def _csr(layer):
@@ -116,10 +143,28 @@ class FusedGeneDAE(GeneDAE):
         return super().forward(x)
 
     def noise_for(self, key: int, batch: int) -> torch.Tensor:
-        """The noise the kernels add for step ``key``, shape (batch, 2m) (for tests)."""
+        """The noise the kernels add for step ``key``, shape (batch, 2m) (for tests).
+
+        With ``noise_draws="per_gene"``: the per-input noise that gives the kernels' pre-activations *and*
+        gradients at the current weights: shared inputs' own draws, and ``w[e] zeta[k] / r_k`` for the
+        private input of edge ``e`` of gene ``k`` (so that ``sum_e w[e] z[e] = r_k zeta[k]``).
+        """
         from . import _kernels as K
 
-        return torch.from_numpy(K.noise_matrix(np.uint64(key), self.n_inputs, batch, self.table)).t()
+        z = K.noise_matrix(np.uint64(key), self.n_inputs, batch, self.table)  # (2m, batch)
+        if getattr(self, "noise_draws", "per_input") == "per_gene":
+            from . import _kernels_gw as G
+
+            crow, col = self.enc_csr
+            zeta = G.gene_noise_matrix(np.uint64(key), self.n_hidden, batch, self.table)
+            gene = np.repeat(np.arange(self.n_hidden), np.diff(crow))
+            w = self.encoder.weight.detach().numpy().astype(np.float64)
+            private = self.enc_shared == 0
+            r = np.sqrt(np.bincount(gene[private], weights=w[private] ** 2, minlength=self.n_hidden))
+            e = np.flatnonzero(private)
+            scale = np.divide(w[e], r[gene[e]], out=np.zeros(len(e)), where=r[gene[e]] > 0)
+            z[col[e]] = (scale[:, None] * zeta[gene[e]]).astype(np.float32)
+        return torch.from_numpy(z).t()
 
     def encode_packed(self, packed: torch.Tensor) -> torch.Tensor:
         """Gene embedding (no noise) of packed bits, shape (batch, n_genes * nodes_per_gene)."""

@@ -116,12 +116,18 @@ class StreamingGeneDAE:
         :class:`~genenets.models.genomewide.GenomewideGeneDAE` (torch CSR products) on float batches that
         bed-reader reads from the SNP-major ``.bed`` (the path before issue 19; also used on GPUs). Same
         model, parameters and loss; the fused engine draws its noise differently (see ``FusedGeneDAE``).
+    noise_draws : {"per_gene", "per_input"}
+        Fused engine only (``FusedGeneDAE(noise_draws=...)``). ``"per_gene"`` (default here, the
+        genome-wide kernels): the summed noise of the inputs that reach one gene only is one normal draw
+        per gene and sample with the sum's variance, the same corruption distribution with one draw per
+        gene instead of one per edge (its gradient: the per-input one's conditional expectation given
+        the gene's noise sum). ``"per_input"``: one draw per input (the stream notebooks 01-02 use).
     """
 
     def __init__(self, noise_std: float = 0.3, lr: float = 1e-4, epochs: int = 1, batch_size: int = 32,
                  block_size: int = 512, seed: int = 0, checkpoint=None, device: str = "cpu", amp: bool = False,
                  n_threads: int | None = None, num_workers: int = 0, distributed: bool = False,
-                 progress: bool = False, engine: str = "fused"):
+                 progress: bool = False, engine: str = "fused", noise_draws: str = "per_gene"):
         self.noise_std = noise_std
         self.lr = lr
         self.epochs = epochs
@@ -136,6 +142,7 @@ class StreamingGeneDAE:
         self.distributed = distributed
         self.progress = progress
         self.engine = engine
+        self.noise_draws = noise_draws
 
     def fit(self, prefix, graph: ann.VariantGeneGraph, sample_index=None, val_sample_index=None):
         """Train on the samples ``sample_index`` (default all) of the SNP-major fileset ``prefix``.
@@ -152,8 +159,10 @@ class StreamingGeneDAE:
             raise ValueError(f"engine must be 'fused' or 'reference', not {self.engine!r}")
         fused = self.engine == "fused" and torch.device(self.device).type == "cpu"
         torch.manual_seed(self.seed)
-        model_class = FusedGeneDAE if fused else GenomewideGeneDAE
-        self.model_ = model_class(graph.A_prime(), noise_std=self.noise_std)
+        if fused:
+            self.model_ = FusedGeneDAE(graph.A_prime(), noise_std=self.noise_std, noise_draws=self.noise_draws)
+        else:
+            self.model_ = GenomewideGeneDAE(graph.A_prime(), noise_std=self.noise_std)
         self.genes_ = list(graph.genes)
         self.variant_index_ = np.asarray(graph.variant_index)
         io = dict(reader="person", output="packed", progress=self.progress) if fused else {}
@@ -250,7 +259,7 @@ def peak_rss_mb() -> float:
 
 def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: int = 0, n_threads: int | None = None,
                      epochs: int = 1, checkpoint=None, graph_cache: bool = True, gtf=None, progress: bool = False,
-                     engine: str = "fused", n_samples: int | None = None) -> dict:
+                     engine: str = "fused", n_samples: int | None = None, noise_draws: str = "per_gene") -> dict:
     """Build the genome-wide graph of ``prefix`` and train GeneDAE for ``epochs`` streamed epochs.
 
     Parameters
@@ -262,6 +271,8 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
         Train on the first ``n_samples`` people only (a fixed number of batches instead of a whole
         epoch: ``n_samples / batch_size`` steps, each reading and computing as in the full epoch when
         ``n_samples`` is a multiple of ``block_size``).
+    noise_draws : {"per_gene", "per_input"}
+        The fused engine's noise (see :class:`StreamingGeneDAE`).
 
     Returns
     -------
@@ -289,12 +300,13 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
         convert_s = time.perf_counter() - t0
     n = layout["n_samples"] if n_samples is None else min(int(n_samples), layout["n_samples"])
     model = StreamingGeneDAE(epochs=epochs, batch_size=batch_size, block_size=block_size, seed=seed,
-                             checkpoint=checkpoint, n_threads=n_threads, progress=progress, engine=engine)
+                             checkpoint=checkpoint, n_threads=n_threads, progress=progress, engine=engine,
+                             noise_draws=noise_draws)
     t1, c1 = time.perf_counter(), time.process_time()
     model.fit(prefix, graph, sample_index=np.arange(n) if n_samples is not None else None)
     t_train, cpu_train = time.perf_counter() - t1, time.process_time() - c1
     bed_mb = file_size_mb(prefix)
-    return {"engine": engine, "n_samples": n, "n_samples_file": layout["n_samples"],
+    return {"engine": engine, "noise_draws": noise_draws if engine == "fused" else None, "n_samples": n, "n_samples_file": layout["n_samples"],
             "n_variants_file": layout["n_variants"], "n_variants_graph": int(graph.A.shape[0]),
             "n_genes": int(graph.A.shape[1]), "n_edges_per_layer": int(model.model_.encoder.n_edges),
             "inputs_2m": int(model.model_.n_inputs), "batch_size": batch_size, "block_size": block_size,
@@ -369,7 +381,7 @@ def _train_command(args) -> int:
     model = StreamingGeneDAE(noise_std=args.noise_std, epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                              block_size=args.block_size, seed=args.seed, checkpoint=args.checkpoint, device=device,
                              amp=args.amp, n_threads=args.threads, num_workers=args.workers, distributed=world > 1,
-                             progress=False, engine=args.engine)
+                             progress=False, engine=args.engine, noise_draws=args.noise_draws)
     model.fit(args.prefix, graph)
     if rank == 0:
         torch.save({"state_dict": model.model_.state_dict(), "genes": model.genes_,
@@ -398,6 +410,7 @@ def _main(argv=None) -> int:
     ep.add_argument("--rebuild-graph", action="store_true", help="build the graph here instead of reusing the cache")
     ep.add_argument("--engine", choices=("fused", "reference"), default="fused")
     ep.add_argument("--n-samples", type=int, default=None, help="train on the first N people only")
+    ep.add_argument("--noise-draws", choices=("per_gene", "per_input"), default="per_gene")
     ep.add_argument("--progress", action="store_true")
     tr = sub.add_parser("train", help="streamed GeneDAE training with checkpoints; under torchrun, one process "
                                       "per GPU/CPU share (DistributedDataParallel)")
@@ -416,6 +429,8 @@ def _main(argv=None) -> int:
     tr.add_argument("--threads", type=int, default=None, help="torch CPU threads per process")
     tr.add_argument("--engine", choices=("fused", "reference"), default="fused",
                     help="fused numba kernels on a person-major copy (CPU), or the torch reference path")
+    tr.add_argument("--noise-draws", choices=("per_gene", "per_input"), default="per_gene",
+                    help="fused engine: noise of single-gene inputs drawn as one sum per gene, or one draw per input")
     args = parser.parse_args(argv)
     if args.command == "train":
         return _train_command(args)
@@ -430,7 +445,8 @@ def _main(argv=None) -> int:
         print(json.dumps(genomewide_epoch(args.prefix, batch_size=args.batch_size, block_size=args.block_size,
                                           seed=args.seed, n_threads=args.threads, epochs=args.epochs,
                                           graph_cache=not args.rebuild_graph, progress=args.progress,
-                                          engine=args.engine, n_samples=args.n_samples)))
+                                          engine=args.engine, n_samples=args.n_samples,
+                                          noise_draws=args.noise_draws)))
     return 0
 
 
