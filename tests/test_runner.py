@@ -176,6 +176,17 @@ def test_notebooks_that_need_others_run_after_them_in_one_chain(tmp_path):
     assert [[t.label for t in c] for c in extra] == [["01_a__x=1", "02_b__x=1_y=0"], ["01_a__x=2", "02_b__x=2_y=0"]]
 
 
+def test_chains_start_longest_first_by_their_last_recorded_wall_time(tmp_path):
+    for name in ["01_a", "02_b", "03_c", "04_d"]:
+        _notebook(tmp_path / f"{name}.ipynb", [WRITE])
+    out = tmp_path / "out"
+    for name, wall in [("01_a", 5.0), ("02_b", 50.0), ("03_c", 20.0)]:  # 04_d never ran: unknown, first
+        (out / name).mkdir(parents=True)
+        (out / name / "run.json").write_text(json.dumps({"timings_s": {"runner_wall": wall}}))
+    ordered = runner.longest_first(runner.chains(runner.plan(None, None, None, tmp_path)), out)
+    assert [c[0].label for c in ordered] == ["04_d", "02_b", "03_c", "01_a"]
+
+
 def test_notebooks_folder_from_environment(tmp_path, monkeypatch):
     _notebook(tmp_path / "05_env.ipynb", [WRITE])
     monkeypatch.setenv("GENENETS_NOTEBOOKS_DIR", str(tmp_path))
