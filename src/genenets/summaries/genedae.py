@@ -158,10 +158,13 @@ def decide_g3(run, convergence_row: dict, budgets, history: pd.DataFrame | None 
                 "no_learning_bce": row["no_learning_loss"], "min_delta": row.get("min_delta", 0.0)}
     ours = f"{row['status']}: {row['stop_reason']} at epoch {row['epochs_run']} (cap {row['epochs_cap']})"
     if fall is not None:
-        evidence.update({f"val_bce_fall_last_{fall['window']}_epochs": fall["fall"],
-                         f"val_bce_relative_fall_last_{fall['window']}_epochs": fall["relative_fall"]})
+        # fixed names (the grid's tables stack runs); fall_window_epochs is 10 unless the fit was shorter
+        evidence.update({"val_bce_fall_last_10_epochs": fall["fall"],
+                         "val_bce_relative_fall_last_10_epochs": fall["relative_fall"],
+                         "fall_window_epochs": fall["window"]})
+        w = fall["window"]
         ours += (f"; validation BCE fell {fall['fall']:.2g} ({fall['relative_fall']:.2%}) over its last "
-                 f"{fall['window']} epochs")
+                 f"{w} epoch{'s' if w != 1 else ''}")
     # models=[]: G3's claim is about how training ends, so the convergence row is its evidence, not a reason to
     # doubt it (a fit the cap ended is G3's "not reproduced" or "mixed", not a veto of the verdict)
     return run.decide("G3", g3_verdict(row), evidence=evidence, seeds=1, budgets=list(budgets), figure=figure,
