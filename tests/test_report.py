@@ -55,3 +55,22 @@ def test_run_json_records_cpu_time_beside_wall_time(tmp_path):
     run.finish()
     timings = json.loads((tmp_path / "run.json").read_text())["timings_s"]
     assert timings["notebook_cpu"] > 0 and timings["notebook_total"] >= 0
+
+
+def test_a_claim_two_notebooks_decide_alike_is_one_ledger_row(tmp_path):
+    for name in ("01_a", "02_b"):
+        d = tmp_path / name
+        d.mkdir()
+        claims = [{"id": "G3", "claim": "c", "paper_ref": "Fig. 1", "rule": "r", "verdict": "mixed", "ours": "0.5"}]
+        if name == "02_b":  # a second claim decided differently in each notebook stays twice
+            claims.append({"id": "G4", "claim": "c4", "paper_ref": "", "rule": "r", "verdict": "mixed", "ours": "1"})
+        else:
+            claims.append({"id": "G4", "claim": "c4", "paper_ref": "", "rule": "r", "verdict": "reproduced",
+                           "ours": "2"})
+        (d / "results.json").write_text(json.dumps({"notebook": name, "profile": "quick", "claims": claims}))
+    nbs = [{"name": "01_a", "paper": "P", "result": "R"}, {"name": "02_b", "paper": "P", "result": "R"}]
+    text = report.write_report(tmp_path, nbs).read_text()
+    assert "(3 claims;" in text and "**1 reproduced, 0 not reproduced, 2 mixed" in text
+    g3 = [line for line in text.splitlines() if line.startswith("| P | G3 |")]
+    assert len(g3) == 1 and "[01_a](01_a/01_a.ipynb)" in g3[0] and "[02_b](02_b/02_b.ipynb)" in g3[0]
+    assert len([line for line in text.splitlines() if line.startswith("| P | G4 |")]) == 2

@@ -34,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from .params import repo_root
-from .report import failure_records, flatten, ledger_rows
+from .report import failure_records, flatten, ledger_rows, merge_repeated_claims
 
 #: headline rows per notebook on a paper page (as in REPORT.md)
 HEADLINE_ROWS = 15
@@ -456,7 +456,9 @@ def write_sources(src: Path, *, figures_dir: Path | None = None, repo: Path | No
         nb["failure"] = failed.get(nb["name"], "")
     paper_pages = papers(notebooks)
     # only readable results.json files (ledger_rows would stop on a broken one)
-    ledger = ledger_rows(figures_dir, [nb["name"] for nb in notebooks if nb["results"]])
+    paper_of = {nb["name"]: nb["paper"] for nb in notebooks}
+    ledger = merge_repeated_claims(ledger_rows(figures_dir, [nb["name"] for nb in notebooks if nb["results"]]),
+                                   lambda name: paper_of.get(name, name))
     figs = src / "_figures"
     missing = []
     for nb in notebooks:  # figures shown on the paper pages, copied beside the sources

@@ -543,6 +543,23 @@ def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
     return rows
 
 
+def merge_repeated_claims(rows: list[dict], paper_of) -> list[dict]:
+    """One ledger row per claim: a claim that two notebooks of the same paper both decide (GeneDAE's G3 and G4 in
+    01 and in 02, from the same fits) is shown and counted once when both give the same verdict, result and
+    robustness, with both notebooks linked; when they disagree, both rows stay so the reader sees it."""
+    out: list[dict] = []
+    seen: dict[tuple, dict] = {}
+    for r in rows:
+        key = (paper_of(r["notebook"]), r.get("id"))
+        first = seen.get(key)
+        if first is not None and all(first.get(k) == r.get(k) for k in ("verdict", "ours", "robust")):
+            first.setdefault("also_in", []).append(r["notebook"])
+            continue
+        seen.setdefault(key, r)
+        out.append(r)
+    return out
+
+
 def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list[dict] | None = None) -> Path:
     """Write ``figures_dir/REPORT.md`` from every ``*/results.json`` found there.
 
@@ -577,7 +594,8 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
             except (OSError, ValueError) as err:
                 records[name] = {"status": "unreadable", "error": f"{res_path} cannot be read ({err}); rerun it"}
     stale = {n for n in names if n in records}  # their folder holds an earlier run: not current
-    ledger = ledger_rows(figures_dir, [n for n in names if n not in stale])
+    ledger = merge_repeated_claims(ledger_rows(figures_dir, [n for n in names if n not in stale]),
+                                   lambda nb: described.get(nb, {}).get("paper", nb))
     counts = claims_mod.summary_counts(ledger)
     n_robust = sum(bool(r.get("robust")) for r in ledger)
     lines = ["# genenets report: the papers' claims and our verdicts", "",
@@ -593,9 +611,10 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
             nb = r["notebook"]
             fig = f" [figure]({nb}/{r['figure']})" if r.get("figure") else ""
             robust = "yes" if r.get("robust") else ("no: " + r["why"] if r.get("why") else "no")
+            also = "".join(f" [{o}]({o}/{o}.ipynb)" for o in r.get("also_in", []))
             lines.append(f"| {_fmt(described.get(nb, {}).get('paper', nb).split(':')[0][:40])} | {_fmt(r['id'])} | "
                          f"{_fmt(r['claim'])} | {_fmt(r.get('paper_value', ''))} | {_fmt(r.get('ours', ''))} | "
-                         f"**{_fmt(r.get('verdict'))}** | {_fmt(robust)} | [{nb}]({nb}/{nb}.ipynb){fig} |")
+                         f"**{_fmt(r.get('verdict'))}** | {_fmt(robust)} | [{nb}]({nb}/{nb}.ipynb){fig}{also} |")
         lines.append("")
     else:
         lines += ["No notebook has recorded claims yet.", ""]
