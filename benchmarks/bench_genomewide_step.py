@@ -162,12 +162,14 @@ def profile_fused(path, graph, version: str) -> dict:
         decode = _best(lambda: K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8)))
         pin = K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8))
 
-        shared = model.enc_shared if pg else None
+        slot = model.enc_slot if pg else None
+        zs = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if pg else None
 
         def enc(noise):
             out = np.empty((nh, BATCH), np.float32)
-            if pg:
-                return G.encoder_forward_pg(ec, ecol, shared, w1, b1, pin, noise, key, model.table, out)
+            if pg:  # with noise: the shared inputs' draws too (once per step, read again by the gradient)
+                z = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if noise else zs
+                return G.encoder_forward_pg(ec, ecol, slot, w1, b1, pin, noise, z, key, model.table, out)
             return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, out)
 
         def dec(grad):
@@ -182,7 +184,7 @@ def profile_fused(path, graph, version: str) -> dict:
             g = K.relu_backward(ghp, h, np.empty_like(h))
             gw, gb = np.empty(len(w1), np.float32), np.empty(len(b1), np.float32)
             if pg:
-                G.encoder_weight_grad_pg(ec, ecol, shared, w1, g, pin, GAMMA, key, model.table, gw, gb)
+                G.encoder_weight_grad_pg(ec, ecol, slot, w1, g, pin, GAMMA, zs, key, model.table, gw, gb)
             else:
                 K.encoder_weight_grad(ec, ecol, g, pin, GAMMA, key, model.table, gw, gb)
 

@@ -146,7 +146,7 @@ def _problem(batch, seed, n_in=203, n_genes=7, density=0.02):
     ec, ecol = _csr(enc_out, enc_in, n_genes)
     dc, dcol = _csr(dec_out, dec_in, n_in)
     return dict(A=A, enc=(enc_out, enc_in), dec=(dec_out, dec_in), w1=w1, b1=b1, w2=w2, b2=b2, x=x, pt=pt,
-                ec=ec, ecol=ecol, dc=dc, dcol=dcol, shared=G.shared_edges(ec, ecol, n_in))
+                ec=ec, ecol=ecol, dc=dc, dcol=dcol, slots=G.shared_slots(ecol, n_in))
 
 
 @pytest.mark.parametrize("batch", [1, 5, 32, 37])
@@ -155,11 +155,14 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
     P = _problem(batch, seed=batch)
     A, (enc_out, enc_in), (dec_out, dec_in) = P["A"], P["enc"], P["dec"]
     n_in, n_genes = A.shape
-    w1, b1, w2, b2, x, pt, shared = P["w1"], P["b1"], P["w2"], P["b2"], P["x"], P["pt"], P["shared"]
-    assert 0 < shared.mean() < 0.5  # both kinds of edge
-    np.testing.assert_array_equal(shared, (A.sum(1) > 1)[enc_in])
+    w1, b1, w2, b2, x, pt, (slot, inputs) = P["w1"], P["b1"], P["w2"], P["b2"], P["x"], P["pt"], P["slots"]
+    assert 0 < (slot >= 0).mean() < 0.5  # both kinds of edge
+    np.testing.assert_array_equal(slot >= 0, (A.sum(1) > 1)[enc_in])
+    np.testing.assert_array_equal(inputs[slot[slot >= 0]], enc_in[slot >= 0])
     key, table = np.uint64(7), K.normal_table()
     z = K.noise_matrix(key, n_in, batch, table).T.astype(np.float64)  # shared inputs' draws (per input)
+    zs = G.shared_noise(inputs, key, batch, table)
+    np.testing.assert_array_equal(zs, K.noise_matrix(key, n_in, batch, table)[inputs])  # the per-input stream
     zeta = G.gene_noise_matrix(key, n_genes, batch, table).T.astype(np.float64)  # per gene
 
     # float64 dense reference: pre = W1 x + b1 + gamma (W1_shared z) + gamma r * zeta, r_k = |w_k, private|
@@ -176,7 +179,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
     # d pre_k / d w_e: x_i + gamma z_i (shared); x_i + gamma w_e zeta_k / r_k (private)
     gW1 = gh.T @ (x + noise_std * z * (A.sum(1) > 1)) + noise_std * (W1 - Ws) / r[:, None] * (gh * zeta).sum(0)[:, None]
 
-    h = G.encoder_forward_pg(P["ec"], P["ecol"], shared, w1, b1, pt, noise_std, key, table,
+    h = G.encoder_forward_pg(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, zs, key, table,
                              np.empty((n_genes, batch), np.float32))
     np.testing.assert_allclose(h.T, hd, rtol=1e-5, atol=1e-5)
     for n_chunks in (1, 3):
@@ -188,7 +191,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
         np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
         gy = K.relu_backward(ghp, h, np.empty_like(h))
         np.testing.assert_allclose(gy.T, gh, rtol=1e-5, atol=1e-4)
-        gw1, gbb1 = G.encoder_weight_grad_pg(P["ec"], P["ecol"], shared, w1, gy, pt, noise_std, key, table,
+        gw1, gbb1 = G.encoder_weight_grad_pg(P["ec"], P["ecol"], slot, w1, gy, pt, noise_std, zs, key, table,
                                              np.empty(len(w1), np.float32), np.empty(n_genes, np.float32))
         np.testing.assert_allclose(gw1, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb1, gh.sum(0), rtol=1e-5, atol=1e-4)
@@ -201,7 +204,7 @@ def test_per_gene_noise_has_the_per_input_noise_distribution_and_mean_gradient()
     batch, n_keys, gamma = 8, 3000, 0.3
     P = _problem(batch, seed=11, n_in=40, n_genes=4, density=0.1)
     n_in, n_genes = P["A"].shape
-    w1, b1, pt, shared = P["w1"], P["b1"] + 50.0, P["pt"], P["shared"]  # ReLU never clips: h = pre
+    w1, b1, pt, (slot, inputs) = P["w1"], P["b1"] + 50.0, P["pt"], P["slots"]  # ReLU never clips: h = pre
     table = K.normal_table()
     gy = np.random.default_rng(0).normal(0, 1, (n_genes, batch)).astype(np.float32)
     runs = {}
@@ -216,8 +219,9 @@ def test_per_gene_noise_has_the_per_input_noise_distribution_and_mean_gradient()
                 hs.append(K.encoder_forward(P["ec"], P["ecol"], w1, b1, pt, gamma, key, table, buf))
                 gws.append(K.encoder_weight_grad(P["ec"], P["ecol"], gy, pt, gamma, key, table, gw, gb)[0])
             else:
-                hs.append(G.encoder_forward_pg(P["ec"], P["ecol"], shared, w1, b1, pt, gamma, key, table, buf))
-                gws.append(G.encoder_weight_grad_pg(P["ec"], P["ecol"], shared, w1, gy, pt, gamma, key, table, gw,
+                zs = G.shared_noise(inputs, key, batch, table)
+                hs.append(G.encoder_forward_pg(P["ec"], P["ecol"], slot, w1, b1, pt, gamma, zs, key, table, buf))
+                gws.append(G.encoder_weight_grad_pg(P["ec"], P["ecol"], slot, w1, gy, pt, gamma, zs, key, table, gw,
                                                     gb)[0])
         runs[name] = np.array(hs, np.float64)[:, :, 0], np.array(gws, np.float64)  # sample 0's genes; gradients
     (h_in, g_in), (h_pg, g_pg) = runs["per_input"], runs["per_gene"]

@@ -86,19 +86,42 @@ def gene_noise_matrix(key, n_genes, batch, table):
     return out
 
 
-def shared_edges(crow, col, n_inputs: int) -> np.ndarray:
-    """``1`` for each encoder edge whose input has more than one encoder edge (a *shared* input), else ``0``."""
+def shared_slots(col, n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(slot, inputs)``: ``inputs`` are the inputs with more than one encoder edge (*shared*), in order;
+    ``slot[e]`` is the row of edge ``e``'s input in ``inputs`` (and in :func:`shared_noise`), ``-1`` for a
+    private input's edge."""
     counts = np.bincount(col, minlength=n_inputs)
-    return (counts[col] > 1).astype(np.uint8)
+    inputs = np.flatnonzero(counts > 1).astype(np.int64)
+    of_input = np.full(n_inputs, -1, np.int64)
+    of_input[inputs] = np.arange(len(inputs))
+    return of_input[col], inputs
+
+
+@njit(parallel=True, cache=True)
+def shared_noise(inputs, key, batch, table):
+    """The standard normal draws of the shared inputs for step ``key``, shape (len(inputs), batch): the
+    per-input stream (:func:`genenets.models._kernels._noise4`), drawn once per step and input, read by the
+    forward and the backward pass (instead of once per edge and pass)."""
+    n = inputs.shape[0]
+    out = np.empty((n, batch), np.float32)
+    n_groups = (batch + 3) >> 2
+    for s in prange(n):
+        hbuf = np.empty(n_groups, np.uint64)
+        zbuf = np.empty(4 * n_groups, np.float32)
+        _draws(key, inputs[s], batch, table, hbuf, zbuf)
+        for b in range(batch):
+            out[s, b] = zbuf[b]
+    return out
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def encoder_forward_pg(crow, col, shared, w, bias, packed_t, noise_std, key, table, h):
+def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h):
     """``h[k] = relu(bias[k] + sum_e w[e] x[col[e]] + noise_k)`` with per-gene noise (module docstring).
 
-    ``shared[e]``: edge ``e``'s input has its own draw (:func:`shared_edges`); ``packed_t`` (n_bytes, B).
-    Operands are indexed in place (``packed_t[i >> 3, b]``), never sliced into row views: a view costs an
-    atomic reference-count increment and decrement per edge, more than the edge's arithmetic.
+    ``slot[e]``: the row of edge ``e``'s input in ``zs`` (its own draws, :func:`shared_noise`), ``-1`` for
+    a private input (:func:`shared_slots`); ``packed_t`` (n_bytes, B). Operands are indexed in place
+    (``packed_t[i >> 3, b]``), never sliced into row views: a view costs an atomic reference-count
+    increment and decrement per edge, more than the edge's arithmetic.
     """
     n_out, batch = h.shape
     ns = np.float32(noise_std)
@@ -116,15 +139,15 @@ def encoder_forward_pg(crow, col, shared, w, bias, packed_t, noise_std, key, tab
             we = w[e]
             i = col[e]
             ib = i >> 3
-            m = np.uint8(1 << (i & 7))
-            if shared[e] and noise_std > 0:
-                _draws(key, i, batch, table, hbuf, zbuf)  # the per-input stream of _kernels._noise4
+            sh = np.int32(i & 7)
+            sl = slot[e]
+            if sl >= 0 and noise_std > 0:
                 for b in range(batch):
-                    acc[b] += we * (np.float32((packed_t[ib, b] & m) != 0) + ns * zbuf[b])
+                    acc[b] += we * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
             else:
                 for b in range(batch):
-                    acc[b] += we * np.float32((packed_t[ib, b] & m) != 0)
-                if not shared[e]:
+                    acc[b] += we * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                if sl < 0:
                     r2 += np.float64(we) * np.float64(we)
         if noise_std > 0 and r2 > 0:
             _draws(gk, k, batch, table, hbuf, zbuf)
@@ -137,10 +160,11 @@ def encoder_forward_pg(crow, col, shared, w, bias, packed_t, noise_std, key, tab
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def encoder_weight_grad_pg(crow, col, shared, w, gy, packed_t, noise_std, key, table, gw, gb):
+def encoder_weight_grad_pg(crow, col, slot, w, gy, packed_t, noise_std, zs, key, table, gw, gb):
     """Gradients of :func:`encoder_forward_pg`: ``gb[k] = sum_b gy[k, b]``; ``gw[e] = sum_b gy[k, b]
     (x[i_e, b] + gamma z[i_e, b])`` for a shared edge, ``sum_b gy[k, b] x[i_e, b] + w[e] c_k`` for a private
-    one, ``c_k = gamma / r_k sum_b gy[k, b] zeta[k, b]`` (the same draws as the forward pass, regenerated)."""
+    one, ``c_k = gamma / r_k sum_b gy[k, b] zeta[k, b]`` (the same draws as the forward pass: ``zs`` and
+    the per-gene draws, regenerated)."""
     n_out, batch = gy.shape
     ns = np.float32(noise_std)
     gk = gene_key(key)
@@ -156,7 +180,7 @@ def encoder_weight_grad_pg(crow, col, shared, w, gy, packed_t, noise_std, key, t
         if noise_std > 0:
             r2 = 0.0
             for e in range(crow[k], crow[k + 1]):
-                if not shared[e]:
+                if slot[e] < 0:
                     r2 += np.float64(w[e]) * np.float64(w[e])
             if r2 > 0:
                 _draws(gk, k, batch, table, hbuf, zbuf)
@@ -167,20 +191,20 @@ def encoder_weight_grad_pg(crow, col, shared, w, gy, packed_t, noise_std, key, t
         for e in range(crow[k], crow[k + 1]):
             i = col[e]
             ib = i >> 3
-            m = np.uint8(1 << (i & 7))
+            sh = np.int32(i & 7)
+            sl = slot[e]
             t = np.float32(0.0)
-            if shared[e]:
+            if sl >= 0:
                 if noise_std > 0:
-                    _draws(key, i, batch, table, hbuf, zbuf)
                     for b in range(batch):
-                        t += gy[k, b] * (np.float32((packed_t[ib, b] & m) != 0) + ns * zbuf[b])
+                        t += gy[k, b] * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
                 else:
                     for b in range(batch):
-                        t += gy[k, b] * np.float32((packed_t[ib, b] & m) != 0)
+                        t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
                 gw[e] = t
             else:
                 for b in range(batch):
-                    t += gy[k, b] * np.float32((packed_t[ib, b] & m) != 0)
+                    t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
                 gw[e] = t + w[e] * c
     return gw, gb
 
@@ -233,60 +257,92 @@ def bce_gw(l, x):
     return _bce_gw(l, _exp_neg_gw(abs(l)), x)
 
 
+#: Outputs per tile of :func:`decoder_bce_gw` (a multiple of 8: a tile is whole bytes of the packed bits).
+TILE = 64
+
+
 @njit(parallel=True, cache=True, fastmath=True)
 def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh_parts, loss_parts,
                    grad_scale=1.0):
-    """:func:`genenets.models._kernels.decoder_bce` (same arguments and results) with the loss of
-    :func:`_bce_gw`, a vectorised ``exp`` (:func:`_exp_neg_gw`) and operands indexed in place (no row
-    views, so no reference counting per output and edge)."""
+    """:func:`genenets.models._kernels.decoder_bce` (same arguments and results), by tiles of outputs.
+
+    Outputs go by tiles of :data:`TILE` (chunks of whole tiles, one per thread): the tile's logits are
+    written to a ``(TILE, B)`` buffer (one short loop over the batch per edge), its bits to another (one
+    loop over the batch per output, from the tile's bytes); then ``exp(-|l|)`` (:func:`_exp_neg_gw`), the
+    loss (``max(l, 0) - x l + log1p(exp(-|l|))``, :func:`_log1p01`) and ``sigmoid(l) - x`` are one long
+    loop over the whole tile (flat views of the buffers). Every index is a loop counter or an edge's
+    column, never ``base + b`` (numba wraps negative indices, and an index LLVM cannot prove non-negative
+    turns a contiguous access into a gather: the loop stays scalar), and no row view is taken per output
+    or edge (each costs an atomic reference-count pair). The loss is accumulated per buffer element in
+    float32 over 16 tiles at most, then in float64.
+    """
     n_outputs = bias.shape[0]
     batch = h.shape[1]
-    step = (n_outputs + n_chunks - 1) // n_chunks
+    n_tiles = (n_outputs + TILE - 1) // TILE
+    per_chunk = (n_tiles + n_chunks - 1) // n_chunks
+    n_bytes = packed_t.shape[0]
     scale = np.float32(grad_scale)
+    size = TILE * batch
     for c in prange(n_chunks):
-        logit = np.empty(batch, np.float32)
-        ex = np.empty(batch, np.float32)
-        grad = np.empty(batch, np.float32)
-        lacc = np.zeros(batch, np.float32)
+        lg = np.zeros((TILE, batch), np.float32)
+        xb = np.zeros((TILE, batch), np.float32)
+        gr = np.zeros((TILE, batch), np.float32)
+        la = np.zeros(size, np.float32)
+        lgf, xbf, grf = lg.reshape(size), xb.reshape(size), gr.reshape(size)
         if want_grad:
             gh_parts[c, :, :] = np.float32(0.0)
         total = 0.0
-        for j in range(c * step, min(n_outputs, (c + 1) * step)):
-            bj = bias[j]
-            for b in range(batch):
-                logit[b] = bj
-            for e in range(crow[j], crow[j + 1]):
-                we = w[e]
-                k = col[e]
+        for t in range(c * per_chunk, min(n_tiles, (c + 1) * per_chunk)):
+            j0 = t * TILE
+            nj = min(TILE, n_outputs - j0)
+            for jj in range(nj):
+                j = j0 + jj
+                bj = bias[j]
                 for b in range(batch):
-                    logit[b] += we * h[k, b]
-            for b in range(batch):
-                ex[b] = _exp_neg_gw(abs(logit[b]))
-            jb = j >> 3
-            m = np.uint8(1 << (j & 7))
-            for b in range(batch):
-                x = np.float32((packed_t[jb, b] & m) != 0)
-                lo, gr = _bce_gw(logit[b], ex[b], x)
-                lacc[b] += lo
-                grad[b] = gr * scale
-            if (j & 1023) == 1023:
-                for b in range(batch):
-                    total += lacc[b]
-                    lacc[b] = np.float32(0.0)
-            if want_grad:
-                gsum = np.float32(0.0)
-                for b in range(batch):
-                    gsum += grad[b]
-                gb[j] = gsum
+                    lg[jj, b] = bj
                 for e in range(crow[j], crow[j + 1]):
-                    k = col[e]
                     we = w[e]
-                    t = np.float32(0.0)
+                    k = col[e]
                     for b in range(batch):
-                        t += grad[b] * h[k, b]
-                        gh_parts[c, k, b] += we * grad[b]
-                    gw[e] = t
-        for b in range(batch):
-            total += lacc[b]
+                        lg[jj, b] += we * h[k, b]
+            for jj in range(nj, TILE):  # a last, partial tile: zero logits and bits (not summed below)
+                for b in range(batch):
+                    lg[jj, b] = np.float32(0.0)
+            for r in range(min(TILE // 8, n_bytes - (j0 >> 3))):
+                rb = (j0 >> 3) + r
+                for u in range(8):
+                    for b in range(batch):
+                        xb[8 * r + u, b] = np.float32((np.int32(packed_t[rb, b]) >> np.int32(u)) & np.int32(1))
+            n = nj * batch
+            for q in range(n):
+                l = lgf[q]
+                x = xbf[q]
+                e_ = _exp_neg_gw(abs(l))
+                inv = np.float32(1.0) / (np.float32(1.0) + e_)
+                sig = inv if l >= np.float32(0.0) else e_ * inv
+                la[q] += max(l, np.float32(0.0)) - x * l + _log1p01(e_)
+                grf[q] = (sig - x) * scale
+            if (t & 15) == 15:
+                for q in range(size):
+                    total += la[q]
+                    la[q] = np.float32(0.0)
+            if want_grad:
+                for jj in range(nj):
+                    j = j0 + jj
+                    gsum = np.float32(0.0)
+                    for b in range(batch):
+                        gsum += gr[jj, b]
+                    gb[j] = gsum
+                    for e in range(crow[j], crow[j + 1]):
+                        k = col[e]
+                        we = w[e]
+                        s = np.float32(0.0)
+                        for b in range(batch):
+                            g = gr[jj, b]
+                            s += g * h[k, b]
+                            gh_parts[c, k, b] += we * g
+                        gw[e] = s
+        for q in range(size):
+            total += la[q]
         loss_parts[c] = total
     return loss_parts

@@ -34,8 +34,10 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         enc, dec = model.enc_csr, model.dec_csr
         per_gene = getattr(model, "noise_draws", "per_input") == "per_gene"
         if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
-            h = G.encoder_forward_pg(enc[0], enc[1], model.enc_shared, w1.detach().numpy(), b1.detach().numpy(), p,
-                                     noise_std, key, model.table, np.empty((model.n_hidden, batch), np.float32))
+            zs = (G.shared_noise(model.shared_inputs, key, batch, model.table) if noise_std > 0
+                  else np.empty((0, batch), np.float32))  # shared inputs' draws, read by both passes
+            h = G.encoder_forward_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
+                                     noise_std, zs, key, model.table, np.empty((model.n_hidden, batch), np.float32))
         else:
             h = K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
                                   model.table, np.empty((model.n_hidden, batch), np.float32))
@@ -53,8 +55,8 @@ class _FusedGeneDAELoss(torch.autograd.Function):
             gy = K.relu_backward(gh, h, np.empty_like(h))  # (genes, batch)
             gw1, gb1 = np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32)
             if per_gene:
-                G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_shared, w1.detach().numpy(), gy, p, noise_std,
-                                         key, model.table, gw1, gb1)
+                G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), gy, p, noise_std,
+                                         zs, key, model.table, gw1, gb1)
             else:
                 K.encoder_weight_grad(enc[0], enc[1], gy, p, noise_std, key, model.table, gw1, gb1)
             ctx.grads = [torch.from_numpy(g) for g in (gw1, gb1, gw2, gb2)]
@@ -108,10 +110,11 @@ class FusedGeneDAE(GeneDAE):
         self.enc_csr = self._csr(self.encoder)
         self.dec_csr = self._csr(self.decoder)
         if noise_draws == "per_gene":
-            from ._kernels_gw import shared_edges
+            from ._kernels_gw import shared_slots
 
-            #: 1 for each encoder edge whose input reaches more than one hidden node (its own noise draw)
-            self.enc_shared = shared_edges(*self.enc_csr, self.n_inputs)
+            #: per encoder edge, the row of its input among the inputs that reach more than one hidden node
+            #: (``shared_inputs``, each with its own noise draw), -1 for an input that reaches one only
+            self.enc_slot, self.shared_inputs = shared_slots(self.enc_csr[1], self.n_inputs)
 
     @staticmethod
     def _csr(layer):
@@ -159,7 +162,7 @@ class FusedGeneDAE(GeneDAE):
             zeta = G.gene_noise_matrix(np.uint64(key), self.n_hidden, batch, self.table)
             gene = np.repeat(np.arange(self.n_hidden), np.diff(crow))
             w = self.encoder.weight.detach().numpy().astype(np.float64)
-            private = self.enc_shared == 0
+            private = self.enc_slot < 0
             r = np.sqrt(np.bincount(gene[private], weights=w[private] ** 2, minlength=self.n_hidden))
             e = np.flatnonzero(private)
             scale = np.divide(w[e], r[gene[e]], out=np.zeros(len(e)), where=r[gene[e]] > 0)
