@@ -174,6 +174,10 @@ def test_notebooks_that_need_others_run_after_them_in_one_chain(tmp_path):
     extra = runner.chains(runner.plan(None, None, {"01_a": {"x": [1, 2]}, "02_b": {"x": [1, 2], "y": [0]}},
                                       tmp_path))
     assert [[t.label for t in c] for c in extra] == [["01_a__x=1", "02_b__x=1_y=0"], ["01_a__x=2", "02_b__x=2_y=0"]]
+    # keys of one parameter group compare one by one (03's and 04's grid entries fix different keys of a group)
+    grouped = runner.chains(runner.plan(None, None, {"01_a": {"x": [1], "g.a": [0]}, "02_b": {"x": [1], "g.a": [0],
+                                                                                            "g.b": [5]}}, tmp_path))
+    assert [[t.label for t in c] for c in grouped][0] == ["01_a__x=1_g.a=0", "02_b__x=1_g.a=0_g.b=5"]
 
 
 def test_chains_start_longest_first_by_their_last_recorded_wall_time(tmp_path):

@@ -736,10 +736,18 @@ def chains(tasks: list[Task]) -> list[list[Task]]:
     keys 01 does not have still follows 01's run of the same seed and budget); different chains run
     in parallel."""
 
+    def dotted(overrides: dict, prefix: str = "") -> dict:  # {"a": {"b": 1}} -> {"a.b": 1}: groups compare by key
+        out = {}
+        for k, v in overrides.items():
+            if isinstance(v, dict) and v:
+                out.update(dotted(v, f"{prefix}{k}."))
+            else:
+                out[f"{prefix}{k}"] = json.dumps(v, sort_keys=True, default=str)
+        return out
+
     def agree(a: Task, b: Task) -> bool:
-        return all(json.dumps(a.overrides[k], sort_keys=True, default=str)
-                   == json.dumps(b.overrides[k], sort_keys=True, default=str)
-                   for k in a.overrides.keys() & b.overrides.keys())
+        da, db = dotted(a.overrides), dotted(b.overrides)
+        return all(da[k] == db[k] for k in da.keys() & db.keys())
 
     parent = list(range(len(tasks)))
 
