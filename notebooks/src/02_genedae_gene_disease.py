@@ -103,8 +103,8 @@ E, names, cap = fit["embeddings"], fit["names"], fit["convergence"]["epochs_cap"
 run.convergence_table(pd.DataFrame([fit["convergence"]]))
 print("embeddings", E.shape, "reused from notebook 01's cache" if fit["cached"] else "trained here",
       f"(lr {fit['lr']:g}, {fit['convergence']['epochs_run']} epochs, {fit['convergence']['status']})")
-print(summary.stopping_sentence(fit["convergence"]))
 summary.decide_g3(run, fit["convergence"], budgets=[cap], history=fit["history"], figure=None)
+print(summary.stopping_sentence(fit["convergence"]))
 
 # %% [markdown]
 # ## Table 1 and Fig. 4: which gene embeddings differ between cases and controls
