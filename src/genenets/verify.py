@@ -8,7 +8,8 @@ except ``output_dir``, which points to a temporary folder so the committed outpu
 
 Per notebook the verdict is "identical", "differs in cell N[, M]" / "differs in <table or metric>", or
 "failed"; the summary goes to ``figures/VERIFY.md`` (one row per notebook, updated in place when only some
-notebooks are verified, with the commit and date of each check). By default the notebooks re-execute
+notebooks are verified, with the commit and date of each check), and nbval's own report of a notebook that
+differs or failed to ``figures/verify/<name>.txt``. By default the notebooks re-execute
 with an empty content-keyed cache (one temporary ``GENENETS_CACHE_DIR`` for the whole invocation, shared
 in name order so that 04 may reuse what 03 trained in the same check): every model is retrained, nothing
 is read from an earlier run. What it proves to a reader: the committed numbers, tables and printed
@@ -156,7 +157,9 @@ def verify_one(name: str, figures: Path, timeout: int = 3600, cache_dir: Path | 
                     if why:
                         status = "differs"
                         detail.append(f"table {csv.name} differs: {why}")
-    return {"name": name, "status": status, "detail": "; ".join(detail), "wall_s": round(time.perf_counter() - t0, 1),
+    report = "" if status == "identical" else (done.stdout[-20000:] + done.stderr[-2000:])  # nbval's diffs
+    return {"name": name, "status": status, "detail": "; ".join(detail), "report": report,
+            "wall_s": round(time.perf_counter() - t0, 1),
             "cpu_s": cpu_s, "cache": "empty" if cache_dir is not None else "shared", "commit": _commit(root),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
@@ -229,6 +232,15 @@ def main(argv=None) -> int:
                   flush=True)
             rows.append(row)
     summary = Path(args.summary) if args.summary else figures / "VERIFY.md"
+    reports = summary.parent / "verify"
+    for row in rows:  # what nbval printed for a notebook that differs, beside the summary; none when identical
+        path = reports / f"{row['name']}.txt"
+        if row.get("report"):
+            reports.mkdir(exist_ok=True)
+            path.write_text(row["report"])
+            row["detail"] += f" (nbval's report: verify/{path.name})"
+        else:
+            path.unlink(missing_ok=True)
     write_summary(rows, summary)
     print(f"-> {summary}")
     return 0 if all(r["status"] == "identical" for r in rows) else 1
