@@ -233,3 +233,18 @@ def test_per_gene_noise_has_the_per_input_noise_distribution_and_mean_gradient()
     se = np.sqrt(g_in.var(0) / n_keys + g_pg.var(0) / n_keys)
     assert (np.abs(g_in.mean(0) - g_pg.mean(0)) < 4 * se + 1e-6).all()
     assert g_pg.var(0).sum() < g_in.var(0).sum()
+
+
+@njit(cache=False)
+def _log_ge1_many(p):
+    out = np.empty_like(p)
+    for i in range(p.shape[0]):
+        out[i] = G._log_ge1(p[i])
+    return out
+
+
+def test_log_of_a_product_of_loss_factors_matches_float64():
+    """The decoder sums log1p(exp(-|l|)) as the log of a product of factors in [1, 2] (<= 2**16)."""
+    p = np.concatenate([np.linspace(1, 2, 10001), np.geomspace(1, 2.0 ** 16, 10001), [1.0, 2.0, 65536.0]])
+    p = p.astype(np.float32)
+    np.testing.assert_allclose(_log_ge1_many(p), np.log(p.astype(np.float64)), rtol=2e-7, atol=2e-7)  # float32
