@@ -306,7 +306,8 @@ def genomewide_epoch(prefix, batch_size: int = 32, block_size: int = 512, seed: 
     model.fit(prefix, graph, sample_index=np.arange(n) if n_samples is not None else None)
     t_train, cpu_train = time.perf_counter() - t1, time.process_time() - c1
     bed_mb = file_size_mb(prefix)
-    return {"engine": engine, "noise_draws": noise_draws if engine == "fused" else None, "n_samples": n, "n_samples_file": layout["n_samples"],
+    return {"engine": engine, "noise_draws": noise_draws if engine == "fused" else None, "n_samples": n,
+            "n_samples_file": layout["n_samples"],
             "n_variants_file": layout["n_variants"], "n_variants_graph": int(graph.A.shape[0]),
             "n_genes": int(graph.A.shape[1]), "n_edges_per_layer": int(model.model_.encoder.n_edges),
             "inputs_2m": int(model.model_.n_inputs), "batch_size": batch_size, "block_size": block_size,
