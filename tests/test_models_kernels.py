@@ -104,29 +104,13 @@ def test_encoder_decoder_kernels_equal_dense_reference(batch, noise_std):
 from genenets.models import _kernels_gw as G  # noqa: E402
 
 
-@njit(cache=False)
-def _bce_gw_many(l, x):
-    lo = np.empty_like(l)
-    gr = np.empty_like(l)
-    for i in range(l.shape[0]):
-        lo[i], gr[i] = G.bce_gw(l[i], x[i])
-    return lo, gr
-
-
-def test_polynomial_log1p_loss_matches_float64_over_the_whole_logit_range():
+def test_polynomial_log1p_matches_float64():
+    """The decoder's log of a product of loss factors uses this polynomial on [0, 1)."""
     u = np.linspace(0, 1, 100001).astype(np.float32)
     p = np.zeros_like(u)
     for c in G._LOG1P[::-1]:
         p = p * u + c
     assert np.abs(p - np.log1p(u.astype(np.float64))).max() < 1.2e-7
-    l = np.concatenate([np.linspace(-120, 120, 20001), [0.0, -0.0, 1e-8, -1e-8, 87.0, -87.0, 88.5, -88.5, 300, -300]])
-    l = l.astype(np.float32)
-    for x in (0.0, 1.0):
-        lo, gr = _bce_gw_many(l, np.full_like(l, x))
-        l64 = l.astype(np.float64)
-        np.testing.assert_allclose(lo, np.logaddexp(0.0, l64) - x * l64, rtol=2e-6, atol=2e-7)
-        np.testing.assert_allclose(gr, 0.5 * (1 + np.tanh(l64 / 2)) - x, rtol=0, atol=3e-7)
-        assert np.isfinite(lo).all() and np.isfinite(gr).all()
 
 
 def _problem(batch, seed, n_in=203, n_genes=7, density=0.02):
@@ -248,3 +232,27 @@ def test_log_of_a_product_of_loss_factors_matches_float64():
     p = np.concatenate([np.linspace(1, 2, 10001), np.geomspace(1, 2.0 ** 16, 10001), [1.0, 2.0, 65536.0]])
     p = p.astype(np.float32)
     np.testing.assert_allclose(_log_ge1_many(p), np.log(p.astype(np.float64)), rtol=2e-7, atol=2e-7)  # float32
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3])
+def test_tiled_decoder_over_many_tiles_equals_dense_reference(n_chunks):
+    """2,003 outputs: 32 tiles (the per-16-tile flush of the loss product, a partial last tile) and chunks."""
+    batch = 7
+    P = _problem(batch, seed=3, n_in=2003, n_genes=40, density=0.01)
+    A, (dec_out, dec_in) = P["A"], P["dec"]
+    n_in, n_genes = A.shape
+    rng = np.random.default_rng(0)
+    h = np.maximum(rng.normal(0, 1, (n_genes, batch)), 0).astype(np.float32)
+    w2, b2, x = P["w2"], P["b2"], P["x"]
+    W2 = np.zeros((n_in, n_genes)); W2[dec_out, dec_in] = w2
+    logits = h.T.astype(np.float64) @ W2.T + b2
+    loss = (np.logaddexp(0, logits) - x * logits).sum()
+    g = 0.5 * (1 + np.tanh(logits / 2)) - x
+    gw2, gbb2 = np.empty(len(w2), np.float32), np.empty(n_in, np.float32)
+    ghp = np.zeros((n_chunks, n_genes, batch), np.float32)
+    parts = G.decoder_bce_gw(P["dc"], P["dcol"], w2, b2, h, P["pt"], n_chunks, True, gw2, gbb2, ghp,
+                             np.zeros(n_chunks))
+    np.testing.assert_allclose(parts.sum(), loss, rtol=1e-5)
+    np.testing.assert_allclose(gw2, (g.T @ h.T)[dec_out, dec_in], rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ghp.sum(0).T, g @ W2, rtol=1e-5, atol=1e-4)

@@ -284,20 +284,6 @@ def _log_ge1(p):
     return _exponent_f32(p) * np.float32(0.6931471805599453) + _log1p01(_mantissa_f32(p) - np.float32(1.0))
 
 
-@njit(inline="always", fastmath=True)
-def _bce_gw(l, ex, x):
-    """``(softplus(l) - x l, sigmoid(l) - x)`` given ``ex = exp(-|l|)``: one division (the sigmoid)."""
-    inv = np.float32(1.0) / (np.float32(1.0) + ex)
-    sig = inv if l >= np.float32(0.0) else ex * inv
-    return max(l, np.float32(0.0)) - x * l + _log1p01(ex), sig - x
-
-
-@njit(inline="always", fastmath=True)
-def bce_gw(l, x):
-    """:func:`_bce_gw` from the logit alone (tests)."""
-    return _bce_gw(l, _exp_neg_gw(abs(l)), x)
-
-
 #: Outputs per tile of :func:`decoder_bce_gw` (a multiple of 8: a tile is whole bytes of the packed bits).
 TILE = 64
 
