@@ -91,7 +91,8 @@ def main(argv=None) -> int:
     reg, tgt = grn.ordered_pairs(adj.shape[0])
     arb = scores["arboreto RF (seed 0)"]
     agreement = pd.DataFrame([
-        {"pair": "ours RF seed 0 vs arboreto RF", "spearman_all_pairs": spearmanr(ours[reg, tgt], arb[reg, tgt]).statistic,
+        {"pair": "ours RF seed 0 vs arboreto RF",
+         "spearman_all_pairs": spearmanr(ours[reg, tgt], arb[reg, tgt]).statistic,
          "median_spearman_within_target": per_target_spearman(ours, arb)},
         {"pair": "ours RF seed 0 vs ours RF seed 1 (noise floor)",
          "spearman_all_pairs": spearmanr(ours[reg, tgt], scores["ours RF (seed 1)"][reg, tgt]).statistic,

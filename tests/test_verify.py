@@ -25,7 +25,9 @@ def test_a_changed_committed_table_is_reported(tmp_path):
     body = nbformat.v4.new_code_cell("import pathlib\npathlib.Path(output_dir, 't.csv').write_text('a\\n1\\n')\nprint(2 + 2)")
     body.outputs = [nbformat.v4.new_output("stream", name="stdout", text="4\n")]
     body.execution_count = 1
-    nb.cells = [inj, body]
+    quiet = nbformat.v4.new_code_cell("7 * 6;")  # Jupyter and papermill show no value after a trailing ';'
+    quiet.execution_count = 2
+    nb.cells = [inj, body, quiet]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, figures / "01_t" / "01_t.ipynb")
     (figures / "01_t" / "t.csv").write_text("a\n1\n")

@@ -117,7 +117,8 @@ def verify_one(name: str, figures: Path, timeout: int = 3600, cache_dir: Path | 
         junit = tmp / "junit.xml"
         try:
             done = subprocess.run(
-                [sys.executable, "-m", "pytest", "--nbval", str(copy), "--nbval-sanitize-with",
+                [sys.executable, "-m", "pytest", "-p", "genenets.nbval_as_jupyter", "--nbval", str(copy),
+                 "--nbval-sanitize-with",
                  str(root / "tests" / "nbval_sanitize.cfg"), "--nbval-cell-timeout", str(timeout),
                  "-p", "no:cacheprovider", "-p", "no:xdist", "-q", f"--junitxml={junit}", "-o", "addopts="],
                 capture_output=True, text=True, cwd=root, env=env)
