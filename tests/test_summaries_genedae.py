@@ -168,3 +168,13 @@ def test_stopping_sentence_says_whether_the_claims_are_flagged():
     assert "no flag from it" in summary.stopping_sentence(row) and "epoch 48" in summary.stopping_sentence(row)
     capped = {**row, "stop_reason": "cap", "epochs_run": 60, "best_epoch": 60, "status": "budget-limited"}
     assert "flagged budget-limited" in summary.stopping_sentence(capped, resting=["G4"])
+
+
+def test_grid_sentence_says_when_agreeing_runs_rest_on_flagged_models():
+    c = claims.Claim(id="G2", claim="x", paper_ref="-", rule="r")
+    c.verdict = claims.REPRODUCED
+    grid = pd.DataFrame({"seed": [0, 0, 1, 1], "budget_scale": [0.25, 1, 0.25, 1], "verdict": [claims.REPRODUCED] * 4,
+                         "why": ["resting on models that GeneDAE: budget-limited; one seed", "one seed"] * 2})
+    text = summary.grid_sentence(c, grid)
+    assert "seeds and budgets agree; but 2 of 4 runs rest on models" in text and text.endswith("not robust.")
+    assert summary.grid_sentence(c, grid.assign(why="one seed")).endswith("seeds and budgets agree.")

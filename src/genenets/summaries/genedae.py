@@ -285,9 +285,13 @@ def grid_sentence(claim, grid: pd.DataFrame | None) -> str:
     seeds, budgets = grid["seed"].dropna().unique(), grid["budget_scale"].dropna().unique()
     out += (f"; the robustness grid ({len(grid)} runs: seeds {_values(seeds)} x budget scales {_values(budgets)}) "
             "gives " + ", ".join(f"{v} x{n}" for v, n in counts.items()))
+    flagged = int(grid["why"].astype(str).str.contains("resting on models").sum()) if "why" in grid else 0
+    caveat = (f"; but {flagged} of {len(grid)} runs rest on models that did not learn or were budget-limited, so "
+              "not robust" if flagged else "")
     if len(counts) == 1 and counts.index[0] == claim.verdict:
         spans = len(seeds) >= 2 and len(budgets) >= 2
-        return out + (": seeds and budgets agree." if spans else ": they agree, on fewer than 2 seeds x 2 budgets.")
+        agree = ": seeds and budgets agree" if spans else ": they agree, on fewer than 2 seeds x 2 budgets"
+        return out + agree + caveat + "."
     return out + ": not robust."
 
 
