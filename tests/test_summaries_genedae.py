@@ -93,6 +93,7 @@ def _grid(tmp_path, rows):
 def test_best_method_sentence_counts_the_grid_runs(tmp_path):
     rec = pd.DataFrame({"method": ["GeneDAE", "GWAS min p"] * 2, "disease": ["D", "D", "E", "E"],
                         "recall": [0.1, 0.5, 0.0, 0.7], "precision": [0.5, 0.5, np.nan, 0.4]})
+    (tmp_path / "robustness").mkdir(exist_ok=True)  # a figures folder with a grid, none for this claim yet
     assert summary.grid_rows(tmp_path, "02_genedae_gene_disease", "G5") is None
     alone = summary.best_method_sentence(rec, None)
     assert alone.startswith("In this run GWAS min p finds the most planted genes (mean recall 0.60)")
@@ -178,3 +179,19 @@ def test_grid_sentence_says_when_agreeing_runs_rest_on_flagged_models():
     text = summary.grid_sentence(c, grid)
     assert "seeds and budgets agree; but 2 of 4 runs rest on models" in text and text.endswith("not robust.")
     assert summary.grid_sentence(c, grid.assign(why="one seed")).endswith("seeds and budgets agree.")
+
+
+def test_grid_rows_read_the_committed_grid_when_the_run_writes_elsewhere(tmp_path, monkeypatch):
+    from genenets import params
+
+    checkout = tmp_path / "checkout"
+    (checkout / "figures" / "robustness").mkdir(parents=True)
+    pd.DataFrame({"claim": ["G3"], "seed": [0], "budget_scale": [1.0], "verdict": [claims.REPRODUCED]}).to_csv(
+        checkout / "figures" / "robustness" / "01_x__G3.csv", index=False)
+    monkeypatch.setattr(params, "repo_root", lambda: checkout)
+    elsewhere = tmp_path / "verify_tmp"  # make verify's output folder's parent: no grid tables there
+    elsewhere.mkdir()
+    assert summary.grid_rows(elsewhere, "01_x", "G3")["verdict"].tolist() == [claims.REPRODUCED]
+    own = tmp_path / "own"
+    (own / "robustness").mkdir(parents=True)  # a figures folder with its own grid (none for this claim)
+    assert summary.grid_rows(own, "01_x", "G3") is None

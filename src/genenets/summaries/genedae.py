@@ -268,7 +268,20 @@ def recovery_sentence(rec: pd.DataFrame) -> str:
 # the robustness grid's support (figures/robustness/<notebook>__<claim>.csv, written by genenets.robustness)
 
 
-grid_rows = claim_rows  # the one reader of a claim's grid table (genenets.robustness)
+def grid_rows(figures_dir, notebook: str, claim_id: str) -> pd.DataFrame | None:
+    """A claim's robustness-grid table (:func:`genenets.robustness.claim_rows`, the one reader), from
+    ``figures_dir`` (a run's figures folder: the parent of its output folder) when that folder holds the
+    grid's tables, else from the checkout's committed ``figures/``: a run that writes elsewhere (``make
+    verify``'s temporary folder, a grid run's nested folder) reads the committed grid, as the deep-AE
+    notebooks' sentences do, so its sentences are the committed run's."""
+    from pathlib import Path
+
+    from ..params import repo_root
+
+    folder = Path(figures_dir) if figures_dir is not None else None
+    if folder is None or not (folder / "robustness").is_dir():
+        folder = repo_root() / "figures"
+    return claim_rows(folder, notebook, claim_id)
 
 
 def _values(values) -> str:
