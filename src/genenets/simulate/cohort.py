@@ -265,9 +265,14 @@ def load(n_individuals: int = 12_500, n_variants: int = 8800, seed: int = 0, int
 
 
 CACHE_VERSION = 3
+# the key covers the code that makes a cached cohort: the simulator and the PLINK round trip (a cohort cached before
+# read_plink counted duplicated variant ids was served without that count, so a fresh run printed other exclusions)
 _SOURCE = hashlib.sha1(inspect.getsource(simulate_genotypes).encode()
                        + inspect.getsource(plant_diseases).encode()
-                       + inspect.getsource(draw_causal).encode()).hexdigest()
+                       + inspect.getsource(draw_causal).encode()
+                       + inspect.getsource(_simulate).encode()
+                       + inspect.getsource(gt.write_plink).encode()
+                       + inspect.getsource(gt.read_plink).encode()).hexdigest()
 
 __all__ = ["load", "Cohort", "CohortTruth", "DEFAULT_DISEASES", "simulate_cohort", "simulate_genotypes", "plant_diseases",
            "rate_map", "draw_causal"]
