@@ -769,8 +769,9 @@ def chains(tasks: list[Task]) -> list[list[Task]]:
 
 def longest_first(chain_list: list[list[Task]], output_root: Path) -> list[list[Task]]:
     """Order chains by their last recorded wall time, longest first (unknown ones first of all), so that
-    with ``jobs`` workers the long chains start at once and the short ones fill in at the end (the
-    longest-processing-time rule; the quick run's 01-02 and 03-06 chains and 08 take most of its time)."""
+    with ``jobs`` > 1 workers the long chains start at once and the short ones fill in at the end (the
+    longest-processing-time rule; the quick run's 01-02 and 03-06 chains and 08 take most of its time).
+    With one worker the runner keeps name order."""
 
     def last_wall(t: Task) -> float:
         try:
@@ -838,8 +839,9 @@ def run(names: list[str] | None = None, profile: str = "quick", overrides: dict 
                 _run_dask(tasks, profile, output_root, jobs, scheduler, collect)
             else:
                 with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-                    futures = [pool.submit(_execute_chain, c, profile, output_root, False)
-                               for c in longest_first(chains(tasks), output_root)]
+                    # one worker: name order (the order changes no total time); several: longest first
+                    ordered = longest_first(chains(tasks), output_root) if jobs > 1 else chains(tasks)
+                    futures = [pool.submit(_execute_chain, c, profile, output_root, False) for c in ordered]
                     for fut in as_completed(futures):
                         collect(fut.result())
         done = {o.name for o in outcomes}
@@ -865,7 +867,8 @@ def _run_dask(tasks, profile, output_root, jobs, scheduler, collect) -> None:
     try:
         with Client(scheduler or cluster) as client:
             futures = [client.submit(_execute_chain, c, profile, output_root, False, pure=False)
-                       for c in longest_first(chains(tasks), output_root)]
+                       for c in (longest_first(chains(tasks), output_root) if jobs > 1 or scheduler
+                                 else chains(tasks))]
             try:
                 for fut in dask_completed(futures):
                     collect(fut.result())
