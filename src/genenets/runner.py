@@ -57,7 +57,7 @@ import yaml
 from jupyter_client.manager import AsyncKernelManager
 
 from .errors import ConfigError, GenenetsError
-from .params import PROFILES, check_type, expand_dotted, merge, profile_values, repo_root
+from .params import PROFILES, check_type, expand_dotted, flatten, merge, profile_values, repo_root
 from .report import failure_path, pid_alive, write_json_atomic, write_report
 
 #: Arguments of every kernel: its own log at ERROR level, so the kernel app's start-up notices
@@ -736,18 +736,10 @@ def chains(tasks: list[Task]) -> list[list[Task]]:
     keys 01 does not have still follows 01's run of the same seed and budget); different chains run
     in parallel."""
 
-    def dotted(overrides: dict, prefix: str = "") -> dict:  # {"a": {"b": 1}} -> {"a.b": 1}: groups compare by key
-        out = {}
-        for k, v in overrides.items():
-            if isinstance(v, dict) and v:
-                out.update(dotted(v, f"{prefix}{k}."))
-            else:
-                out[f"{prefix}{k}"] = json.dumps(v, sort_keys=True, default=str)
-        return out
-
-    def agree(a: Task, b: Task) -> bool:
-        da, db = dotted(a.overrides), dotted(b.overrides)
-        return all(da[k] == db[k] for k in da.keys() & db.keys())
+    def agree(a: Task, b: Task) -> bool:  # group keys compare one by one ({"g": {"a": 1}} -> "g.a")
+        da, db = flatten(a.overrides), flatten(b.overrides)
+        return all(json.dumps(da[k], sort_keys=True, default=str) == json.dumps(db[k], sort_keys=True, default=str)
+                   for k in da.keys() & db.keys())
 
     parent = list(range(len(tasks)))
 
