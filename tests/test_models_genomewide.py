@@ -19,15 +19,9 @@ def _pack(x: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.packbits(x.numpy().astype(np.uint8), axis=1, bitorder="little"))
 
 
-@pytest.mark.parametrize("noise_std", [0.0, 0.3])
-def test_fused_loss_and_gradients_equal_genedae_with_the_same_noise(noise_std):
-    A = _graph()
-    torch.manual_seed(1)
-    ref = GeneDAE(A, noise_std=noise_std)
-    torch.manual_seed(1)
-    fused = FusedGeneDAE(A, noise_std=noise_std)
-    for k, v in ref.state_dict().items():  # same parameters from the same seed
-        torch.testing.assert_close(fused.state_dict()[k], v)
+def _assert_same_loss_and_gradients(fused, ref, A, noise_std):
+    """The fused model's loss and gradients on a random batch equal ``ref``'s (GeneDAE) given the noise the
+    fused model's step key stands for (``noise_for``)."""
     x = torch.bernoulli(torch.full((9, A.shape[0]), 0.35))
     torch.manual_seed(5)
     loss = packed_bce_loss(fused, (_pack(x),))
@@ -41,6 +35,18 @@ def test_fused_loss_and_gradients_equal_genedae_with_the_same_noise(noise_std):
     torch.testing.assert_close(loss.detach(), expected.detach(), rtol=1e-5, atol=1e-6)
     for (name, p), (_, q) in zip(fused.named_parameters(), ref.named_parameters()):
         torch.testing.assert_close(p.grad, q.grad, rtol=1e-5, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize("noise_std", [0.0, 0.3])
+def test_fused_loss_and_gradients_equal_genedae_with_the_same_noise(noise_std):
+    A = _graph()
+    torch.manual_seed(1)
+    ref = GeneDAE(A, noise_std=noise_std)
+    torch.manual_seed(1)
+    fused = FusedGeneDAE(A, noise_std=noise_std)
+    for k, v in ref.state_dict().items():  # same parameters from the same seed
+        torch.testing.assert_close(fused.state_dict()[k], v)
+    _assert_same_loss_and_gradients(fused, ref, A, noise_std)
 
 
 def test_fused_noise_is_standard_normal_and_reproducible():
@@ -87,19 +93,7 @@ def test_per_gene_noise_model_equals_genedae_with_the_equivalent_per_input_noise
     torch.manual_seed(1)
     fused = FusedGeneDAE(A, noise_std=noise_std, noise_draws="per_gene")
     assert 0 < (fused.enc_slot >= 0).mean() < 0.5
-    x = torch.bernoulli(torch.full((9, A.shape[0]), 0.35))
-    torch.manual_seed(5)
-    loss = packed_bce_loss(fused, (_pack(x),))
-    loss.backward()
-    torch.manual_seed(5)
-    key = int(torch.randint(0, 2 ** 62, (1,)))
-    z = fused.noise_for(key, len(x)) if noise_std else torch.zeros_like(x)
-    ref.corrupt = lambda t: t + noise_std * z
-    expected = bce_loss(ref, (x,))
-    expected.backward()
-    torch.testing.assert_close(loss.detach(), expected.detach(), rtol=1e-5, atol=1e-6)
-    for (name, p), (_, q) in zip(fused.named_parameters(), ref.named_parameters()):
-        torch.testing.assert_close(p.grad, q.grad, rtol=1e-5, atol=1e-6, msg=name)
+    _assert_same_loss_and_gradients(fused, ref, A, noise_std)
 
 
 def test_per_gene_and_per_input_models_agree_without_noise_and_reject_bad_draws():
