@@ -244,7 +244,10 @@ def _exp_neg(a):
     p = p * f + np.float32(0.5)
     p = p * f + np.float32(1.0)
     p = p * f + np.float32(1.0)
-    return p * _bits_to_f32((np.int32(127) - np.int32(n)) << np.int32(23))
+    # 2**-n from its exponent bits, built as the float (127 - n) * 2**23 (exact) converted once to int32: the same
+    # bits as (127 - n) << 23, but no 64-bit integer on the way (numba widens int32 arithmetic to int64, which
+    # AVX2 cannot convert from floats), so loops over it vectorise
+    return p * _bits_to_f32(np.int32((np.float32(127.0) - n) * np.float32(8388608.0)))
 
 
 @njit(inline="always", fastmath=True)

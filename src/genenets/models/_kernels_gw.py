@@ -23,11 +23,11 @@ against the per-input kernels'.
 
 :func:`decoder_bce_gw` is :func:`genenets.models._kernels.decoder_bce` (same arguments, same results to
 float32 rounding) by tiles of 64 outputs: long vectorised loops over a tile, an ``exp`` whose loop
-vectorises (:func:`_exp_neg_gw`), and ``log1p(exp(-|l|))`` summed as the log of a product of the factors
+vectorises (:func:`_exp_neg`), and ``log1p(exp(-|l|))`` summed as the log of a product of the factors
 ``1 + exp(-|l|)`` the sigmoid divides by anyway (no logarithm per output bit; :func:`_log_ge1`).
 
 These kernels serve ``FusedGeneDAE(noise_draws="per_gene")`` (the genome-wide path); the per-input
-kernels of :mod:`genenets.models._kernels`, which notebooks 01-02 use, are unchanged.
+kernels of :mod:`genenets.models._kernels`, which notebooks 01-02 use, give the same results as before.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from ._kernels import _GOLDEN, _bits_to_f32, _mix
+from ._kernels import _GOLDEN, _exp_neg, _mix
 
 #: Mixed into the step key for the per-gene stream (so gene draws are not the draws of inputs ``k``).
 _GENE_STREAM = np.uint64(0xD1B54A32D192ED03)
@@ -214,26 +214,6 @@ def encoder_weight_grad_pg(crow, col, slot, w, gy, packed_t, noise_std, zs, key,
 
 
 @njit(inline="always", fastmath=True)
-def _exp_neg_gw(a):
-    """``exp(-a)`` for ``a >= 0``: :func:`genenets.models._kernels._exp_neg` with ``2**-n`` built from a float
-    (``(127 - n) * 2**23``, exact) converted once to int32 and bitcast: no 64-bit integer on the way, so the
-    loop over the batch vectorises (numba widens int32 arithmetic to int64, which AVX2 cannot convert from
-    floats, and the loop stayed scalar)."""
-    a = min(a, np.float32(87.0))
-    t = a * np.float32(1.4426950408889634)
-    n = np.floor(t + np.float32(0.5))
-    f = (n - t) * np.float32(0.6931471805599453)
-    p = np.float32(1.0 / 720)
-    p = p * f + np.float32(1.0 / 120)
-    p = p * f + np.float32(1.0 / 24)
-    p = p * f + np.float32(1.0 / 6)
-    p = p * f + np.float32(0.5)
-    p = p * f + np.float32(1.0)
-    p = p * f + np.float32(1.0)
-    return p * _bits_to_f32(np.int32((np.float32(127.0) - n) * np.float32(8388608.0)))
-
-
-@njit(inline="always", fastmath=True)
 def _log1p01(u):
     """``log1p(u)`` for ``u`` in [0, 1]: degree-8 polynomial (:data:`_LOG1P`), no division."""
     p = _C8
@@ -295,7 +275,7 @@ def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb,
 
     Outputs go by tiles of :data:`TILE` (chunks of whole tiles, one per thread): the tile's logits are
     written to a ``(TILE, B)`` buffer (one short loop over the batch per edge), its bits to another (one
-    loop over the batch per output, from the tile's bytes); then ``exp(-|l|)`` (:func:`_exp_neg_gw`), the
+    loop over the batch per output, from the tile's bytes); then ``exp(-|l|)`` (:func:`_exp_neg`), the
     loss and ``sigmoid(l) - x`` are one long loop over the whole tile (flat views of the buffers). Every
     index is a loop counter or an edge's column, never ``base + b`` (numba wraps negative indices, and an
     index LLVM cannot prove non-negative turns a contiguous access into a gather: the loop stays scalar),
@@ -350,7 +330,7 @@ def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb,
             for q in range(n):
                 l = lgf[q]
                 x = xbf[q]
-                e_ = _exp_neg_gw(abs(l))
+                e_ = _exp_neg(abs(l))
                 d = np.float32(1.0) + e_
                 inv = np.float32(1.0) / d
                 sig = inv if l >= np.float32(0.0) else e_ * inv
