@@ -4,7 +4,8 @@ GeneDAE's encoder is linear before its ReLU: gene ``k``'s pre-activation for sam
 ``bias[k] + sum_e w[e] (x[i_e, b] + gamma z[i_e, b])`` over its edges ``e`` (input ``i_e``), with ``z``
 independent standard normal draws, one per input and sample. An input that reaches **one** gene only (a
 *private* input; in the simulated genome-wide graph 954,398 of 1,023,216 inputs, 84% of the edges)
-enters no other gene, so the sum of its noise terms over the gene's private edges, ``gamma sum_e w[e] z[i_e, b]``, is one normal draw with variance
+enters no other gene, so the sum of its noise terms over the gene's private edges,
+``gamma sum_e w[e] z[i_e, b]``, is one normal draw with variance
 ``gamma**2 sum_e w[e]**2``: it is drawn as ``gamma r_k zeta[k, b]`` with ``r_k = sqrt(sum_e w[e]**2)`` and
 one standard normal ``zeta[k, b]`` per gene and sample. Inputs that reach several genes (*shared*) keep
 their own draw, the same one for every gene they reach, made once per step (:func:`shared_noise`, the
