@@ -156,3 +156,17 @@ def test_profile_label_without_its_file_applies_the_profile_or_says_what_was_use
     assert label_only["metrics"]["width"] == 2
     custom = _papermill(nbdir, tmp_path / "c", "-p", "profile", "smoke", "-p", "epochs", "3")
     assert custom["metrics"]["epochs"] == 3 and custom["profile"] == "smoke+epochs=3"
+
+
+@pytest.mark.parametrize("profile", ["smoke", "quick", "paper"])
+def test_genedae_gene_models_train_with_the_full_models_settings(profile):
+    """G4 compares a gene trained alone with the full model: in every profile the models trained alone get the
+    full model's batch size and an epoch cap no lower than its, so that only the graph differs (with batch 256
+    under a 30-epoch cap every one of them was still improving when its cap stopped it)."""
+    for name in ("01_genedae_embeddings", "02_genedae_gene_disease"):
+        defaults, _ = params.notebook_defaults(params.repo_root() / "notebooks" / f"{name}.ipynb")
+        values = defaults if profile == "quick" else params.merge(
+            defaults, params.expand_dotted(params.profile_values("genedae", profile)))
+        training, subgraphs = values["training"], values["subgraphs"]
+        assert subgraphs["batch_size"] == training["batch_size"], (name, profile)
+        assert subgraphs["epochs"] >= training["epochs"], (name, profile)

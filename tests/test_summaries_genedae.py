@@ -104,6 +104,10 @@ def test_best_method_sentence_counts_the_grid_runs(tmp_path):
     text = summary.best_method_sentence(rec, grid)
     assert "(6 runs: seeds 0, 1, 2 x budget scales 1, 4) GWAS min p is best in 5 of 6 runs" in text
     assert "GeneDAE 0.00-1.10" in text and "GWAS min p 0.60-0.60" in text
+    assert ("(GWAS min p: seed 0 at budget scales 1, 4, seed 1 at budget scales 1, 4, seed 2 at budget scales 1; "
+            "GeneDAE: seed 2 at budget scales 4): not the same method in every run") in text
+    same = summary.best_method_sentence(rec, grid.assign(**{"evidence.GeneDAE": 0.0}))
+    assert "best in 6 of 6 runs" in same and "the same method in every run" in same
 
 
 def test_grid_sentence_agreement_and_disagreement(tmp_path):

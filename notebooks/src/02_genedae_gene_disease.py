@@ -61,7 +61,7 @@ cohort = dict(n_individuals=12500, n_variants=8800)  # the simulated cohort's si
 genotypes = dict(plink_prefix="", phenotype_file="", missing="mode", intergenic_distance=100000)  # your files
 genedae = dict(noise_std=0.3, nodes_per_gene=1, engine="auto")  # the model (as in 01, whose cached fit is reused)
 training = dict(lr=0.0, lr_grid=[0.003, 0.01], epochs=60, patience=3, min_delta=1e-4, batch_size=16)  # Adam
-subgraphs = dict(genes=["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C"], seeds=[0, 1], epochs=30, batch_size=256)  # G4
+subgraphs = dict(genes=["HLA-DQA2", "LY6G5B", "HLA-B,HLA-C"], seeds=[0, 1], epochs=60, batch_size=16)  # G4
 association = dict(alpha=0.01, n_pcs=0, min_cases=5, top_genes=5)  # the gene-disease tests
 prediction = dict(trials=10, max_iter=1000, raw_trials=1, raw_max_iter=50)  # Table 2's logistic regressions
 

@@ -323,6 +323,18 @@ def best_method_sentence(rec: pd.DataFrame, grid: pd.DataFrame | None) -> str:
     spread = "; ".join(f"{m} {recall[m].min():.2f}-{recall[m].max():.2f}"
                        for m in recall.mean().sort_values(ascending=False).index)
     seeds, budgets = grid["seed"].dropna().unique(), grid["budget_scale"].dropna().unique()
+    best_of_run = recall.idxmax(axis=1)
+    where = "; ".join(f"{m}: {_where(grid.loc[best_of_run == m])}" for m in winners.index)
+    verdict = ("the same method in every run" if len(winners) == 1
+               else f"not the same method in every run, so {top} is best only in the majority of runs")
     return (out + f". Across the robustness grid ({len(grid)} runs: seeds {_values(seeds)} x budget scales "
-            f"{_values(budgets)}) {top} is best in {int(winners[top])} of {len(grid)} runs (mean recall, lowest-"
-            f"highest over the runs: {spread}).")
+            f"{_values(budgets)}) {top} is best in {int(winners[top])} of {len(grid)} runs ({where}): {verdict} "
+            f"(mean recall, lowest-highest over the runs: {spread}).")
+
+
+def _where(rows: pd.DataFrame) -> str:
+    """Where in the grid ``rows`` (runs with ``seed`` and ``budget_scale``) lie, in words, seed by seed."""
+    parts = []
+    for seed, g in rows.groupby("seed", sort=True):
+        parts.append(f"seed {_values([seed])} at budget scales {_values(g['budget_scale'].unique())}")
+    return ", ".join(parts)
