@@ -191,6 +191,26 @@ def test_chains_start_longest_first_by_their_last_recorded_wall_time(tmp_path):
     assert [c[0].label for c in ordered] == ["04_d", "02_b", "03_c", "01_a"]
 
 
+def test_longest_first_takes_the_empty_cache_cost_when_the_last_run_was_served_by_the_cache(tmp_path):
+    """01's committed quick run took 30 s from the cache and 359 CPU s from an empty one: a fresh clone must
+    start it first, so the expected cost is the larger of the last run and make verify's empty-cache CPU."""
+    from genenets import verify
+
+    for name in ["01_a", "02_b", "03_c", "04_d"]:
+        _notebook(tmp_path / f"{name}.ipynb", [WRITE])
+    out = tmp_path / "out"
+    for name, wall in [("01_a", 5.0), ("02_b", 50.0), ("03_c", 20.0)]:
+        (out / name).mkdir(parents=True)
+        (out / name / "run.json").write_text(json.dumps({"timings_s": {"runner_wall": wall}}))
+    row = {"status": "identical", "detail": "", "wall_s": 120, "commit": "x", "date": "d"}
+    verify.write_summary([{**row, "name": "01_a", "cpu_s": 100.0, "cache": "empty"},
+                          {**row, "name": "03_c", "cpu_s": 900.0, "cache": "warm"}], out / "VERIFY.md")
+    assert runner.empty_cache_costs(out / "VERIFY.md") == {"01_a": 100.0}  # a warm-cache check is no estimate
+    ordered = runner.longest_first(runner.chains(runner.plan(None, None, None, tmp_path)), out)
+    assert [c[0].label for c in ordered] == ["04_d", "01_a", "02_b", "03_c"]
+    assert runner.empty_cache_costs(tmp_path / "none.md") == {}
+
+
 def test_notebooks_folder_from_environment(tmp_path, monkeypatch):
     _notebook(tmp_path / "05_env.ipynb", [WRITE])
     monkeypatch.setenv("GENENETS_NOTEBOOKS_DIR", str(tmp_path))

@@ -759,20 +759,50 @@ def chains(tasks: list[Task]) -> list[list[Task]]:
     return list(comps.values())
 
 
-def longest_first(chain_list: list[list[Task]], output_root: Path) -> list[list[Task]]:
-    """Order chains by their last recorded wall time, longest first (unknown ones first of all), so that
-    with ``jobs`` > 1 workers the long chains start at once and the short ones fill in at the end (the
+def empty_cache_costs(path: Path) -> dict[str, float]:
+    """Kernel CPU seconds of each notebook re-executed from an empty cache, ``{name: seconds}``, from a
+    ``make verify`` summary (``figures/VERIFY.md``); empty when there is none."""
+    from .verify import read_summary  # verify does not import the runner: no circle
+
+    costs = {}
+    for name, row in read_summary(path).items():
+        try:
+            if row.get("cache") == "empty":
+                costs[name] = float(row["cpu_s"])
+        except (TypeError, ValueError):
+            continue
+    return costs
+
+
+def longest_first(chain_list: list[list[Task]], output_root: Path,
+                  empty_cache: dict[str, float] | None = None) -> list[list[Task]]:
+    """Order chains by their expected cost, longest first (unknown ones first of all), so that with ``jobs``
+    > 1 workers the long chains start at once and the short ones fill in at the end (the
     longest-processing-time rule; the quick run's 01-02 and 03-06 chains and 08 take most of its time).
-    With one worker the runner keeps name order."""
+    With one worker the runner keeps name order.
+
+    A notebook's expected cost is the larger of its last recorded wall time (``run.json`` under
+    ``output_root``) and its kernel CPU seconds from an empty cache (``empty_cache``, by label, else notebook name; by
+    default :func:`empty_cache_costs` of ``output_root``'s ``VERIFY.md``, else the checkout's
+    ``figures/VERIFY.md``). The last run alone misleads when the cache served it: 01's committed run took
+    30 s from the cache and 359 CPU s from an empty one, so a fresh clone started the 01-02 chain last."""
+    if empty_cache is None:
+        local = output_root / "VERIFY.md"
+        empty_cache = empty_cache_costs(local if local.exists() else repo_root() / "figures" / "VERIFY.md")
 
     def last_wall(t: Task) -> float:
         try:
             prov = json.loads((output_root / t.label / "run.json").read_text())
             return float(prov["timings_s"]["runner_wall"])
         except (OSError, ValueError, KeyError, TypeError):
-            return math.inf
+            return math.nan
 
-    return sorted(chain_list, key=lambda c: -sum(last_wall(t) for t in c))
+    def cost(t: Task) -> float:
+        verified = empty_cache.get(t.label, empty_cache.get(t.info.name, math.nan))
+        known = [v for v in (last_wall(t), verified) if not math.isnan(v)]
+        return max(known) if known else math.inf
+
+    return sorted(chain_list, key=lambda c: -sum(cost(t) for t in c))
 
 
 def run(names: list[str] | None = None, profile: str = "quick", overrides: dict | None = None,
