@@ -44,7 +44,8 @@ def main() -> None:
                 K.decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh, loss)
                 best.append((time.process_time() - c0, time.perf_counter() - w0))
             cpu, wall = min(best)
-            print(f"{threads} thread(s), gradient loops {'on ' if want_grad else 'off'}: {cpu:.4f} CPU s, {wall:.4f} wall s")
+            loops = "on " if want_grad else "off"
+            print(f"{threads} thread(s), gradient loops {loops}: {cpu:.4f} CPU s, {wall:.4f} wall s")
 
 
 if __name__ == "__main__":
