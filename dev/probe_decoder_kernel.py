@@ -4,10 +4,11 @@ loops, 1 and 2 threads; best CPU and wall seconds of 5 calls after a warm-up.
 
     .venv/bin/python dev/probe_decoder_kernel.py
 
-Session 5, quiet machine: 1 thread 0.048 CPU s without the gradient loops, 0.059 with them (2 threads: 0.058 /
-0.074 CPU s, 0.030 / 0.038 wall): the forward logits, exp, loss and sigmoid are four fifths of the kernel, ~1.5 ns
-per output bit and sample; the kernel streams ~30 MB a call (0.6 GB/s at that pace), so it is bound by arithmetic,
-not by memory traffic.
+Three runs on the quiet machine (session 5), 1 thread: 0.041-0.048 CPU s without the gradient loops, 0.059-0.078
+with them (the best of 5 calls still varies): the forward logits, exp, loss and sigmoid are 60-80% of the kernel,
+~1.3-1.5 ns per output bit and sample. Its arrays (28 MB without the gradients, 56-76 MB with them) pass at
+0.6-2.4 GB/s, so it is bound by arithmetic rather than memory traffic (an inference: this machine's memory
+bandwidth is not measured here).
 """
 import time
 
@@ -44,8 +45,11 @@ def main() -> None:
                 K.decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh, loss)
                 best.append((time.process_time() - c0, time.perf_counter() - w0))
             cpu, wall = min(best)
+            arrays = [crow, col, w, bias, h, packed_t] + ([gw, gb, gh] if want_grad else [])
+            mb = sum(a.nbytes for a in arrays) / 1e6  # each read (or written) at least once a call
             loops = "on " if want_grad else "off"
-            print(f"{threads} thread(s), gradient loops {loops}: {cpu:.4f} CPU s, {wall:.4f} wall s")
+            print(f"{threads} thread(s), gradient loops {loops}: {cpu:.4f} CPU s, {wall:.4f} wall s; "
+                  f"its arrays {mb:.0f} MB, {mb / 1e3 / wall:.1f} GB/s at this pace")
 
 
 if __name__ == "__main__":

@@ -187,7 +187,7 @@ def test_chains_start_longest_first_by_their_last_recorded_wall_time(tmp_path):
     for name, wall in [("01_a", 5.0), ("02_b", 50.0), ("03_c", 20.0)]:  # 04_d never ran: unknown, first
         (out / name).mkdir(parents=True)
         (out / name / "run.json").write_text(json.dumps({"timings_s": {"runner_wall": wall}}))
-    ordered = runner.longest_first(runner.chains(runner.plan(None, None, None, tmp_path)), out)
+    ordered = runner.longest_first(runner.chains(runner.plan(None, None, None, tmp_path)), out, empty_cache={})
     assert [c[0].label for c in ordered] == ["04_d", "02_b", "03_c", "01_a"]
 
 
@@ -204,8 +204,8 @@ def test_longest_first_takes_the_empty_cache_cost_when_the_last_run_was_served_b
         (out / name / "run.json").write_text(json.dumps({"timings_s": {"runner_wall": wall}}))
     row = {"status": "identical", "detail": "", "wall_s": 120, "commit": "x", "date": "d"}
     verify.write_summary([{**row, "name": "01_a", "cpu_s": 100.0, "cache": "empty"},
-                          {**row, "name": "03_c", "cpu_s": 900.0, "cache": "warm"}], out / "VERIFY.md")
-    assert runner.empty_cache_costs(out / "VERIFY.md") == {"01_a": 100.0}  # a warm-cache check is no estimate
+                          {**row, "name": "03_c", "cpu_s": 900.0, "cache": "shared"}], out / "VERIFY.md")
+    assert runner.empty_cache_costs(out / "VERIFY.md") == {"01_a": 100.0}  # a shared-cache check is no estimate
     ordered = runner.longest_first(runner.chains(runner.plan(None, None, None, tmp_path)), out)
     assert [c[0].label for c in ordered] == ["04_d", "01_a", "02_b", "03_c"]
     assert runner.empty_cache_costs(tmp_path / "none.md") == {}

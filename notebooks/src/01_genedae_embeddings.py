@@ -177,9 +177,9 @@ run.claims["G3"].verdict, run.claims["G3"].ours
 # alone with its unit in the full model (|Pearson r|, since a unit may encode either allele), at two seeds;
 # the correlation between the two seeds of the model trained alone is the reference of "the same".
 # The models trained alone get the full model's training settings (learning rate, batch size, cap, patience
-# and tolerance), so that only the graph differs, and stop by early stopping on their own validation BCE. (Until
-# session 5 they ran with batch 256 under a 30-epoch cap: every one of them was still improving when the cap
-# stopped it, so G4 rested on budget-limited models.)
+# and tolerance), so that only the graph differs, and stop by early stopping on their own validation BCE. (Earlier
+# versions of this notebook trained them with batch 256 under a 30-epoch cap: every one of them was still improving
+# when the cap stopped it, so G4 rested on budget-limited models.)
 
 # %%
 with run.timed("train_subgraphs"):

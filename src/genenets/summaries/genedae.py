@@ -318,12 +318,12 @@ def best_method_sentence(rec: pd.DataFrame, grid: pd.DataFrame | None) -> str:
     if not cols:
         return out + "; the robustness grid has not run notebook 02 yet, so one seed and one budget say so."
     recall = grid[cols].astype(float).rename(columns=lambda c: c[len("evidence."):])
-    winners = recall.idxmax(axis=1).value_counts()
+    best_of_run = recall.idxmax(axis=1)
+    winners = best_of_run.value_counts()
     top = str(winners.index[0])
     spread = "; ".join(f"{m} {recall[m].min():.2f}-{recall[m].max():.2f}"
                        for m in recall.mean().sort_values(ascending=False).index)
     seeds, budgets = grid["seed"].dropna().unique(), grid["budget_scale"].dropna().unique()
-    best_of_run = recall.idxmax(axis=1)
     where = "; ".join(f"{m}: {_where(grid.loc[best_of_run == m])}" for m in winners.index)
     verdict = ("the same method in every run" if len(winners) == 1
                else f"not the same method in every run, so {top} is best only in the majority of runs")
