@@ -108,3 +108,32 @@ def test_per_gene_and_per_input_models_agree_without_noise_and_reject_bad_draws(
         torch.testing.assert_close(a(x), b(x), rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="noise_draws"):
         FusedGeneDAE(A, noise_draws="per_edge")
+
+
+@pytest.mark.parametrize("noise_draws", ["per_input", "per_gene"])
+def test_fused_scratch_is_reused_but_gradients_are_new_every_step(noise_draws):
+    """The step's scratch arrays are made once per batch size and reused; the gradients are new arrays taken
+    by autograd without a copy, so a gradient kept from one step is not overwritten by the next."""
+    A = _graph(m=60)
+    torch.manual_seed(2)
+    model = FusedGeneDAE(A, noise_std=0.3, noise_draws=noise_draws)
+    fresh = FusedGeneDAE(A, noise_std=0.3, noise_draws=noise_draws)
+    fresh.load_state_dict(model.state_dict())
+    first = _pack(torch.bernoulli(torch.full((8, A.shape[0]), 0.3)))
+    batches = [first, first.clone(), _pack(torch.bernoulli(torch.full((5, A.shape[0]), 0.3)))]
+    kept, scratch = [], []
+    for packed in batches:
+        model.zero_grad(set_to_none=True)
+        torch.manual_seed(7)
+        model(packed).backward()
+        kept.append((model.encoder.weight.grad, model.encoder.weight.grad.clone(), model.decoder.bias.grad.clone()))
+        scratch.append(model._work["h"])
+    assert scratch[0] is scratch[1] and scratch[2] is not scratch[1]  # a new batch size makes new scratch
+    for grad, copy_w, _ in kept:  # later steps did not write into an earlier step's gradient
+        torch.testing.assert_close(grad, copy_w, rtol=0, atol=0)
+    assert kept[0][0].data_ptr() != kept[1][0].data_ptr()
+    torch.testing.assert_close(kept[0][1], kept[1][1], rtol=0, atol=0)  # same batch, same key: same gradients
+    fresh.zero_grad(set_to_none=True)
+    torch.manual_seed(7)
+    fresh(batches[2]).backward()  # a model that never ran another batch size gives the same gradients
+    torch.testing.assert_close(fresh.decoder.bias.grad, kept[2][2], rtol=0, atol=0)

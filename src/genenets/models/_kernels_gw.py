@@ -102,13 +102,17 @@ def shared_slots(col, n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
     return of_input[col], inputs
 
 
-@njit(parallel=True, cache=True)
 def shared_noise(inputs, key, batch, table):
     """The standard normal draws of the shared inputs for step ``key``, shape (len(inputs), batch): the
     per-input stream (:func:`genenets.models._kernels._noise4`), drawn once per step and input, read by the
     forward and the backward pass (instead of once per edge and pass)."""
-    n = inputs.shape[0]
-    out = np.empty((n, batch), np.float32)
+    return shared_noise_into(inputs, key, table, np.empty((len(inputs), batch), np.float32))
+
+
+@njit(parallel=True, cache=True)
+def shared_noise_into(inputs, key, table, out):
+    """:func:`shared_noise` written into ``out`` (len(inputs), batch) (a workspace reused every step)."""
+    n, batch = out.shape
     n_groups = (batch + 3) >> 2
     for s in prange(n):
         hbuf = np.empty(n_groups, np.uint64)

@@ -30,29 +30,32 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         from . import _kernels as K, _kernels_gw as G
 
         batch = packed.shape[0]
-        p = K.transpose_packed(packed.numpy(), np.empty((packed.shape[1], batch), np.uint8))  # (n_bytes, B)
+        n_chunks = model.n_chunks
+        work = model._workspace(batch, n_chunks)  # scratch reused every step: no page faults for it
+        p = K.transpose_packed(packed.numpy(), work["packed_t"])  # (n_bytes, B)
         enc, dec = model.enc_csr, model.dec_csr
         per_gene = getattr(model, "noise_draws", "per_input") == "per_gene"
+        h = work["h"]
         if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
-            zs = (G.shared_noise(model.shared_inputs, key, batch, model.table) if noise_std > 0
+            zs = (G.shared_noise_into(model.shared_inputs, key, model.table, work["zs"]) if noise_std > 0
                   else np.empty((0, batch), np.float32))  # shared inputs' draws, read by both passes
-            h = G.encoder_forward_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
-                                     noise_std, zs, key, model.table, np.empty((model.n_hidden, batch), np.float32))
+            G.encoder_forward_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
+                                 noise_std, zs, key, model.table, h)
         else:
-            h = K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
-                                  model.table, np.empty((model.n_hidden, batch), np.float32))
+            K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
+                              model.table, h)
         want = torch.is_grad_enabled() or any(t.requires_grad for t in (w1, b1, w2, b2))
-        n_chunks = model.n_chunks
         n = batch * model.n_inputs
+        # gradients: new arrays every step (handed to autograd, which keeps them as the parameters' .grad)
         gw2 = np.empty(w2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gb2 = np.empty(b2.shape[0], np.float32) if want else np.empty(0, np.float32)
-        gh = np.empty((n_chunks, model.n_hidden, batch) if want else (n_chunks, 0, batch), np.float32)
+        gh = work["gh_parts"] if want else np.empty((n_chunks, 0, batch), np.float32)
         decoder = G.decoder_bce_gw if per_gene else K.decoder_bce
         parts = decoder(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
                         gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
         loss = torch.tensor(parts.sum() / n, dtype=torch.float32)
         if want:
-            gy = K.relu_backward(gh, h, np.empty_like(h))  # (genes, batch)
+            gy = K.relu_backward(gh, h, work["gy"])  # (genes, batch)
             gw1, gb1 = np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32)
             if per_gene:
                 G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), gy, p, noise_std,
@@ -64,7 +67,10 @@ class _FusedGeneDAELoss(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_loss):
-        grads = ctx.grads if bool(grad_loss == 1) else [g * grad_loss for g in ctx.grads]
+        grads = ctx.grads
+        del ctx.grads  # no other reference left: autograd takes the arrays as .grad instead of copying them
+        if not bool(grad_loss == 1):
+            grads = [g * grad_loss for g in grads]
         return (None, *grads, None, None, None)
 
 
@@ -116,6 +122,20 @@ class FusedGeneDAE(GeneDAE):
             #: per encoder edge, the row of its input among the inputs that reach more than one hidden node
             #: (``shared_inputs``, each with its own noise draw), -1 for an input that reaches one only
             self.enc_slot, self.shared_inputs = shared_slots(self.enc_csr[1], self.n_inputs)
+
+    def _workspace(self, batch: int, n_chunks: int) -> dict:
+        """Scratch arrays of a step of ``batch`` samples, made once and reused (a step's kernels fill them
+        before reading them; none of them leaves the step)."""
+        key = (batch, n_chunks)
+        work = getattr(self, "_work", None)
+        if work is None or work["key"] != key:
+            n_shared = len(getattr(self, "shared_inputs", ()))
+            work = self._work = {
+                "key": key, "packed_t": np.empty((self.n_bytes, batch), np.uint8),
+                "h": np.empty((self.n_hidden, batch), np.float32), "gy": np.empty((self.n_hidden, batch), np.float32),
+                "zs": np.empty((n_shared, batch), np.float32),
+                "gh_parts": np.empty((n_chunks, self.n_hidden, batch), np.float32)}
+        return work
 
     @staticmethod
     def _csr(layer):
