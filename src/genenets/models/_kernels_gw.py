@@ -269,6 +269,17 @@ def _log_ge1(p):
     return _exponent_f32(p) * np.float32(0.6931471805599453) + _log1p01(_mantissa_f32(p) - np.float32(1.0))
 
 
+@njit(inline="always", fastmath=True)
+def _bce_terms(l, x, scale):
+    """``(max(l, 0) - x l, 1 + exp(-|l|), scale (sigmoid(l) - x))`` of one output bit and sample: the loss
+    but its ``log1p(exp(-|l|))`` (summed as the log of the product of the second term), and the gradient."""
+    e_ = _exp_neg(abs(l))
+    d = np.float32(1.0) + e_
+    inv = np.float32(1.0) / d
+    sig = inv if l >= np.float32(0.0) else e_ * inv
+    return max(l, np.float32(0.0)) - x * l, d, (sig - x) * scale
+
+
 #: Outputs per tile of :func:`decoder_bce_gw` (a multiple of 8: a tile is whole bytes of the packed bits).
 TILE = 64
 
@@ -307,6 +318,9 @@ def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb,
         la = np.zeros(size, np.float32)
         lp = np.ones(size, np.float32)
         lgf, xbf, grf = lg.reshape(size), xb.reshape(size), gr.reshape(size)
+        half = size // 2  # TILE * batch is even
+        lg2, xb2, gr2 = lg.reshape((2, half)), xb.reshape((2, half)), gr.reshape((2, half))
+        la2, lp2 = la.reshape((2, half)), lp.reshape((2, half))
         if want_grad:
             gh_parts[c, :, :] = np.float32(0.0)
         total = 0.0
@@ -331,17 +345,22 @@ def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb,
                 for u in range(8):
                     for b in range(batch):
                         xb[8 * r + u, b] = np.float32((np.int32(packed_t[rb, b]) >> np.int32(u)) & np.int32(1))
-            n = nj * batch
-            for q in range(n):
-                l = lgf[q]
-                x = xbf[q]
-                e_ = _exp_neg(abs(l))
-                d = np.float32(1.0) + e_
-                inv = np.float32(1.0) / d
-                sig = inv if l >= np.float32(0.0) else e_ * inv
-                la[q] += max(l, np.float32(0.0)) - x * l
-                lp[q] *= d  # log1p(exp(-|l|)) summed as the log of a product (below), <= 2**16 over 16 tiles
-                grf[q] = (sig - x) * scale
+            if nj == TILE:  # two independent halves a loop turn: the long exp chain of one overlaps the other's
+                for q in range(half):
+                    a0, d0, g0 = _bce_terms(lg2[0, q], xb2[0, q], scale)
+                    a1, d1, g1 = _bce_terms(lg2[1, q], xb2[1, q], scale)
+                    la2[0, q] += a0
+                    la2[1, q] += a1
+                    lp2[0, q] *= d0
+                    lp2[1, q] *= d1
+                    gr2[0, q] = g0
+                    gr2[1, q] = g1
+            else:  # a last, partial tile
+                for q in range(nj * batch):
+                    a0, d0, g0 = _bce_terms(lgf[q], xbf[q], scale)
+                    la[q] += a0
+                    lp[q] *= d0  # log1p(exp(-|l|)) summed as the log of a product (below), <= 2**16 over 16 tiles
+                    grf[q] = g0
             if (t & 15) == 15:
                 for q in range(size):
                     la[q] += _log_ge1(lp[q])
