@@ -295,3 +295,32 @@ def test_min_delta_reaches_the_training_loop_and_stops_a_creeping_fit_sooner():
     assert "min_delta" not in plain.convergence("GeneDAE")
     assert tol.stopped_early and len(tol.val_loss) <= len(plain.val_loss)
     assert tol.val_loss == plain.val_loss[:len(tol.val_loss)]
+
+
+def test_g4_models_stopped_early_are_reused_under_a_higher_cap(tmp_path, monkeypatch):
+    """G4's gene models trained alone: when early stopping ended every one (every set, every seed) within the cap,
+    the same models serve any larger cap (the robustness grid's 4x and 16x) without training; a cap below where
+    they stopped, or models a cap ended, train anew."""
+    monkeypatch.setenv("GENENETS_CACHE_DIR", str(tmp_path / "cache"))
+    X, graph = _two_gene_data()
+    dosage = np.repeat(np.random.default_rng(0).integers(0, 3, size=(120, 2)), 4, axis=1).astype(np.int8)
+    prep = gd.Prepared(gt.Genotypes(dosage, pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph)
+    full = {"split": gd.split_indices(120), "embeddings": np.random.default_rng(1).normal(size=(120, 2)),
+            "names": ["g1", "g2"], "lr": 0.0}  # lr 0: the validation loss never improves, patience ends every fit
+    run = dict(seeds=[0, 1], epochs=30, batch_size=16, patience=2)
+    first = gd.agreement_with_full(prep, full, ["g1", "g1,g2"], **run)
+    assert (first["summary"]["epochs_run"] == 3).all()  # patience 2 after the first epoch (lr 0 'did not learn')
+    trained = []
+    real_fit = gd.GeneDAEEmbedder.fit
+    monkeypatch.setattr(gd.GeneDAEEmbedder, "fit", lambda self, *a, **k: trained.append(1) or real_fit(self, *a, **k))
+    bigger = gd.agreement_with_full(prep, full, ["g1", "g1,g2"], **run, budget_scale=16)
+    assert not trained and bigger["epochs_cap"] == 480
+    pd.testing.assert_frame_equal(bigger["summary"], first["summary"])
+    pd.testing.assert_frame_equal(bigger["agreement"], first["agreement"])
+    smaller = gd.agreement_with_full(prep, full, ["g1", "g1,g2"], **{**run, "epochs": 2})
+    assert len(trained) == 4 and (smaller["summary"]["epochs_run"] == 2).all()  # 2 sets x 2 seeds, trained anew
+    capped = dict(run, epochs=2, patience=50)
+    gd.agreement_with_full(prep, {**full, "lr": 0.02}, ["g1"], **capped)
+    n = len(trained)
+    gd.agreement_with_full(prep, {**full, "lr": 0.02}, ["g1"], **{**capped, "epochs": 3})
+    assert len(trained) == n + 2  # the first models were budget-limited: trained again at the new cap

@@ -494,7 +494,8 @@ def choose_lr(dosage, adjacency, genes, lrs=(3e-3, 1e-2, 3e-2), *, n_people: int
 
 
 def train_subgraphs(prep: Prepared, gene_sets: list, split, *, full_embeddings: np.ndarray | None = None,
-                    full_names=None, seeds=(0,), **kwargs) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+                    full_names=None, seeds=(0,), stops: list | None = None,
+                    **kwargs) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     """Fig. 3 and claim G4: GeneDAE trained alone on the subgraph of each gene / gene set (the same code
     path with a restricted ``A``).
 
@@ -508,6 +509,9 @@ def train_subgraphs(prep: Prepared, gene_sets: list, split, *, full_embeddings: 
         same gene
     seeds : the first seed's model is the one compared with the full model; with two or more seeds the
         |r| between the first two seeds' units is the seed-to-seed reference
+    stops : list, optional
+        When given, one ``{"genes", "seed", "stop_reason", "epochs_run"}`` per model trained (every seed) is
+        appended to it
     kwargs : :class:`GeneDAEEmbedder` parameters
 
     Returns
@@ -529,6 +533,9 @@ def train_subgraphs(prep: Prepared, gene_sets: list, split, *, full_embeddings: 
         X = gt.encode_two_bit(prep.dosage[:, sub.variant_index])  # this subgraph's bits only
         fits = [GeneDAEEmbedder(**{**kwargs, "seed": s}, progress=False).fit(
             X[tr], adjacency=sub.A_prime(), X_val=X[va], genes=sub.genes, desc=name) for s in seeds]
+        if stops is not None:
+            stops.extend({"genes": name, "seed": s, "stop_reason": f.history_.stop_reason,
+                          "epochs_run": len(f.history_.train_loss)} for s, f in zip(seeds, fits))
         est = fits[0]
         histories[f"{name} ({len(sub.variant_index)} variants)"] = est.history_.to_frame()
         rows.append({"genes": name, "n_variants": len(sub.variant_index), "status": "trained",
@@ -548,14 +555,23 @@ def train_subgraphs(prep: Prepared, gene_sets: list, split, *, full_embeddings: 
     return histories, pd.DataFrame(rows), pd.DataFrame(agree)
 
 
-@cache.cached(version=1, ignore=("device",))
+@cache.cached(version=2, ignore=("device",))
 def subgraph_models(dosage, adjacency, genes, gene_sets, split, full_embeddings, full_names, seeds=(0, 1),
-                    device: str = "cpu", **kwargs) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-    """:func:`train_subgraphs` on raw arrays, cached by content (notebook 02 reuses notebook 01's)."""
+                    device: str = "cpu", **kwargs) -> dict:
+    """:func:`train_subgraphs` on raw arrays, cached by content (notebook 02 reuses notebook 01's): a dict with
+    ``histories``, ``summary``, ``agreement`` and ``stops`` (how each model's training ended, every seed)."""
     graph = ann.VariantGeneGraph(sp.csr_matrix(adjacency), list(genes), np.arange(adjacency.shape[0]), {})
     prep = Prepared(gt.Genotypes(np.asarray(dosage), pd.DataFrame(), pd.DataFrame()), pd.DataFrame(), graph)
-    return train_subgraphs(prep, gene_sets, split, full_embeddings=full_embeddings, full_names=full_names,
-                           seeds=seeds, device=device, **kwargs)
+    stops = []
+    hist, summary, agreement = train_subgraphs(prep, gene_sets, split, full_embeddings=full_embeddings,
+                                               full_names=full_names, seeds=seeds, device=device, stops=stops,
+                                               **kwargs)
+    return {"histories": hist, "summary": summary, "agreement": agreement, "stops": stops}
+
+
+#: the any-cap reuse of G4's models is keyed by the code that trains them too
+_SUBGRAPH_SOURCE = hashlib.sha1((inspect.getsource(train_subgraphs) + inspect.getsource(
+    subgraph_models.__wrapped__)).encode()).hexdigest()
 
 
 def budget_cap(epochs: int, budget_scale: float = 1.0) -> int:
@@ -585,19 +601,40 @@ def fit_embeddings(prep: Prepared, *, lr: float = 0.0, lr_grid=(3e-3, 1e-2, 3e-2
 
 
 def agreement_with_full(prep: Prepared, fit: dict, genes, seeds=(0, 1), epochs: int = 30, budget_scale: float = 1.0,
-                        device: str = "cpu", engine: str = "auto", **kwargs) -> dict:
+                        device: str = "cpu", engine: str = "auto", use_cache: bool = True, **kwargs) -> dict:
     """Claim G4: :func:`subgraph_models` of the gene sets ``genes`` against the full model's embeddings
     ``fit`` (same learning rate), each for at most ``epochs x budget_scale`` epochs; ``kwargs``: the other
     :class:`GeneDAEEmbedder` parameters (``noise_std``, ``nodes_per_gene``, ``patience``, ``min_delta``,
     ``batch_size``).
 
+    With early stopping (``patience``), the first models trained with these data and settings at any cap are
+    reused when early stopping ended every one of them (every gene set, every seed) within this cap: the same
+    seed gives the same batches, noise and weights up to the stop, so they are the same models (as
+    :func:`embeddings` reuses the full model). A set of models that a cap ended, or that stopped after more
+    epochs than this cap allows, is trained again at this cap. The robustness grid's 4x and 16x budgets then
+    cost nothing when the models converged at 1x.
+
     Returns ``{"histories", "summary", "agreement", "epochs_cap"}`` (:func:`train_subgraphs`)."""
     cap = budget_cap(epochs, budget_scale)
-    hist, summary, agreement = subgraph_models(
-        prep.dosage, prep.graph.A, list(prep.graph.genes), list(genes), fit["split"], fit["embeddings"],
-        list(fit["names"]), tuple(seeds), lr=fit["lr"], epochs=cap, device=device,
-        engine=resolve_engine(engine, device), **kwargs)
-    return {"histories": hist, "summary": summary, "agreement": agreement, "epochs_cap": cap}
+    engine = resolve_engine(engine, device)
+    args = (prep.dosage, prep.graph.A, list(prep.graph.genes), list(genes), fit["split"], fit["embeddings"],
+            list(fit["names"]), tuple(seeds))
+
+    def train_at_cap():
+        return {**subgraph_models(*args, lr=fit["lr"], epochs=cap, device=device, engine=engine, use_cache=use_cache,
+                                  **kwargs), "epochs_cap": cap}
+
+    if not use_cache or kwargs.get("patience") is None:
+        out = train_at_cap()
+    else:
+        keyed = {k: v for k, v in kwargs.items() if k != "progress"}
+        out, hit = cache.get_or_compute("tools.genedae.subgraph_models_any_cap",
+                                        (*args, fit["lr"], engine, keyed), train_at_cap, version=(1, _SUBGRAPH_SOURCE))
+        if hit and out["epochs_cap"] != cap and not all(
+                s["stop_reason"] == "patience" and s["epochs_run"] <= cap for s in out["stops"]):
+            out = train_at_cap()  # a cap ended some model there, or this cap is too small for where they stopped
+    return {"histories": out["histories"], "summary": out["summary"], "agreement": out["agreement"],
+            "epochs_cap": cap}
 
 
 def abs_corr(a, b) -> float:
