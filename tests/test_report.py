@@ -74,3 +74,26 @@ def test_a_claim_two_notebooks_decide_alike_is_one_ledger_row(tmp_path):
     g3 = [line for line in text.splitlines() if line.startswith("| P | G3 |")]
     assert len(g3) == 1 and "[01_a](01_a/01_a.ipynb)" in g3[0] and "[02_b](02_b/02_b.ipynb)" in g3[0]
     assert len([line for line in text.splitlines() if line.startswith("| P | G4 |")]) == 2
+
+
+def test_the_ledger_names_each_paper_shortly_and_never_cuts_a_word(tmp_path):
+    described = {
+        "03_a": {"paper": "Dwivedi, Tjärnberg, Tegnér, Gustafsson (2020) Deriving disease modules from the "
+                          "compressed transcriptional space"},
+        "01_b": {"paper": "GeneDAE: a sparse denoising autoencoder for deriving interpretable gene embeddings"},
+        "08_c": {"paper": "Using Neural Networks to Identify Gene Regulatory Relationships (RNN, CNN and autoencoder)"},
+        "09_d": {"paper": "A very long title " + "word " * 30 + "(with a parenthesis)"}}
+    assert report.paper_label(described, "03_a") == "Dwivedi et al. (2020)"
+    assert report.paper_label(described, "01_b") == "GeneDAE"
+    assert report.paper_label(described, "08_c") == "Using Neural Networks to Identify Gene Regulatory Relationships"
+    long = report.paper_label(described, "09_d")
+    assert long.endswith("word ...") and len(long) <= 74
+    # a dataset or grid variant of a notebook belongs to its notebook's paper; an undescribed one is its own name
+    assert report.paper_label(described, "01_b__dataset=hapmap__seed=1") == "GeneDAE (dataset=hapmap, seed=1)"
+    assert report.paper_label(described, "77_unknown") == "77_unknown"
+    _results(tmp_path, "03_a")
+    _results(tmp_path, "03_a__dataset=real")
+    text = report.write_report(tmp_path, [{"name": n, "paper": v["paper"], "result": "R"}
+                                          for n, v in described.items()]).read_text()
+    assert "| Dwivedi et al. (2020) | 03_a-R1 |" in text
+    assert "| Dwivedi et al. (2020) (dataset=real) | 03_a__dataset=real-R1 |" in text

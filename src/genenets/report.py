@@ -543,6 +543,28 @@ def ledger_rows(figures_dir, names: list[str]) -> list[dict]:
     return rows
 
 
+def paper_label(described: dict, name: str) -> str:
+    """The ledger's short name of the paper a run belongs to: the paper's short title (before its colon), or
+    "First author et al. (year)" for a reference that starts with its author list, or the title up to its
+    parenthesis, cut at a word and never mid-word. A grid or dataset variant (``name__key=value``) is its
+    notebook's paper with the variant in parentheses; an undescribed notebook is its own name."""
+    base, _, variant = name.partition("__")
+    paper = str(described.get(name, described.get(base, {})).get("paper", "") or "")
+    if not paper:
+        return name
+    authors = re.match(r"^\s*([^\s,(]+)[^()]*?,[^()]*\((\d{4})\)", paper)
+    if authors:
+        label = f"{authors.group(1)} et al. ({authors.group(2)})"
+    else:
+        label = paper.split(":")[0] if ":" in paper else paper.split(" (")[0]
+        label = " ".join(label.split())
+        if len(label) > 70:
+            label = label[:70].rsplit(" ", 1)[0] + " ..."
+    if variant and name not in described:
+        label += f" ({variant.replace('__', ', ')})"
+    return label
+
+
 def merge_repeated_claims(rows: list[dict], paper_of) -> list[dict]:
     """One ledger row per claim: a claim that two notebooks of the same paper both decide (GeneDAE's G3 and G4 in
     01 and in 02, from the same fits) is shown and counted once when both give the same verdict, result and
@@ -612,7 +634,7 @@ def write_report(figures_dir, notebooks: list[dict] | None = None, summary: list
             fig = f" [figure]({nb}/{r['figure']})" if r.get("figure") else ""
             robust = "yes" if r.get("robust") else ("no: " + r["why"] if r.get("why") else "no")
             also = "".join(f" [{o}]({o}/{o}.ipynb)" for o in r.get("also_in", []))
-            lines.append(f"| {_fmt(described.get(nb, {}).get('paper', nb).split(':')[0][:40])} | {_fmt(r['id'])} | "
+            lines.append(f"| {_fmt(paper_label(described, nb))} | {_fmt(r['id'])} | "
                          f"{_fmt(r['claim'])} | {_fmt(r.get('paper_value', ''))} | {_fmt(r.get('ours', ''))} | "
                          f"**{_fmt(r.get('verdict'))}** | {_fmt(robust)} | [{nb}]({nb}/{nb}.ipynb){fig}{also} |")
         lines.append("")
