@@ -129,27 +129,34 @@ def transpose_packed(packed, out):
 
 
 @njit(inline="always")
-def _noisy_input(packed_t, i, batch, noise_std, key, table, hbuf, zbuf, vals):
-    """``vals[b]`` = input bit ``i`` of sample ``b`` plus ``noise_std`` times its draw (:func:`_noise4`).
+def _draws(key, i, batch, table, hbuf, zbuf):
+    """``zbuf[:batch]``: the normal draws of counter ``i`` for columns ``0 .. batch - 1`` (:func:`_noise4`'s, one
+    64-bit hash per 4 draws): the hashes of the ``batch / 4`` groups are one loop (vectorised 64-bit
+    arithmetic), their table look-ups another."""
+    base = key + np.uint64(i) * np.uint64(1 << 20) * _GOLDEN  # = _noise4's counter, (i 2**20 + g) GOLDEN
+    n_groups = (batch + 3) >> 2
+    for g in range(n_groups):
+        hbuf[g] = _mix(base + np.uint64(g) * _GOLDEN)
+    for g in range(n_groups):
+        hv = hbuf[g]
+        zbuf[4 * g] = table[hv & np.uint64(0xFFFF)]
+        zbuf[4 * g + 1] = table[(hv >> np.uint64(16)) & np.uint64(0xFFFF)]
+        zbuf[4 * g + 2] = table[(hv >> np.uint64(32)) & np.uint64(0xFFFF)]
+        zbuf[4 * g + 3] = table[hv >> np.uint64(48)]
 
-    The bits come from one contiguous row of ``packed_t`` (vectorised); the hashes of the ``batch / 4``
-    groups are one loop (vectorised 64-bit arithmetic), their table look-ups another.
+
+@njit(inline="always")
+def _noisy_input(packed_t, i, batch, noise_std, key, table, hbuf, zbuf, vals):
+    """``vals[b]`` = input bit ``i`` of sample ``b`` plus ``noise_std`` times its draw (:func:`_draws`).
+
+    The bits come from one contiguous row of ``packed_t`` (vectorised).
     """
     bits = packed_t[i >> 3]
     shift = np.int32(i & 7)
     for b in range(batch):
         vals[b] = np.float32(np.int32(bits[b]) >> shift & np.int32(1))
     if noise_std > 0:
-        base = key + np.uint64(i) * np.uint64(1 << 20) * _GOLDEN  # = _noise4's counter, (i 2**20 + g) GOLDEN
-        n_groups = (batch + 3) >> 2
-        for g in range(n_groups):
-            hbuf[g] = _mix(base + np.uint64(g) * _GOLDEN)
-        for g in range(n_groups):
-            hv = hbuf[g]
-            zbuf[4 * g] = table[hv & np.uint64(0xFFFF)]
-            zbuf[4 * g + 1] = table[(hv >> np.uint64(16)) & np.uint64(0xFFFF)]
-            zbuf[4 * g + 2] = table[(hv >> np.uint64(32)) & np.uint64(0xFFFF)]
-            zbuf[4 * g + 3] = table[hv >> np.uint64(48)]
+        _draws(key, i, batch, table, hbuf, zbuf)
         for b in range(batch):
             vals[b] += noise_std * zbuf[b]
 

@@ -37,7 +37,7 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from ._kernels import _GOLDEN, _exp_neg, _mix
+from ._kernels import _draws, _exp_neg, _mix
 
 #: Mixed into the step key for the per-gene stream (so gene draws are not the draws of inputs ``k``).
 _GENE_STREAM = np.uint64(0xD1B54A32D192ED03)
@@ -59,22 +59,6 @@ _C0, _C1, _C2, _C3, _C4, _C5, _C6, _C7, _C8 = (np.float32(c) for c in _LOG1P)
 def gene_key(key):
     """The key of the per-gene stream of step ``key``."""
     return _mix(key ^ _GENE_STREAM)
-
-
-@njit(inline="always")
-def _draws(key, i, batch, table, hbuf, zbuf):
-    """``zbuf[:batch]``: the normal draws of counter ``i`` for columns ``0 .. batch - 1`` (the draws of
-    :func:`genenets.models._kernels._noise4`, one 64-bit hash per 4 draws)."""
-    base = key + np.uint64(i) * np.uint64(1 << 20) * _GOLDEN
-    n_groups = (batch + 3) >> 2
-    for g in range(n_groups):
-        hbuf[g] = _mix(base + np.uint64(g) * _GOLDEN)
-    for g in range(n_groups):
-        hv = hbuf[g]
-        zbuf[4 * g] = table[hv & np.uint64(0xFFFF)]
-        zbuf[4 * g + 1] = table[(hv >> np.uint64(16)) & np.uint64(0xFFFF)]
-        zbuf[4 * g + 2] = table[(hv >> np.uint64(32)) & np.uint64(0xFFFF)]
-        zbuf[4 * g + 3] = table[hv >> np.uint64(48)]
 
 
 @njit(parallel=True, cache=True)
