@@ -20,8 +20,13 @@ as training; the whole fit is ``train_s`` / ``samples_per_s_incl_setup``.
 Engines: ``reference`` (the path before issue 19), ``fused_v2`` (the fused kernels with one noise draw per input,
 ``--noise-draws per_input``: the second pass of issue 19 and what notebooks 01-02 run) and ``fused`` (today's
 genome-wide kernels, ``--noise-draws per_gene``, the ``StreamingGeneDAE`` default).
-The engines run one after the other in the same run on the same (shared) machine: the ratio is the
-result; ``load_avg_1min`` and ``uptime`` say how busy the machine was. Each subprocess's CPU seconds (user +
+The engines run one after the other in the same run on the same (shared) machine, in ``ROUNDS`` rounds that
+interleave them (the order reversed every other round): this virtual machine's speed drifts by up to ~1.7x within
+minutes, also at a 1-minute load near 1 (in session 6, three single runs of the same commands gave a fused /
+reference ratio of 34x, 42x and 73x within 40 minutes), so a ratio from one pair of runs measures the drift as
+much as the code. Each round gives one ratio per pair of engines; the result is their **median**, with their
+range (``ratio_min`` / ``ratio_max``), and each engine's median throughput over the rounds.
+``load_avg_1min`` (per run) and ``uptime`` say how busy the machine was. Each subprocess's CPU seconds (user +
 system, all threads, ``RUSAGE_CHILDREN``) are recorded next to its wall time: on a machine shared with other
 jobs the wall time measures the load as much as the code, the CPU time much less; ``samples_per_cpu_s``
 is the throughput per CPU second. The fused engine also runs with 1 thread (on a loaded machine the second
@@ -39,12 +44,17 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 HEAVY = True  # several minutes on 2 cores: `make benchmark` skips it; run `python -m benchmarks genomewide_epoch`
 BOUND_MB = 4096
 N_SAMPLES, N_VARIANTS = 3_000, 570_000  # ~512,000 variants keep a gene within 100 kb
 BATCH, BLOCK, THREADS, N_TRAIN = 32, 512, 2, 512
+#: engines and threads, run once per round; rounds interleave them (reversed every other round) so that a change
+#: of the shared machine's speed during the benchmark falls on every engine, not on one
+ENGINES = (("reference", THREADS), ("fused_v2", THREADS), ("fused", THREADS), ("fused_v2", 1), ("fused", 1))
+ROUNDS = 3
 BIOBANK = 470_000
 
 _CONVERT = """
@@ -84,6 +94,10 @@ def _json_of(args: list[str], module: bool = True) -> tuple[dict, float]:
     return result, time.perf_counter() - t0
 
 
+def _label(name: str, threads: int) -> str:
+    return name if threads == THREADS else f"{name}_1_thread"
+
+
 def run() -> pd.DataFrame:
     from genenets.simulate.genomewide import genomewide_cache_dir
 
@@ -98,55 +112,70 @@ def run() -> pd.DataFrame:
     conv_rows = pd.read_csv(conv_csv).set_index("stage") if conv_csv.exists() else None
     conv_mb_s = (float(conv_rows.loc["person_major_conversion_today (fresh file)", "convert_mb_per_s"])
                  if conv_rows is not None else float("nan"))
-    epochs = {}
-    for name, threads in (("reference", THREADS), ("fused_v2", THREADS), ("fused", THREADS), ("fused_v2", 1),
-                          ("fused", 1)):
-        engine = "reference" if name == "reference" else "fused"
-        draws = ["--noise-draws", "per_input" if name == "fused_v2" else "per_gene"]
-        ep, wall = _json_of(["epoch", "--prefix", sim["prefix"], "--batch-size", str(BATCH), "--block-size",
-                             str(BLOCK), "--threads", str(threads), "--engine", engine, "--n-samples", str(N_TRAIN),
-                             *draws])
-        epochs[name if threads == THREADS else f"{name}_1_thread"] = ep
-        rows.append({"stage": f"train_{N_TRAIN}_people_{name}_{threads}_threads", "engine": name,
-                     "samples": ep["n_samples"],
-                     "variants": ep["n_variants_graph"], "genes": ep["n_genes"], "bed_mb": ep["bed_mb"],
-                     "wall_s": round(wall, 1), "process_cpu_s": round(ep["process_cpu_s"], 1),
-                     "peak_rss_mb": ep["peak_rss_mb"], "train_s": ep["train_s"],
-                     "samples_per_s": ep["samples_per_s"],
-                     "samples_per_cpu_s": ep["samples_per_cpu_s"], "loop_s": ep["loop_s"],
-                     "loop_cpu_s": ep["loop_cpu_s"], "train_cpu_s": ep["train_cpu_s"], "steady_s": ep["steady_s"],
-                     "steady_cpu_s": ep["steady_cpu_s"], "steady_samples": ep["steady_samples"],
-                     "samples_per_s_incl_setup": ep["samples_per_s_incl_setup"],
-                     "edges_per_layer": ep["n_edges_per_layer"],
-                     "inputs_2m": ep["inputs_2m"], "batch_size": BATCH, "block_size": BLOCK,
-                     "torch_threads": threads, "final_train_loss": round(ep["final_train_loss"], 4),
-                     "biobank_epoch_h_projected": round(BIOBANK / ep["samples_per_s"] / 3600, 2)})
-    bed_mb = epochs["fused"]["bed_mb"]
+    runs = {}  # label -> one result per round
+    for r in range(ROUNDS):  # rounds interleave the engines, in reverse order every other round
+        for name, threads in (ENGINES if r % 2 == 0 else ENGINES[::-1]):
+            engine = "reference" if name == "reference" else "fused"
+            draws = ["--noise-draws", "per_input" if name == "fused_v2" else "per_gene"]
+            ep, wall = _json_of(["epoch", "--prefix", sim["prefix"], "--batch-size", str(BATCH), "--block-size",
+                                 str(BLOCK), "--threads", str(threads), "--engine", engine, "--n-samples",
+                                 str(N_TRAIN), *draws])
+            runs.setdefault(_label(name, threads), []).append(ep)
+            rows.append({"stage": f"train_{N_TRAIN}_people_{name}_{threads}_threads", "round": r + 1, "engine": name,
+                         "samples": ep["n_samples"],
+                         "variants": ep["n_variants_graph"], "genes": ep["n_genes"], "bed_mb": ep["bed_mb"],
+                         "wall_s": round(wall, 1), "process_cpu_s": round(ep["process_cpu_s"], 1),
+                         "peak_rss_mb": ep["peak_rss_mb"], "train_s": ep["train_s"],
+                         "samples_per_s": ep["samples_per_s"],
+                         "samples_per_cpu_s": ep["samples_per_cpu_s"], "loop_s": ep["loop_s"],
+                         "loop_cpu_s": ep["loop_cpu_s"], "train_cpu_s": ep["train_cpu_s"], "steady_s": ep["steady_s"],
+                         "steady_cpu_s": ep["steady_cpu_s"], "steady_samples": ep["steady_samples"],
+                         "samples_per_s_incl_setup": ep["samples_per_s_incl_setup"],
+                         "edges_per_layer": ep["n_edges_per_layer"],
+                         "inputs_2m": ep["inputs_2m"], "batch_size": BATCH, "block_size": BLOCK,
+                         "torch_threads": threads, "final_train_loss": round(ep["final_train_loss"], 4),
+                         "load_avg_1min": round(os.getloadavg()[0], 1),
+                         "biobank_epoch_h_projected": round(BIOBANK / ep["samples_per_s"] / 3600, 2)})
+    median = {label: {k: float(np.median([ep[k] for ep in eps])) for k in ("samples_per_s", "samples_per_cpu_s")}
+              | {"peak_rss_mb": max(ep["peak_rss_mb"] for ep in eps)} for label, eps in runs.items()}
+    for label, m in median.items():
+        rows.append({"stage": f"median of {ROUNDS} rounds: {label}", "engine": label,
+                     "samples_per_s": round(m["samples_per_s"], 2), "samples_per_cpu_s": round(m["samples_per_cpu_s"], 2),
+                     "peak_rss_mb": m["peak_rss_mb"],
+                     "biobank_epoch_h_projected": round(BIOBANK / m["samples_per_s"] / 3600, 2),
+                     "note": "median over the rounds; peak_rss_mb: the largest of the rounds"})
+    bed_mb = runs["fused"][0]["bed_mb"]
     conv_h = BIOBANK / N_SAMPLES * bed_mb / conv_mb_s / 3600
     for a, b, label in (("fused", "reference", "same threads"), ("fused", "fused_v2", "same threads"),
                         ("fused_1_thread", "fused_v2_1_thread", "1 thread"),
                         ("fused_1_thread", "reference", "fused 1 thread, reference 2 threads")):
+        wall = [x["samples_per_s"] / y["samples_per_s"] for x, y in zip(runs[a], runs[b])]
+        cpu = [x["samples_per_cpu_s"] / y["samples_per_cpu_s"] for x, y in zip(runs[a], runs[b])]
         rows.append({"stage": f"ratio {a} / {b} (same run, {label})",
-                     "samples_per_s": round(epochs[a]["samples_per_s"] / epochs[b]["samples_per_s"], 2),
-                     "samples_per_cpu_s": round(epochs[a]["samples_per_cpu_s"] / epochs[b]["samples_per_cpu_s"], 2),
-                     "peak_rss_mb": round(epochs[a]["peak_rss_mb"] / epochs[b]["peak_rss_mb"], 3),
-                     "note": "samples_per_s column = wall throughput ratio; samples_per_cpu_s column = CPU-time "
-                             "ratio; peak_rss_mb column = memory ratio"})
-    best = max(epochs["fused"]["samples_per_s"], epochs["fused_1_thread"]["samples_per_s"])
-    per_cpu = max(epochs["fused"]["samples_per_cpu_s"], epochs["fused_1_thread"]["samples_per_cpu_s"])
+                     "samples_per_s": round(float(np.median(wall)), 2),
+                     "samples_per_cpu_s": round(float(np.median(cpu)), 2),
+                     "ratio_min": round(min(wall), 2), "ratio_max": round(max(wall), 2),
+                     "ratio_cpu_min": round(min(cpu), 2), "ratio_cpu_max": round(max(cpu), 2),
+                     "peak_rss_mb": round(median[a]["peak_rss_mb"] / median[b]["peak_rss_mb"], 3),
+                     "note": f"median of the {ROUNDS} rounds' ratios (each round: both engines one after the other); "
+                             "samples_per_s column = wall throughput ratio, ratio_min/max its range over the rounds; "
+                             "samples_per_cpu_s column = CPU-time ratio (ratio_cpu_min/max); peak_rss_mb column = "
+                             "memory ratio; per round (wall): " + ", ".join(f"{x:.1f}" for x in wall)})
+    best = max(median["fused"]["samples_per_s"], median["fused_1_thread"]["samples_per_s"])
+    per_cpu = max(median["fused"]["samples_per_cpu_s"], median["fused_1_thread"]["samples_per_cpu_s"])
     rows.append({"stage": f"projection: {BIOBANK:,} people, fused, these {THREADS} cores at this load (not measured)",
                  "samples": BIOBANK, "biobank_epoch_h_projected": round(BIOBANK / best / 3600, 2),
-                 "note": f"best measured wall throughput; plus a one-time conversion of "
+                 "note": f"best median wall throughput; plus a one-time conversion of "
                          f"~{BIOBANK / N_SAMPLES * bed_mb / 1024:.0f} GB of .bed: {conv_h:.2f} h at {conv_mb_s} MB/s "
                          f"(benchmarks/results/person_major_conversion.csv)"})
     rows.append({"stage": f"projection: {BIOBANK:,} people, fused, {THREADS} idle cores (not measured)",
                  "samples": BIOBANK, "samples_per_s": round(THREADS * per_cpu, 1),
                  "biobank_epoch_h_projected": round(BIOBANK / (THREADS * per_cpu) / 3600, 2),
-                 "note": f"{THREADS} x the measured samples per CPU second: assumes each core gives the work a whole "
+                 "note": f"{THREADS} x the median samples per CPU second: assumes each core gives the work a whole "
                          f"CPU second per second and the 2 threads scale perfectly (an upper bound)"})
     table = pd.DataFrame(rows)
     table["bound_mb"] = BOUND_MB
     table["within_bound"] = table["peak_rss_mb"].where(~table["stage"].str.startswith("ratio")) <= BOUND_MB
-    table["load_avg_1min"] = round(os.getloadavg()[0], 1)
+    table["load_avg_1min"] = table["load_avg_1min"].fillna(round(os.getloadavg()[0], 1))
     table["uptime"] = os.popen("uptime").read().strip()
     return table
