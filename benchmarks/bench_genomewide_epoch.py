@@ -140,8 +140,8 @@ def run() -> pd.DataFrame:
               | {"peak_rss_mb": max(ep["peak_rss_mb"] for ep in eps)} for label, eps in runs.items()}
     for label, m in median.items():
         rows.append({"stage": f"median of {ROUNDS} rounds: {label}", "engine": label,
-                     "samples_per_s": round(m["samples_per_s"], 2), "samples_per_cpu_s": round(m["samples_per_cpu_s"], 2),
-                     "peak_rss_mb": m["peak_rss_mb"],
+                     "samples_per_s": round(m["samples_per_s"], 2),
+                     "samples_per_cpu_s": round(m["samples_per_cpu_s"], 2), "peak_rss_mb": m["peak_rss_mb"],
                      "biobank_epoch_h_projected": round(BIOBANK / m["samples_per_s"] / 3600, 2),
                      "note": "median over the rounds; peak_rss_mb: the largest of the rounds"})
     bed_mb = runs["fused"][0]["bed_mb"]
