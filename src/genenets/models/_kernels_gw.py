@@ -276,7 +276,8 @@ def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb,
     Outputs go by tiles of :data:`TILE` (chunks of whole tiles, one per thread): the tile's logits are
     written to a ``(TILE, B)`` buffer (one short loop over the batch per edge), its bits to another (one
     loop over the batch per output, from the tile's bytes); then ``exp(-|l|)`` (:func:`_exp_neg`), the
-    loss and ``sigmoid(l) - x`` are one long loop over the whole tile (flat views of the buffers). Every
+    loss and ``sigmoid(l) - x`` (:func:`_bce_terms`) are one long loop over the whole tile, its two halves
+    side by side in each turn (the loop is latency-bound: two independent ``exp`` chains overlap). Every
     index is a loop counter or an edge's column, never ``base + b`` (numba wraps negative indices, and an
     index LLVM cannot prove non-negative turns a contiguous access into a gather: the loop stays scalar),
     and no row view is taken per output or edge (each costs an atomic reference-count pair).
