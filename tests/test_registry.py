@@ -40,6 +40,25 @@ def test_fetch_from_mirror_checks_hash_and_logs_access(mirror_copy, tmp_path):
     assert registry.verify(NAME) == (True, "ok")
 
 
+def test_a_first_fetch_prints_nothing(mirror_copy):
+    # a notebook's output must not depend on what the data cache held before the run (make verify); pooch's
+    # logger is outside logging's tree, so its records are collected by a handler of our own
+    import logging
+
+    import pooch
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    pooch.get_logger().addHandler(handler)
+    try:
+        registry.fetch(NAME)
+        registry.fetch(NAME)
+    finally:
+        pooch.get_logger().removeHandler(handler)
+    assert [r.getMessage() for r in records] == []
+
+
 def test_truncated_mirror_file_is_a_clear_error_and_leaves_nothing(mirror_copy, tmp_path):
     data = (mirror_copy / NAME).read_bytes()
     (mirror_copy / NAME).write_bytes(data[: len(data) // 2])

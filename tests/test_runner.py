@@ -1,6 +1,7 @@
 """The papermill runner and the CLI: parameters, profiles, failures that do not stop the others,
 the summary, results.json/run.json and REPORT.md."""
 import json
+import os
 
 import nbformat
 import pytest
@@ -225,3 +226,29 @@ def test_summary_of_an_interrupted_run(tmp_path):
     table = runner.summary_table(outcomes)
     assert "INTERRUPTED 02_b: its previous folder, if any, is unchanged" in table
     assert "notebooks ok: 1 of 3" in table and "interrupted: 2 notebook(s) stopped or not started" in table
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets: POSIX only")
+def test_kernels_listen_on_their_own_unix_sockets_and_remove_them():
+    # TCP ports picked free by two kernels started at once could collide ("Address already in use")
+    import asyncio
+    import glob
+
+    kms = [runner.TrackedKernelManager(kernel_name="python3") for _ in range(2)]
+    assert all(km.transport == "ipc" for km in kms) and kms[0].ip != kms[1].ip
+
+    async def start_both_then_stop():
+        await asyncio.gather(*(km.start_kernel(extra_arguments=runner.KERNEL_ARGUMENTS) for km in kms))
+        try:
+            for km in kms:
+                client = km.client()
+                client.start_channels()
+                await client.wait_for_ready(timeout=60)
+                client.stop_channels()
+            return [sorted(glob.glob(km.ip + "-*")) for km in kms]
+        finally:
+            await asyncio.gather(*(km.shutdown_kernel(now=True) for km in kms))
+
+    sockets = asyncio.run(start_both_then_stop())
+    assert all(len(s) == 5 for s in sockets), sockets  # shell, iopub, stdin, control, heartbeat
+    assert not any(glob.glob(km.ip + "-*") for km in kms)

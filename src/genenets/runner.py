@@ -42,6 +42,7 @@ import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -440,7 +441,19 @@ _KERNELS_LOCK = threading.Lock()
 
 
 class TrackedKernelManager(AsyncKernelManager):
-    """papermill's kernel manager, registering each kernel so that :func:`stop_kernels` can stop it."""
+    """papermill's kernel manager, registering each kernel so that :func:`stop_kernels` can stop it.
+
+    On POSIX its kernel listens on Unix sockets under a fresh name in the temporary folder, not on TCP ports:
+    jupyter_client picks free TCP ports and the kernel binds them a moment later, so two kernels started at
+    once (``--jobs 2``, ``pytest -n 2``) could pick the same port and one died before replying ("Address
+    already in use").
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if os.name == "posix" and "transport" not in kwargs:
+            self.transport = "ipc"
+            self.ip = os.path.join(tempfile.gettempdir(), f"genenets-kernel-{secrets.token_hex(8)}")
 
     async def start_kernel(self, **kwargs):
         if _STOP.is_set():

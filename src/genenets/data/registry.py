@@ -21,10 +21,12 @@ from ..errors import DataError, DataUnavailable  # noqa: F401  (re-exported from
 
 import csv
 import errno
+import logging
 import os
 import re
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +110,20 @@ def _mirror_downloader(mirror: Path, name: str):
     return download
 
 
+@contextmanager
+def _quiet_pooch():
+    """pooch logs "Downloading file ..." to stderr on a file's first fetch only, so a notebook's output would
+    depend on what the data cache held before the run (``make verify`` compares outputs). The fetch is
+    recorded in :data:`FETCH_EVENTS` and a download can show its progress bar instead."""
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def fetch(name: str, *, progress: bool = False) -> Path:
     """Return the local path of registry file ``name``, downloading or copying it if needed.
 
@@ -135,7 +151,8 @@ def fetch(name: str, *, progress: bool = False) -> Path:
                            urls={name: entry.url}, retry_if_failed=1)
     downloader = _mirror_downloader(mirror, name) if mirror else pooch.HTTPDownloader(progressbar=progress)
     try:
-        path = Path(fetcher.fetch(name, downloader=downloader))
+        with _quiet_pooch():
+            path = Path(fetcher.fetch(name, downloader=downloader))
     except DataError:
         raise
     except ValueError as err:  # pooch: hash mismatch (the bad download is already deleted)
