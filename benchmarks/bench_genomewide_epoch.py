@@ -6,16 +6,19 @@ Subprocesses, so that each peak RSS is that of one job alone:
    of which 511,608 reach one of the 19,305 RefSeq GRCh37 genes of the registry; 3,000 people), cached;
 2. the person-major conversion is measured by ``bench_person_major_conversion`` (its own run, so that it can
    be run when the machine is quiet); this benchmark reads its CSV for the 470,000-people projection;
-3. ``python -m genenets.tools.scale epoch --engine reference|fused --n-samples 512``: GeneDAE trained with
-   ``genenets.train.fit`` on the first 512 people, i.e. a fixed number of batches (16 of 32), not a whole
-   30-minute epoch: one shuffled block of 512 people, exactly what each of the ~6 blocks of a full epoch
-   costs (the reference engine reads a block with one bed-reader call over the whole ``.bed``; the fused
-   one reads 512 rows of the person-major copy, made beforehand and reported in step 2).
+3. ``python -m genenets.tools.scale epoch --engine reference|fused``: GeneDAE trained with ``genenets.train.fit``
+   for one whole epoch over the 3,000 people, the epoch of the issue's 1.7 samples/s: 94 batches of 32 from 6
+   shuffled blocks of 512 people (the reference engine reads each block with one bed-reader call over the whole
+   ``.bed``, every epoch; the fused one reads 32 rows of the person-major copy per batch, made beforehand and
+   reported in step 2). Until session 7 the runs trained on the first 512 people only (one block), so their
+   steady part (below) had no block read of the reference in it, while a whole epoch reads 5 more blocks after
+   its first step.
 
-``samples_per_s`` is measured over ``train.fit``'s loop from its second step to its end (reading, steps,
-optimizer: 15 of the 16 batches), so that one-time costs of a process (the model's set-up, torch's optimizer
-importing ``torch._dynamo`` on its first use, ~8 s under load, loading the compiled kernels) do not count
-as training; the whole fit is ``train_s`` / ``samples_per_s_incl_setup``.
+``samples_per_s`` is measured over ``train.fit``'s loop from its second step to the end of the epoch (reading,
+steps, optimizer: 93 of the 94 batches, 5 of the reference's 6 block reads), so that one-time costs of a process
+(the model's set-up, torch's optimizer importing ``torch._dynamo`` on its first use, ~8 s under load, loading the
+compiled kernels; and the reference's first block read) do not count as training; the whole fit is ``train_s`` /
+``samples_per_s_incl_setup``, and ``samples_per_s_loop`` counts the first step too.
 
 Engines: ``reference`` (the path before issue 19), ``fused_v2`` (the fused kernels with one noise draw per input,
 ``--noise-draws per_input``: the second pass of issue 19 and what notebooks 01-02 run) and ``fused`` (today's
@@ -50,7 +53,7 @@ import pandas as pd
 HEAVY = True  # several minutes on 2 cores: `make benchmark` skips it; run `python -m benchmarks genomewide_epoch`
 BOUND_MB = 4096
 N_SAMPLES, N_VARIANTS = 3_000, 570_000  # ~512,000 variants keep a gene within 100 kb
-BATCH, BLOCK, THREADS, N_TRAIN = 32, 512, 2, 512
+BATCH, BLOCK, THREADS = 32, 512, 2
 #: engines and threads, run once per round; rounds interleave them (reversed every other round) so that a change
 #: of the shared machine's speed during the benchmark falls on every engine, not on one
 ENGINES = (("reference", THREADS), ("fused_v2", THREADS), ("fused", THREADS), ("fused_v2", 1), ("fused", 1))
@@ -118,10 +121,9 @@ def run() -> pd.DataFrame:
             engine = "reference" if name == "reference" else "fused"
             draws = ["--noise-draws", "per_input" if name == "fused_v2" else "per_gene"]
             ep, wall = _json_of(["epoch", "--prefix", sim["prefix"], "--batch-size", str(BATCH), "--block-size",
-                                 str(BLOCK), "--threads", str(threads), "--engine", engine, "--n-samples",
-                                 str(N_TRAIN), *draws])
+                                 str(BLOCK), "--threads", str(threads), "--engine", engine, *draws])
             runs.setdefault(_label(name, threads), []).append(ep)
-            rows.append({"stage": f"train_{N_TRAIN}_people_{name}_{threads}_threads", "round": r + 1, "engine": name,
+            rows.append({"stage": f"train_epoch_{ep['n_samples']}_people_{name}_{threads}_threads", "round": r + 1, "engine": name,
                          "samples": ep["n_samples"],
                          "variants": ep["n_variants_graph"], "genes": ep["n_genes"], "bed_mb": ep["bed_mb"],
                          "wall_s": round(wall, 1), "process_cpu_s": round(ep["process_cpu_s"], 1),
@@ -131,6 +133,7 @@ def run() -> pd.DataFrame:
                          "loop_cpu_s": ep["loop_cpu_s"], "train_cpu_s": ep["train_cpu_s"], "steady_s": ep["steady_s"],
                          "steady_cpu_s": ep["steady_cpu_s"], "steady_samples": ep["steady_samples"],
                          "samples_per_s_incl_setup": ep["samples_per_s_incl_setup"],
+                         "samples_per_s_loop": ep["samples_per_s_loop"],
                          "edges_per_layer": ep["n_edges_per_layer"],
                          "inputs_2m": ep["inputs_2m"], "batch_size": BATCH, "block_size": BLOCK,
                          "torch_threads": threads, "final_train_loss": round(ep["final_train_loss"], 4),

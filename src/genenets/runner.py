@@ -61,10 +61,12 @@ from .errors import ConfigError, GenenetsError
 from .params import PROFILES, check_type, expand_dotted, flatten, merge, profile_values, repo_root
 from .report import failure_path, pid_alive, write_json_atomic, write_report
 
-#: Arguments of every kernel: its own log at ERROR level, so the kernel app's start-up notices
-#: ("Kernel is running over TCP without encryption") do not flood the runner's output; what a
-#: cell prints or warns still goes into the executed notebook.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: Arguments of every kernel: its own log at CRITICAL level, so the kernel app's notices do not flood the
+#: runner's output: start-up ones ("Kernel is running over TCP without encryption"), and the ERROR line
+#: "KeyboardInterrupt caught in kernel." when the SIGINT that jupyter_client always sends before a shutdown
+#: lands while the kernel handles a message. What a cell prints or warns still goes into the executed
+#: notebook, and a kernel that dies fails its notebook with the reason.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 class RunLocked(GenenetsError):
