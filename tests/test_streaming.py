@@ -219,6 +219,19 @@ def test_killed_conversion_leaves_no_half_file_that_is_read(tmp_path, cache_dir)
     assert resumed.missing_calls == fresh.missing_calls
 
 
+def test_a_truncated_person_major_copy_is_a_clear_error(tmp_path, cache_dir):
+    from genenets.data.streaming import PersonMajorFile, convert_to_person_major
+
+    prefix = _fileset_with_missing(tmp_path / "f", n=45, m=61)
+    path = convert_to_person_major(prefix, out=tmp_path / "t.bits")
+    assert PersonMajorFile(path).read_packed([3, 0]).shape == (2, 16)
+    with pytest.raises(IndexError, match="t.bits"):
+        PersonMajorFile(path).read_packed([45])
+    path.write_bytes(path.read_bytes()[:-5])
+    with pytest.raises(DataError, match="t.bits.*truncated or changed"):
+        PersonMajorFile(path)
+
+
 def test_person_major_copy_in_person_blocks_equals_one_block(tmp_path, cache_dir):
     """A memory bound small enough to split the 45 people (not a multiple of 4) into blocks of 4, with a
     last incomplete chunk of variants: the same bytes and missing calls as one block; a bad index is named."""

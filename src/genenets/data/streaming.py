@@ -531,6 +531,11 @@ class PersonMajorFile:
         self.n_samples, self.n_variants = int(meta["n_samples"]), int(meta["n_variants"])
         self.missing_calls = int(meta["missing_calls"])
         self.row_bytes = (self.n_variants + 3) // 4
+        size = self.path.stat().st_size
+        if size != self.n_samples * self.row_bytes:
+            raise DataError(f"{self.path}: {size} bytes, not the {self.n_samples} x {self.row_bytes} of its "
+                            f"{self.path.with_suffix('.json').name} (truncated or changed); delete both to have "
+                            f"it converted again")
         self.data = np.memmap(self.path, dtype=np.uint8, mode="r", shape=(self.n_samples, self.row_bytes))
 
     def read_packed(self, rows, missing: str = "zero") -> np.ndarray:
@@ -539,9 +544,22 @@ class PersonMajorFile:
         ``missing="zero"`` encodes a missing call as ``[0, 0]`` (dosage 0); ``"keep"`` leaves its ``10``.
         """
         rows = np.asarray(rows, dtype=np.intp)
-        order = np.argsort(rows, kind="stable")
+        if rows.ndim != 1 or (len(rows) and (rows.min() < 0 or rows.max() >= self.n_samples)):
+            raise IndexError(f"{self.path}: rows must be a 1-D index in [0, {self.n_samples})")
         block = np.empty((len(rows), self.row_bytes), np.uint8)
-        block[order] = self.data[rows[order]]  # sorted rows: a forward pass over the file
+        # one read() per row, in file order, straight into its place: a forward pass with reads of a whole row
+        # (128 kB genome-wide). Fancy-indexing the memmap faulted the rows in page by page instead: 512 random
+        # genome-wide rows took 0.85-1.43 s against 0.19 s this way with the file out of the page cache, 30
+        # against 11 ms with it in (session 7, the destination memory already touched).
+        with open(self.path, "rb", buffering=0) as fh:
+            for i in np.argsort(rows, kind="stable"):
+                fh.seek(int(rows[i]) * self.row_bytes)
+                view, got = memoryview(block[i]), 0
+                while got < self.row_bytes and (n := fh.readinto(view[got:])):  # a read may return less
+                    got += n
+                if got != self.row_bytes:
+                    raise DataError(f"{self.path}: shorter than its {self.n_samples} rows of {self.row_bytes} "
+                                    f"bytes (truncated?); delete it to have it converted again")
         if missing == "zero" and self.missing_calls:
             high = (block >> 1) & 0x55
             block &= ~((high & ~block & 0x55) << 1).astype(np.uint8)
