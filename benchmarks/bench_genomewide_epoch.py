@@ -9,8 +9,8 @@ Subprocesses, so that each peak RSS is that of one job alone:
 3. ``python -m genenets.tools.scale epoch --engine reference|fused``: GeneDAE trained with ``genenets.train.fit``
    for one whole epoch over the 3,000 people, the epoch of the issue's 1.7 samples/s: 94 batches of 32 from 6
    shuffled blocks of 512 people (the reference engine reads each block with one bed-reader call over the whole
-   ``.bed``, every epoch; the fused one reads 32 rows of the person-major copy per batch, made beforehand and
-   reported in step 2). Until session 7 the runs trained on the first 512 people only (one block), so their
+   ``.bed``, every epoch; the fused one reads the block's 512 rows of the person-major copy, one ``read()`` each,
+   the copy made beforehand and reported in step 2). Until session 7 the runs trained on the first 512 people only (one block), so their
    steady part (below) had no block read of the reference in it, while a whole epoch reads 5 more blocks after
    its first step.
 
@@ -101,6 +101,12 @@ def _label(name: str, threads: int) -> str:
     return name if threads == THREADS else f"{name}_1_thread"
 
 
+def within_bound(table: pd.DataFrame) -> pd.Series:
+    """Peak RSS <= ``BOUND_MB`` for rows that measured one (empty for ratios and projections)."""
+    measured = ~table["stage"].str.startswith(("ratio", "projection")) & table["peak_rss_mb"].notna()
+    return (table["peak_rss_mb"] <= BOUND_MB).where(measured).astype("object").where(measured, None)
+
+
 def run() -> pd.DataFrame:
     from genenets.simulate.genomewide import genomewide_cache_dir
 
@@ -178,7 +184,7 @@ def run() -> pd.DataFrame:
                          f"CPU second per second and the 2 threads scale perfectly (an upper bound)"})
     table = pd.DataFrame(rows)
     table["bound_mb"] = BOUND_MB
-    table["within_bound"] = table["peak_rss_mb"].where(~table["stage"].str.startswith("ratio")) <= BOUND_MB
+    table["within_bound"] = within_bound(table)
     table["load_avg_1min"] = table["load_avg_1min"].fillna(round(os.getloadavg()[0], 1))
     table["uptime"] = os.popen("uptime").read().strip()
     return table
