@@ -252,3 +252,20 @@ def test_kernels_listen_on_their_own_unix_sockets_and_remove_them():
     sockets = asyncio.run(start_both_then_stop())
     assert all(len(s) == 5 for s in sockets), sockets  # shell, iopub, stdin, control, heartbeat
     assert not any(glob.glob(km.ip + "-*") for km in kms)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets: POSIX only")
+def test_stale_kernel_sockets_are_removed_and_live_ones_kept(tmp_path):
+    # a kernel killed with its runner (SIGKILL) leaves its socket files behind; nothing listens on them
+    import socket
+
+    stale, live = (str(tmp_path / f"{runner.KERNEL_SOCKET_PREFIX}{name}-1") for name in ("aa", "bb"))
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+        dead.bind(stale)  # bound, closed, never unlinked: what a killed kernel leaves
+    other = tmp_path / "someone-else-1"
+    other.write_text("not a socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(live)
+        listening.listen()
+        assert runner.remove_stale_kernel_sockets(str(tmp_path)) == [stale]
+        assert os.path.exists(live) and other.exists() and not os.path.exists(stale)

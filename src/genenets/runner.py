@@ -442,6 +442,36 @@ _KERNELS: set = set()
 _KERNELS_LOCK = threading.Lock()
 
 
+#: Name prefix of the Unix sockets of the runner's kernels, in the temporary folder.
+KERNEL_SOCKET_PREFIX = "genenets-kernel-"
+
+
+def remove_stale_kernel_sockets(folder: str | None = None) -> list[str]:
+    """Remove the kernel sockets in ``folder`` (the temporary folder) that nothing listens on any more: a kernel
+    removes its own at shutdown, but not one killed with its runner (SIGKILL). A socket is stale when a
+    connection to it is refused; a live kernel's is left alone. Returns the paths removed."""
+    import glob
+    import stat
+
+    removed = []
+    for path in glob.glob(os.path.join(folder or tempfile.gettempdir(), KERNEL_SOCKET_PREFIX + "*-*")):
+        try:
+            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(0.5)
+                probe.connect(path)
+        except ConnectionRefusedError:
+            try:
+                os.unlink(path)
+                removed.append(path)
+            except OSError:
+                pass
+        except OSError:  # gone meanwhile, not ours, or busy: leave it
+            pass
+    return removed
+
+
 class TrackedKernelManager(AsyncKernelManager):
     """papermill's kernel manager, registering each kernel so that :func:`stop_kernels` can stop it.
 
@@ -454,8 +484,9 @@ class TrackedKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if os.name == "posix" and "transport" not in kwargs:
+            remove_stale_kernel_sockets()
             self.transport = "ipc"
-            self.ip = os.path.join(tempfile.gettempdir(), f"genenets-kernel-{secrets.token_hex(8)}")
+            self.ip = os.path.join(tempfile.gettempdir(), f"{KERNEL_SOCKET_PREFIX}{secrets.token_hex(8)}")
 
     async def start_kernel(self, **kwargs):
         if _STOP.is_set():
