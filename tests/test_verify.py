@@ -13,6 +13,7 @@ def test_committed_data_overview_reexecutes_identically():
     assert row["status"] == "identical", row
 
 
+@pytest.mark.xdist_group("00_data_overview")  # nbval's kernels use TCP ports: one nbval run at a time
 def test_a_changed_committed_table_is_reported(tmp_path):
     # a fabricated executed notebook whose committed table disagrees with what its code writes
     import nbformat
