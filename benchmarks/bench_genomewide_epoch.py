@@ -9,10 +9,10 @@ Subprocesses, so that each peak RSS is that of one job alone:
 3. ``python -m genenets.tools.scale epoch --engine reference|fused``: GeneDAE trained with ``genenets.train.fit``
    for one whole epoch over the 3,000 people, the epoch of the issue's 1.7 samples/s: 94 batches of 32 from 6
    shuffled blocks of 512 people (the reference engine reads each block with one bed-reader call over the whole
-   ``.bed``, every epoch; the fused one reads the block's 512 rows of the person-major copy, one ``read()`` each,
-   the copy made beforehand and reported in step 2). Until session 7 the runs trained on the first 512 people only (one block), so their
-   steady part (below) had no block read of the reference in it, while a whole epoch reads 5 more blocks after
-   its first step.
+   ``.bed``, every epoch; the fused one reads the block's 512 rows of the person-major copy, one ``read()``
+   each, the copy made beforehand and reported in step 2). Until session 7 the runs trained on the first 512
+   people only (one block), so their steady part (below) had no block read of the reference in it, while a
+   whole epoch reads 5 more blocks after its first step.
 
 ``samples_per_s`` is measured over ``train.fit``'s loop from its second step to the end of the epoch (reading,
 steps, optimizer: 93 of the 94 batches, 5 of the reference's 6 block reads), so that one-time costs of a process
@@ -129,8 +129,8 @@ def run() -> pd.DataFrame:
             ep, wall = _json_of(["epoch", "--prefix", sim["prefix"], "--batch-size", str(BATCH), "--block-size",
                                  str(BLOCK), "--threads", str(threads), "--engine", engine, *draws])
             runs.setdefault(_label(name, threads), []).append(ep)
-            rows.append({"stage": f"train_epoch_{ep['n_samples']}_people_{name}_{threads}_threads", "round": r + 1, "engine": name,
-                         "samples": ep["n_samples"],
+            rows.append({"stage": f"train_epoch_{ep['n_samples']}_people_{name}_{threads}_threads",
+                         "round": r + 1, "engine": name, "samples": ep["n_samples"],
                          "variants": ep["n_variants_graph"], "genes": ep["n_genes"], "bed_mb": ep["bed_mb"],
                          "wall_s": round(wall, 1), "process_cpu_s": round(ep["process_cpu_s"], 1),
                          "peak_rss_mb": ep["peak_rss_mb"], "train_s": ep["train_s"],

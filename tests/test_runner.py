@@ -259,13 +259,18 @@ def test_stale_kernel_sockets_are_removed_and_live_ones_kept(tmp_path):
     # a kernel killed with its runner (SIGKILL) leaves its socket files behind; nothing listens on them
     import socket
 
-    stale, live = (str(tmp_path / f"{runner.KERNEL_SOCKET_PREFIX}{name}-1") for name in ("aa", "bb"))
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
-        dead.bind(stale)  # bound, closed, never unlinked: what a killed kernel leaves
+    stale, live, young = (str(tmp_path / f"{runner.KERNEL_SOCKET_PREFIX}{name}-1") for name in ("aa", "bb", "cc"))
+    for path in (stale, young):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+            dead.bind(path)  # bound, closed, never unlinked: what a killed kernel leaves
     other = tmp_path / "someone-else-1"
     other.write_text("not a socket")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
         listening.bind(live)
         listening.listen()
+        old = os.stat(stale).st_mtime - 3600
+        for path in (stale, live):
+            os.utime(path, (old, old))
+        # the young one may be a kernel starting elsewhere, bound but not yet listening: kept
         assert runner.remove_stale_kernel_sockets(str(tmp_path)) == [stale]
-        assert os.path.exists(live) and other.exists() and not os.path.exists(stale)
+        assert os.path.exists(live) and os.path.exists(young) and other.exists() and not os.path.exists(stale)

@@ -446,17 +446,19 @@ _KERNELS_LOCK = threading.Lock()
 KERNEL_SOCKET_PREFIX = "genenets-kernel-"
 
 
-def remove_stale_kernel_sockets(folder: str | None = None) -> list[str]:
+def remove_stale_kernel_sockets(folder: str | None = None, min_age_s: float = 60.0) -> list[str]:
     """Remove the kernel sockets in ``folder`` (the temporary folder) that nothing listens on any more: a kernel
-    removes its own at shutdown, but not one killed with its runner (SIGKILL). A socket is stale when a
-    connection to it is refused; a live kernel's is left alone. Returns the paths removed."""
+    removes its own at shutdown, but not one killed with its runner (SIGKILL). A socket is stale when it is older
+    than ``min_age_s`` (a kernel starting in another process binds before it listens) and a connection to it is
+    refused; a live kernel's is left alone. Returns the paths removed."""
     import glob
     import stat
 
     removed = []
     for path in glob.glob(os.path.join(folder or tempfile.gettempdir(), KERNEL_SOCKET_PREFIX + "*-*")):
         try:
-            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+            info = os.lstat(path)
+            if not stat.S_ISSOCK(info.st_mode) or time.time() - info.st_mtime < min_age_s:
                 continue
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
                 probe.settimeout(0.5)

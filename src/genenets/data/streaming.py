@@ -18,6 +18,7 @@ processes) and exposes the sampler where ``fit`` looks for it.
 """
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -536,7 +537,11 @@ class PersonMajorFile:
             raise DataError(f"{self.path}: {size} bytes, not the {self.n_samples} x {self.row_bytes} of its "
                             f"{self.path.with_suffix('.json').name} (truncated or changed); delete both to have "
                             f"it converted again")
-        self.data = np.memmap(self.path, dtype=np.uint8, mode="r", shape=(self.n_samples, self.row_bytes))
+
+    @functools.cached_property
+    def data(self) -> np.memmap:
+        """The whole copy as a read-only memmap (n_samples, row_bytes); :meth:`read_packed` does not use it."""
+        return np.memmap(self.path, dtype=np.uint8, mode="r", shape=(self.n_samples, self.row_bytes))
 
     def read_packed(self, rows, missing: str = "zero") -> np.ndarray:
         """Packed two-bit inputs of samples ``rows`` (in this order), shape (len(rows), ceil(m / 4)) uint8.
