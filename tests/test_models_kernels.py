@@ -256,3 +256,90 @@ def test_tiled_decoder_over_many_tiles_equals_dense_reference(n_chunks):
     np.testing.assert_allclose(gw2, (g.T @ h.T)[dec_out, dec_in], rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(ghp.sum(0).T, g @ W2, rtol=1e-5, atol=1e-4)
+
+
+# ------------------------------------------------------------------------------------------------
+# fifth pass: the decoder's private outputs over the samples whose gene is on (issue 19)
+
+def _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=True):
+    """:func:`G.decoder_bce_private` + :func:`G.decoder_bce_other` as ``FusedGeneDAE`` calls them."""
+    n_in, batch = len(b2), h.shape[1]
+    width = (batch + 7) // 8 * 8
+    ptp = np.zeros((pt.shape[0], width), np.uint8)
+    ptp[:, :batch] = pt
+    masks = G.batch_bit_masks(ptp.view(np.uint64), n_in, np.empty((n_in, (batch + 31) // 32), np.uint32))
+    run_start, run_len, run_gene, other = G.private_runs(dc, dcol)
+    gw2 = np.full(len(w2) if want_grad else 0, np.nan, np.float32)
+    gbb2 = np.full(n_in if want_grad else 0, np.nan, np.float32)
+    ghp = np.full((n_chunks, h.shape[0] if want_grad else 0, batch), np.nan, np.float32)
+    parts = np.full(n_chunks, np.nan)
+    G.decoder_bce_private(run_start, run_len, run_gene, G.balanced_bounds(run_len, n_chunks), dc, w2, b2, h, masks,
+                          want_grad, gw2, gbb2, ghp, parts, 1.0)
+    G.decoder_bce_other(other, G.balanced_bounds(np.diff(dc)[other], n_chunks), dc, dcol, w2, b2, h, ptp,
+                        want_grad, gw2, gbb2, ghp, parts, 1.0)
+    return parts, gw2, gbb2, ghp
+
+
+@pytest.mark.parametrize("batch", [1, 8, 32, 37, 70])
+def test_batch_bit_masks_hold_each_samples_bit(batch):
+    rng = np.random.default_rng(batch)
+    x = (rng.random((batch, 45)) < 0.5).astype(np.uint8)
+    packed = np.packbits(x, axis=1, bitorder="little")
+    ptp = np.zeros((packed.shape[1], (batch + 7) // 8 * 8), np.uint8)
+    K.transpose_packed(packed, ptp)
+    masks = G.batch_bit_masks(ptp.view(np.uint64), 45, np.empty((45, (batch + 31) // 32), np.uint32))
+    got = np.array([[(int(masks[j, b >> 5]) >> (b & 31)) & 1 for b in range(batch)] for j in range(45)])
+    np.testing.assert_array_equal(got, x.T)
+
+
+def test_private_runs_split_outputs_by_gene_and_edge_count():
+    # outputs 0-2 -> gene 1; 3 -> genes 0, 2 (other); 4-5 -> gene 1; 6 -> gene 2; 7 -> no gene (other)
+    dcol = np.array([1, 1, 1, 0, 2, 1, 1, 2])
+    dc = np.array([0, 1, 2, 3, 5, 6, 7, 8, 8])
+    run_start, run_len, run_gene, other = G.private_runs(dc, dcol)
+    np.testing.assert_array_equal(run_start, [0, 4, 6])
+    np.testing.assert_array_equal(run_len, [3, 2, 1])
+    np.testing.assert_array_equal(run_gene, [1, 1, 2])
+    np.testing.assert_array_equal(other, [3, 7])
+    b = G.balanced_bounds([5, 1, 1, 5], 2)
+    np.testing.assert_array_equal(b, [0, 2, 4])
+    np.testing.assert_array_equal(G.balanced_bounds([3], 4)[[0, -1]], [0, 1])
+
+
+@pytest.mark.parametrize("batch", [1, 5, 32, 37, 70])
+@pytest.mark.parametrize("contiguous", [False, True])
+def test_decoder_over_on_samples_equals_dense_reference(batch, contiguous):
+    """Loss and every gradient equal the float64 dense reference at 1e-5, with about half the hidden values
+    0 (silent samples), runs longer than a block of 64 outputs, outputs shared by genes and one with no gene."""
+    rng = np.random.default_rng(batch + 100 * contiguous)
+    n_in, n_genes = 700, 9
+    if contiguous:  # genes own contiguous runs of inputs (as genome-wide), plus some shared inputs
+        A = np.zeros((n_in, n_genes), bool)
+        A[np.arange(n_in), np.arange(n_in) * n_genes // n_in] = True
+        A[rng.random((n_in, n_genes)) < 0.002] = True
+    else:
+        A = _problem(batch, seed=batch, n_in=n_in, n_genes=n_genes)["A"]
+    A[5] = False  # an output with no gene: its logit is the bias
+    dec_out, dec_in = np.nonzero(A)
+    dc, dcol = _csr(dec_out, dec_in, n_in)
+    w2 = rng.normal(0, 3, len(dec_out)).astype(np.float32)
+    b2 = rng.normal(0, 1, n_in).astype(np.float32)
+    h = np.maximum(rng.normal(0, 1, (n_genes, batch)), 0).astype(np.float32)
+    x = (rng.random((batch, n_in)) < 0.4).astype(np.uint8)
+    packed = np.packbits(x, axis=1, bitorder="little")
+    pt = K.transpose_packed(packed, np.empty((packed.shape[1], batch), np.uint8))
+    W2 = np.zeros((n_in, n_genes)); W2[dec_out, dec_in] = w2
+    logits = h.T.astype(np.float64) @ W2.T + b2
+    loss = (np.logaddexp(0, logits) - x * logits).sum()
+    g = 0.5 * (1 + np.tanh(logits / 2)) - x
+    if contiguous:
+        assert G.private_runs(dc, dcol)[1].max() > 64
+    for n_chunks in (1, 2, 3):
+        parts, gw2, gbb2, ghp = _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks)
+        np.testing.assert_allclose(parts.sum(), loss, rtol=1e-5)
+        np.testing.assert_allclose(gw2, (g.T @ h.T)[dec_out, dec_in], rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
+        on = h.T > 0  # a silent sample's dL/dh is not computed (the ReLU cuts it)
+        np.testing.assert_allclose(ghp.sum(0).T[on], (g @ W2)[on], rtol=1e-5, atol=1e-4)
+        parts_only = _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=False)[0]
+        np.testing.assert_allclose(parts_only.sum(), loss, rtol=1e-5)

@@ -132,7 +132,8 @@ class PlinkBatchStream(IterableDataset):
         ``"bed"``: bed-reader reads each block from the SNP-major ``.bed`` (every block touches the whole
         file). ``"person"``: a one-time person-major bit-packed copy of the streamed variants
         (:func:`convert_to_person_major`, content-keyed in the cache, atomic and resumable) is read
-        instead: a block is one contiguous read per person. Both yield the same batches.
+        instead: a block is one contiguous read per person, and the next block is read in a background
+        thread while the current one is yielded. Both yield the same batches.
     output : {"float", "packed"}
         ``"float"``: the two-bit input as ``dtype`` (batch, 2m). ``"packed"``: the same bits packed
         eight per byte, uint8 (batch, ceil(2m / 8)), bit ``i % 8`` of byte ``i // 8`` (input of
@@ -265,10 +266,28 @@ class PlinkBatchStream(IterableDataset):
         return segments
 
     def __iter__(self):
-        for positions in self.segments():
-            block = self.read_block(positions)
-            for start in range(0, len(block), self.batch_size):
-                yield (self._encode(block[start:start + self.batch_size]),)
+        segments = self.segments()
+        if self.person is None or len(segments) < 2:
+            for positions in segments:
+                yield from self._batches(self.read_block(positions))
+            return
+        # person-major copy: the next block is read in a background thread while this one trains (the read
+        # waits on the disk and releases the GIL; a copy not read in the last minute is usually out of the page
+        # cache on this project's VM, docs/scaling.md). At most two blocks are held; leaving the loop early
+        # waits for the read in flight.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="genenets-prefetch") as pool:
+            pending = pool.submit(self.read_block, segments[0])
+            for i in range(len(segments)):
+                block = pending.result()
+                if i + 1 < len(segments):
+                    pending = pool.submit(self.read_block, segments[i + 1])
+                yield from self._batches(block)
+
+    def _batches(self, block):
+        for start in range(0, len(block), self.batch_size):
+            yield (self._encode(block[start:start + self.batch_size]),)
 
     def __len__(self) -> int:
         """Batches per epoch for this process."""

@@ -373,3 +373,312 @@ def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb,
             total += la[q] + _log_ge1(lp[q])
         loss_parts[c] = total
     return loss_parts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fifth pass: the decoder skips the samples whose gene is silent (ReLU output 0).
+#
+# An output with one edge (a *private* output: 954,398 of the 1,023,216 genome-wide outputs) has the logit
+# ``l = w h[k, b] + c``. About half of the hidden values are 0 after the ReLU (50% at initialisation, 54% at the
+# end of the first genome-wide epoch), and where ``h[k, b] = 0`` the logit is the bias ``c`` for every such
+# sample: their loss is ``n_0 softplus(c) - c T_0`` and their bias gradient ``n_0 sigmoid(c) - T_0``, with
+# ``n_0`` the silent samples and ``T_0`` how many of them have the bit set; they add nothing to the weight
+# gradient (``h = 0``), and their gradient with respect to ``h`` is cut by the ReLU. One ``exp`` per output and
+# step replaces one per output and silent sample. Private outputs of one gene are contiguous in the variant
+# order (18,894 runs for 18,561 genes genome-wide): :func:`private_runs` finds the runs once per model.
+# ---------------------------------------------------------------------------------------------------------------
+
+#: Outputs per block of a run in :func:`decoder_bce_private` (its scratch stays in the L1 cache).
+RUN_BLOCK = 64
+
+
+def private_runs(crow, col) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of consecutive private outputs of one gene, and the other outputs.
+
+    Parameters
+    ----------
+    crow, col : the decoder's CSR over outputs (``crow`` (n_outputs + 1,), ``col`` (n_edges,) the gene of
+        each edge).
+
+    Returns
+    -------
+    run_start, run_len, run_gene : (n_runs,) int64: run ``r`` is outputs ``run_start[r]`` to
+        ``run_start[r] + run_len[r] - 1``, each with exactly one edge (edge ``crow[j]``), all to gene
+        ``run_gene[r]``.
+    other : (n_other,) int64, the outputs with any other number of edges (their logits need every sample).
+    """
+    crow, col = np.asarray(crow, np.int64), np.asarray(col, np.int64)
+    deg = np.diff(crow)
+    private = np.flatnonzero(deg == 1)
+    other = np.flatnonzero(deg != 1)
+    if len(private) == 0:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty, other
+    gene = col[crow[private]]
+    cut = np.flatnonzero((np.diff(gene) != 0) | (np.diff(private) != 1)) + 1
+    first = np.concatenate([[0], cut])
+    last = np.concatenate([cut, [len(private)]])
+    return private[first], (last - first).astype(np.int64), gene[first], other
+
+
+def balanced_bounds(sizes, n_chunks: int) -> np.ndarray:
+    """``n_chunks + 1`` cut points splitting items of ``sizes`` into contiguous chunks of about equal total."""
+    sizes = np.asarray(sizes, np.int64)
+    total = np.concatenate([[0], np.cumsum(sizes)])
+    targets = total[-1] * np.arange(n_chunks + 1) / n_chunks
+    bounds = np.searchsorted(total, targets, side="left").astype(np.int64)
+    bounds[0], bounds[-1] = 0, len(sizes)
+    return np.maximum.accumulate(bounds)
+
+
+@intrinsic
+def _byte_bit_mask(typingctx, w0, w1, w2, w3, u):
+    """Bit ``u`` of each of the 32 bytes of ``w0..w3`` (little-endian uint64 words) as one uint32 mask (bit
+    ``b`` from byte ``b``): an AND, a byte compare and ``vpmovmskb`` on AVX2."""
+    if not all(isinstance(t, types.Integer) for t in (w0, w1, w2, w3, u)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i8, i32, i64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
+        vec = ir.Constant(ir.VectorType(i64, 4), ir.Undefined)
+        for k in range(4):
+            vec = builder.insert_element(vec, builder.zext(args[k], i64) if args[k].type.width < 64 else args[k],
+                                         ir.Constant(i32, k))
+        v8 = builder.bitcast(vec, ir.VectorType(i8, 32))
+        bit = builder.shl(ir.Constant(i8, 1), builder.trunc(args[4], i8))
+        one = builder.insert_element(ir.Constant(ir.VectorType(i8, 32), ir.Undefined), bit, ir.Constant(i32, 0))
+        splat = builder.shuffle_vector(one, one, ir.Constant(ir.VectorType(i32, 32), [0] * 32))
+        nonzero = builder.icmp_unsigned("!=", builder.and_(v8, splat), ir.Constant(ir.VectorType(i8, 32), [0] * 32))
+        return builder.bitcast(nonzero, i32)
+
+    return types.uint32(w0, w1, w2, w3, u), codegen
+
+
+@intrinsic
+def _popcount(typingctx, x):
+    """The number of set bits of an integer (its own type)."""
+    if not isinstance(x, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return x(x), codegen
+
+
+@intrinsic
+def _mask_bit_f32(typingctx, mask, shift):
+    """Bit ``shift`` of ``mask`` (its low 32 bits) as a float32 0 or 1, in 32-bit arithmetic (numba widens
+    integers to 64 bits, which AVX2 cannot convert to floats; this vectorises)."""
+    if not isinstance(mask, types.Integer) or not isinstance(shift, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+
+        def low32(v):
+            return builder.trunc(v, i32) if v.type.width > 32 else (builder.zext(v, i32) if v.type.width < 32 else v)
+
+        bit = builder.and_(builder.lshr(low32(args[0]), low32(args[1])), ir.Constant(i32, 1))
+        return builder.uitofp(bit, ir.FloatType())
+
+    return types.float32(mask, shift), codegen
+
+
+@njit(parallel=True, cache=True)
+def batch_bit_masks(words, n_outputs, out):
+    """``out[j, g]``: bit ``b`` set when sample ``32 g + b`` has input bit ``j`` (a uint32 mask per output and
+    group of 32 samples), from ``words`` (n_bytes, n_words), the features-major packed bits (n_bytes, B) viewed
+    as uint64 (``B`` a multiple of 8; columns past the batch zero)."""
+    n_bytes, n_words = words.shape
+    n_groups = out.shape[1]
+    for rb in prange(n_bytes):
+        for g in range(n_groups):
+            w = np.zeros(4, np.uint64)
+            for k in range(4):
+                if 4 * g + k < n_words:
+                    w[k] = words[rb, 4 * g + k]
+            for u in range(8):
+                j = 8 * rb + u
+                if j < n_outputs:
+                    out[j, g] = _byte_bit_mask(w[0], w[1], w[2], w[3], np.int64(u))
+    return out
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, masks, want_grad, gw, gb,
+                        gh_parts, loss_parts, grad_scale=1.0):
+    """Loss and gradients of the private outputs (:func:`private_runs`), over the samples whose gene is on.
+
+    Chunk ``c`` (one per thread) takes runs ``bounds[c]`` to ``bounds[c + 1] - 1``. Per run of gene ``k``, the
+    samples with ``h[k, b] > 0`` are listed once (and as bit masks); per block of :data:`RUN_BLOCK` outputs,
+    the on samples' bits are read from ``masks`` (n_outputs, n_groups) (:func:`batch_bit_masks`) and the
+    silent samples with each bit set are counted (a popcount); the loop over (on sample, output) computes
+    the logit, :func:`_bce_terms`, the weight and bias gradients and ``dL/dh`` in one pass (no logits
+    stored); the ``n_0`` silent samples add ``n_0 softplus(c) - c T_0`` to the loss and
+    ``n_0 sigmoid(c) - T_0`` to the bias gradient (``T_0``: the silent samples with the bit set). A block is
+    padded to whole vectors of 8 outputs with zero weight, bias and bit (computed, never summed), so the
+    loop has no scalar remainder. A run's outputs have consecutive edges (one each), so no index is looked
+    up per output.
+
+    ``loss_parts[c]`` is set to chunk ``c``'s loss (float64); with ``want_grad``, ``gw`` and ``gb`` are
+    written for these outputs' edges and biases and ``gh_parts[c]`` (n_genes, B) is zeroed, then the on
+    samples' ``dL/dh`` added (a silent sample's is cut by the ReLU: left 0). ``grad_scale`` multiplies every
+    gradient (``1 / (B n_outputs)`` for the mean).
+    """
+    batch = h.shape[1]
+    n_groups = masks.shape[1]
+    n_chunks = bounds.shape[0] - 1
+    scale = np.float32(grad_scale)
+    for c in prange(n_chunks):
+        on = np.empty(batch, np.int64)
+        h_on = np.empty(batch, np.float32)
+        off_mask = np.empty(n_groups, np.uint32)
+        x_on = np.empty((batch, RUN_BLOCK), np.float32)
+        w_blk = np.empty(RUN_BLOCK, np.float32)
+        c_blk = np.empty(RUN_BLOCK, np.float32)
+        t_off = np.empty(RUN_BLOCK, np.float32)
+        la = np.empty(RUN_BLOCK, np.float32)
+        lp = np.empty(RUN_BLOCK, np.float32)
+        gws = np.empty(RUN_BLOCK, np.float32)
+        gbs = np.empty(RUN_BLOCK, np.float32)
+        lq = np.empty(RUN_BLOCK, np.float32)
+        if want_grad:
+            gh_parts[c, :, :] = np.float32(0.0)
+        total = 0.0
+        for r in range(bounds[c], bounds[c + 1]):
+            k = run_gene[r]
+            n_on = 0
+            for g in range(n_groups):
+                off_mask[g] = np.uint32(0)
+            for b in range(batch):
+                if h[k, b] > np.float32(0.0):
+                    on[n_on] = b
+                    h_on[n_on] = h[k, b]
+                    n_on += 1
+                else:
+                    off_mask[b >> 5] |= np.uint32(1) << np.uint32(b & 31)
+            n_off = np.float32(batch - n_on)
+            start = run_start[r]
+            stop = start + run_len[r]
+            for j0 in range(start, stop, RUN_BLOCK):
+                nb = min(RUN_BLOCK, stop - j0)
+                nbp = (nb + 7) & ~7
+                ju = np.uint64(j0)
+                eu = np.uint64(crow[j0])
+                for q in range(nbp):
+                    la[q] = np.float32(0.0)
+                    lp[q] = np.float32(1.0)
+                    gws[q] = np.float32(0.0)
+                    gbs[q] = np.float32(0.0)
+                    w_blk[q] = np.float32(0.0)
+                    c_blk[q] = np.float32(0.0)
+                for q in range(nb):
+                    w_blk[q] = w[eu + np.uint64(q)]
+                    c_blk[q] = bias[ju + np.uint64(q)]
+                    t = np.uint32(0)
+                    for g in range(n_groups):
+                        t += _popcount(masks[ju + np.uint64(q), g] & off_mask[g])
+                    t_off[q] = np.float32(t)
+                for i in range(n_on):
+                    b = on[i]
+                    g = b >> 5
+                    sh = np.uint32(b & 31)
+                    for q in range(nb):
+                        x_on[i, q] = _mask_bit_f32(masks[ju + np.uint64(q), g], sh)
+                    for q in range(nb, nbp):
+                        x_on[i, q] = np.float32(0.0)
+                for i in range(n_on):
+                    hv = h_on[i]
+                    dot = np.float32(0.0)
+                    for q in range(nbp):
+                        a, d, g_ = _bce_terms(w_blk[q] * hv + c_blk[q], x_on[i, q], scale)
+                        la[q] += a
+                        lp[q] *= d  # <= 2 ** 64 over 64 samples (folded below)
+                        gws[q] += g_ * hv
+                        gbs[q] += g_
+                        dot += w_blk[q] * g_
+                    if want_grad:
+                        gh_parts[c, k, on[i]] += dot
+                    if (i & 63) == 63:
+                        for q in range(nbp):
+                            la[q] += _log_ge1(lp[q])
+                            lp[q] = np.float32(1.0)
+                for q in range(nbp):  # the silent samples, and each output's loss (vectorised, float32)
+                    cq = c_blk[q]
+                    e_ = _exp_neg(abs(cq))
+                    d = np.float32(1.0) + e_
+                    inv = np.float32(1.0) / d
+                    sig = inv if cq >= np.float32(0.0) else e_ * inv
+                    lq[q] = (la[q] + _log_ge1(lp[q]) + n_off * (max(cq, np.float32(0.0)) + _log_ge1(d))
+                             - cq * t_off[q])
+                    gbs[q] += scale * (n_off * sig - t_off[q])
+                s = np.float32(0.0)
+                for q in range(nb):
+                    s += lq[q]
+                total += np.float64(s)
+                if want_grad:
+                    for q in range(nb):
+                        gb[ju + np.uint64(q)] = gbs[q]
+                        gw[eu + np.uint64(q)] = gws[q]
+        loss_parts[c] = total
+    return loss_parts
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_grad, gw, gb, gh_parts, loss_parts,
+                      grad_scale=1.0):
+    """:func:`decoder_bce_private`'s complement: outputs ``outputs[bounds[c]:bounds[c + 1]]`` (any number of
+    edges) over every sample, from ``packed_t`` (n_bytes, B); their loss is *added* to ``loss_parts[c]`` and
+    their ``dL/dh`` to ``gh_parts[c]`` (so call it after :func:`decoder_bce_private`)."""
+    batch = h.shape[1]
+    n_chunks = bounds.shape[0] - 1
+    scale = np.float32(grad_scale)
+    for c in prange(n_chunks):
+        lg = np.empty(batch, np.float32)
+        gr = np.empty(batch, np.float32)
+        la = np.zeros(batch, np.float32)  # per sample, over outputs: no reduction per output
+        lp = np.ones(batch, np.float32)  # the product of 1 + exp(-|l|) over 16 outputs at most (<= 2 ** 16)
+        total = 0.0
+        n = 0
+        for t in range(bounds[c], bounds[c + 1]):
+            j = outputs[t]
+            bj = bias[j]
+            for b in range(batch):
+                lg[b] = bj
+            for e in range(crow[j], crow[j + 1]):
+                we = w[e]
+                k = col[e]
+                for b in range(batch):
+                    lg[b] += we * h[k, b]
+            ib = j >> 3
+            sh = np.int32(j & 7)
+            gsum = np.float32(0.0)
+            for b in range(batch):
+                a, d, g = _bce_terms(lg[b], np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)), scale)
+                la[b] += a
+                lp[b] *= d
+                gr[b] = g
+                gsum += g
+            n += 1
+            if (n & 15) == 0:
+                for b in range(batch):
+                    la[b] += _log_ge1(lp[b])
+                    lp[b] = np.float32(1.0)
+                for b in range(batch):
+                    total += la[b]
+                    la[b] = np.float32(0.0)
+            if want_grad:
+                gb[j] = gsum
+                for e in range(crow[j], crow[j + 1]):
+                    k = col[e]
+                    we = w[e]
+                    s = np.float32(0.0)
+                    for b in range(batch):
+                        s += gr[b] * h[k, b]
+                        gh_parts[c, k, b] += we * gr[b]
+                    gw[e] = s
+        for b in range(batch):
+            total += la[b] + _log_ge1(lp[b])
+        loss_parts[c] += total
+    return loss_parts

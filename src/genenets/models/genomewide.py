@@ -50,9 +50,18 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         gw2 = np.empty(w2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gb2 = np.empty(b2.shape[0], np.float32) if want else np.empty(0, np.float32)
         gh = work["gh_parts"] if want else np.empty((n_chunks, 0, batch), np.float32)
-        decoder = G.decoder_bce_gw if per_gene else K.decoder_bce
-        parts = decoder(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
-                        gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
+        if per_gene:  # private outputs over the samples whose gene is on, then the others over every sample
+            run_start, run_len, run_gene, other = model.dec_runs
+            run_bounds, other_bounds = model._chunk_bounds(n_chunks)
+            masks = G.batch_bit_masks(p.view(np.uint64), model.n_inputs, work["masks"])
+            parts = np.zeros(n_chunks, np.float64)
+            G.decoder_bce_private(run_start, run_len, run_gene, run_bounds, dec[0], w2.detach().numpy(),
+                                  b2.detach().numpy(), h, masks, want, gw2, gb2, gh, parts, 1.0 / n)
+            G.decoder_bce_other(other, other_bounds, dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h,
+                                p, want, gw2, gb2, gh, parts, 1.0 / n)
+        else:
+            parts = K.decoder_bce(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
+                                  gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
         loss = torch.tensor(parts.sum() / n, dtype=torch.float32)
         if want:
             gy = K.relu_backward(gh, h, work["gy"])  # (genes, batch)
@@ -117,11 +126,25 @@ class FusedGeneDAE(GeneDAE):
         self.enc_csr = self._csr(self.encoder)
         self.dec_csr = self._csr(self.decoder)
         if noise_draws == "per_gene":
-            from ._kernels_gw import shared_slots
+            from ._kernels_gw import private_runs, shared_slots
 
             #: per encoder edge, the row of its input among the inputs that reach more than one hidden node
             #: (``shared_inputs``, each with its own noise draw), -1 for an input that reaches one only
             self.enc_slot, self.shared_inputs = shared_slots(self.enc_csr[1], self.n_inputs)
+            #: the decoder's private outputs as runs of one gene, and the other outputs (``private_runs``)
+            self.dec_runs = private_runs(*self.dec_csr)
+
+    def _chunk_bounds(self, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per thread, the decoder's runs and other outputs to take (about equal edges each)."""
+        from ._kernels_gw import balanced_bounds
+
+        cache = self.__dict__.setdefault("_bounds", {})
+        if n_chunks not in cache:
+            run_start, run_len, run_gene, other = self.dec_runs
+            crow = self.dec_csr[0]
+            cache[n_chunks] = (balanced_bounds(run_len, n_chunks),
+                               balanced_bounds(crow[other + 1] - crow[other], n_chunks))
+        return cache[n_chunks]
 
     def _workspace(self, batch: int, n_chunks: int) -> dict:
         """Scratch arrays of a step of ``batch`` samples, made once and reused (a step's kernels fill them
@@ -130,8 +153,12 @@ class FusedGeneDAE(GeneDAE):
         work = getattr(self, "_work", None)
         if work is None or work["key"] != key:
             n_shared = len(getattr(self, "shared_inputs", ()))
+            per_gene = getattr(self, "noise_draws", "per_input") == "per_gene"
+            # per-gene kernels: whole uint64 words per row of the transposed bits (columns past the batch stay 0)
+            width = (batch + 7) // 8 * 8 if per_gene else batch
             work = self._work = {
-                "key": key, "packed_t": np.empty((self.n_bytes, batch), np.uint8),
+                "key": key, "packed_t": np.zeros((self.n_bytes, width), np.uint8),
+                "masks": np.empty((self.n_inputs if per_gene else 0, (batch + 31) // 32), np.uint32),
                 "h": np.empty((self.n_hidden, batch), np.float32), "gy": np.empty((self.n_hidden, batch), np.float32),
                 "zs": np.empty((n_shared, batch), np.float32),
                 "gh_parts": np.empty((n_chunks, self.n_hidden, batch), np.float32)}
