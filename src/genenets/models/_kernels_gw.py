@@ -682,3 +682,139 @@ def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_gra
             total += la[b] + _log_ge1(lp[b])
         loss_parts[c] += total
     return loss_parts
+
+
+def run_encoder_edges(enc_crow, enc_col, enc_slot, run_start, run_len, run_gene) -> np.ndarray | None:
+    """Per decoder run (:func:`private_runs`), the encoder edge of its first output's input: the run's inputs
+    are edges ``e0`` to ``e0 + run_len - 1`` of the encoder's CSR (gene ``k``'s row, inputs in order), all
+    private (``enc_slot < 0``, :func:`shared_slots`), or ``None`` when the encoder is not laid out so (then
+    :func:`encoder_weight_grad_pg` serves)."""
+    enc_crow, enc_col = np.asarray(enc_crow, np.int64), np.asarray(enc_col, np.int64)
+    first = np.empty(len(run_start), np.int64)
+    for r, (s, n, k) in enumerate(zip(run_start, run_len, run_gene)):
+        row = enc_col[enc_crow[k]:enc_crow[k + 1]]
+        q = int(np.searchsorted(row, s))
+        e0 = enc_crow[k] + q
+        if q + n > len(row) or not np.array_equal(row[q:q + n], np.arange(s, s + n)) or (enc_slot[e0:e0 + n] >= 0).any():
+            return None
+        first[r] = e0
+    return first
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h, zeta, r):
+    """:func:`encoder_forward_pg`, keeping gene ``k``'s draws ``zeta[k]`` (n_genes, B) and the norm of its
+    private weights ``r[k]`` (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`: no second draw)."""
+    n_out, batch = h.shape
+    ns = np.float32(noise_std)
+    gk = gene_key(key)
+    n_groups = (batch + 3) >> 2
+    for k in prange(n_out):
+        acc = np.empty(batch, np.float32)
+        hbuf = np.empty(n_groups, np.uint64)
+        zbuf = np.empty(4 * n_groups, np.float32)
+        bk = bias[k]
+        for b in range(batch):
+            acc[b] = bk
+        r2 = 0.0
+        for e in range(crow[k], crow[k + 1]):
+            we = w[e]
+            i = col[e]
+            ib = i >> 3
+            sh = np.int32(i & 7)
+            sl = slot[e]
+            if sl >= 0 and noise_std > 0:
+                for b in range(batch):
+                    acc[b] += we * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+            else:
+                for b in range(batch):
+                    acc[b] += we * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                if sl < 0:
+                    r2 += np.float64(we) * np.float64(we)
+        r[k] = np.float32(np.sqrt(r2))
+        if noise_std > 0 and r2 > 0:
+            _draws(gk, k, batch, table, hbuf, zbuf)
+            sd = ns * np.float32(np.sqrt(r2))
+            for b in range(batch):
+                acc[b] += sd * zbuf[b]
+                zeta[k, b] = zbuf[b]
+        else:
+            for b in range(batch):
+                zeta[k, b] = np.float32(0.0)
+        for b in range(batch):
+            h[k, b] = max(acc[b], np.float32(0.0))
+    return h
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def encoder_weight_grad_shared(crow, col, slot, gy, packed_t, noise_std, zs, zeta, r, gw, gb, c_gene):
+    """:func:`encoder_weight_grad_pg` but the private edges: ``gb``, the shared edges' ``gw`` and, per gene,
+    ``c_gene[k] = gamma / r_k sum_b gy[k, b] zeta[k, b]`` (the per-gene noise term of every private edge's
+    gradient, ``w[e] c_k``), from the draws and norms the forward pass kept (:func:`encoder_forward_pg_keep`);
+    :func:`encoder_weight_grad_private` then writes the private edges'."""
+    n_out, batch = gy.shape
+    ns = np.float32(noise_std)
+    for k in prange(n_out):
+        s = np.float32(0.0)
+        t = np.float32(0.0)
+        for b in range(batch):
+            s += gy[k, b]
+            t += gy[k, b] * zeta[k, b]
+        gb[k] = s
+        c_gene[k] = ns * t / r[k] if noise_std > 0 and r[k] > 0 else np.float32(0.0)
+        for e in range(crow[k], crow[k + 1]):
+            sl = slot[e]
+            if sl < 0:
+                continue
+            i = col[e]
+            ib = i >> 3
+            sh = np.int32(i & 7)
+            t = np.float32(0.0)
+            if noise_std > 0:
+                for b in range(batch):
+                    t += gy[k, b] * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+            else:
+                for b in range(batch):
+                    t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+            gw[e] = t
+    return gw, gb, c_gene
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def encoder_weight_grad_private(run_start, run_len, run_gene, run_edge, bounds, w, gy, h, masks, c_gene, gw):
+    """The private edges' gradients ``gw[e] = sum_b gy[k, b] x[i_e, b] + w[e] c_k`` over the samples whose gene
+    is on (``gy`` is 0 for the others: the ReLU), by runs: run ``r``'s inputs are edges ``run_edge[r]`` on
+    (:func:`run_encoder_edges`); bits from ``masks`` (:func:`batch_bit_masks`), eight edges a vector."""
+    batch = gy.shape[1]
+    n_chunks = bounds.shape[0] - 1
+    for c in prange(n_chunks):
+        on = np.empty(batch, np.int64)
+        g_on = np.empty(batch, np.float32)
+        acc = np.empty(RUN_BLOCK, np.float32)
+        for r in range(bounds[c], bounds[c + 1]):
+            k = run_gene[r]
+            n_on = 0
+            for b in range(batch):
+                if h[k, b] > np.float32(0.0):
+                    on[n_on] = b
+                    g_on[n_on] = gy[k, b]
+                    n_on += 1
+            ck = c_gene[k]
+            start = run_start[r]
+            stop = start + run_len[r]
+            for j0 in range(start, stop, RUN_BLOCK):
+                nb = min(RUN_BLOCK, stop - j0)
+                ju = np.uint64(j0)
+                eu = np.uint64(run_edge[r] + (j0 - start))
+                for q in range(nb):
+                    acc[q] = w[eu + np.uint64(q)] * ck
+                for i in range(n_on):
+                    b = on[i]
+                    g = b >> 5
+                    sh = np.uint32(b & 31)
+                    gv = g_on[i]
+                    for q in range(nb):
+                        acc[q] += gv * _mask_bit_f32(masks[ju + np.uint64(q), g], sh)
+                for q in range(nb):
+                    gw[eu + np.uint64(q)] = acc[q]
+    return gw

@@ -39,8 +39,8 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
             zs = (G.shared_noise_into(model.shared_inputs, key, model.table, work["zs"]) if noise_std > 0
                   else np.empty((0, batch), np.float32))  # shared inputs' draws, read by both passes
-            G.encoder_forward_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
-                                 noise_std, zs, key, model.table, h)
+            G.encoder_forward_pg_keep(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
+                                      noise_std, zs, key, model.table, h, work["zeta"], work["r"])
         else:
             K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
                               model.table, h)
@@ -66,7 +66,12 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         if want:
             gy = K.relu_backward(gh, h, work["gy"])  # (genes, batch)
             gw1, gb1 = np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32)
-            if per_gene:
+            if per_gene and model.enc_run_edge is not None:  # private edges over the on samples, by runs
+                c_gene = G.encoder_weight_grad_shared(enc[0], enc[1], model.enc_slot, gy, p, noise_std, zs,
+                                                      work["zeta"], work["r"], gw1, gb1, work["c_gene"])[2]
+                G.encoder_weight_grad_private(run_start, run_len, run_gene, model.enc_run_edge, run_bounds,
+                                              w1.detach().numpy(), gy, h, masks, c_gene, gw1)
+            elif per_gene:
                 G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), gy, p, noise_std,
                                          zs, key, model.table, gw1, gb1)
             else:
@@ -126,13 +131,15 @@ class FusedGeneDAE(GeneDAE):
         self.enc_csr = self._csr(self.encoder)
         self.dec_csr = self._csr(self.decoder)
         if noise_draws == "per_gene":
-            from ._kernels_gw import private_runs, shared_slots
+            from ._kernels_gw import private_runs, run_encoder_edges, shared_slots
 
             #: per encoder edge, the row of its input among the inputs that reach more than one hidden node
             #: (``shared_inputs``, each with its own noise draw), -1 for an input that reaches one only
             self.enc_slot, self.shared_inputs = shared_slots(self.enc_csr[1], self.n_inputs)
             #: the decoder's private outputs as runs of one gene, and the other outputs (``private_runs``)
             self.dec_runs = private_runs(*self.dec_csr)
+            #: per run, the encoder edge of its first input (``run_encoder_edges``; None: per-edge gradient kernel)
+            self.enc_run_edge = run_encoder_edges(*self.enc_csr, self.enc_slot, *self.dec_runs[:3])
 
     def _chunk_bounds(self, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
         """Per thread, the decoder's runs and other outputs to take (about equal edges each)."""
@@ -158,6 +165,8 @@ class FusedGeneDAE(GeneDAE):
             width = (batch + 7) // 8 * 8 if per_gene else batch
             work = self._work = {
                 "key": key, "packed_t": np.zeros((self.n_bytes, width), np.uint8),
+                "c_gene": np.empty(self.n_hidden, np.float32), "r": np.empty(self.n_hidden, np.float32),
+                "zeta": np.empty((self.n_hidden, batch), np.float32),
                 "masks": np.empty((self.n_inputs if per_gene else 0, (batch + 31) // 32), np.uint32),
                 "h": np.empty((self.n_hidden, batch), np.float32), "gy": np.empty((self.n_hidden, batch), np.float32),
                 "zs": np.empty((n_shared, batch), np.float32),
