@@ -179,6 +179,25 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
                                              np.empty(len(w1), np.float32), np.empty(n_genes, np.float32))
         np.testing.assert_allclose(gw1, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb1, gh.sum(0), rtol=1e-5, atol=1e-4)
+        # the on-sample path FusedGeneDAE runs: the forward keeps the gene draws, the private edges go by runs
+        zeta_k, r_k = np.empty((n_genes, batch), np.float32), np.empty(n_genes, np.float32)
+        h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, zs, key, table,
+                                        np.empty((n_genes, batch), np.float32), zeta_k, r_k)
+        np.testing.assert_array_equal(h_k, h)
+        np.testing.assert_allclose(r_k, r, rtol=1e-6)
+        if noise_std:
+            np.testing.assert_array_equal(zeta_k, G.gene_noise_matrix(key, n_genes, batch, table))
+        runs = G.private_runs(P["dc"], P["dcol"])
+        run_edge = G.run_encoder_edges(P["ec"], P["ecol"], slot, *runs[:3])
+        assert run_edge is not None
+        ptp, masks = _padded_and_masks(pt, n_in, batch)
+        gw1_k, gbb1_k = np.full(len(w1), np.nan, np.float32), np.full(n_genes, np.nan, np.float32)
+        c_gene = G.encoder_weight_grad_shared(P["ec"], P["ecol"], slot, gy, ptp, noise_std, zs, zeta_k, r_k, gw1_k,
+                                              gbb1_k, np.empty(n_genes, np.float32))[2]
+        G.encoder_weight_grad_private(*runs[:3], run_edge, G.balanced_bounds(runs[1], n_chunks), w1, gy, h_k, masks,
+                                      c_gene, gw1_k)
+        np.testing.assert_allclose(gw1_k, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
+        np.testing.assert_allclose(gbb1_k, gh.sum(0), rtol=1e-5, atol=1e-4)
 
 
 def test_per_gene_noise_has_the_per_input_noise_distribution_and_mean_gradient():
@@ -261,13 +280,17 @@ def test_tiled_decoder_over_many_tiles_equals_dense_reference(n_chunks):
 # ------------------------------------------------------------------------------------------------
 # fifth pass: the decoder's private outputs over the samples whose gene is on (issue 19)
 
+def _padded_and_masks(pt, n_in, batch):
+    """The transposed bits padded to whole uint64 words per row, and their batch bit masks (as FusedGeneDAE)."""
+    ptp = np.zeros((pt.shape[0], (batch + 7) // 8 * 8), np.uint8)
+    ptp[:, :batch] = pt
+    return ptp, G.batch_bit_masks(ptp.view(np.uint64), n_in, np.empty((n_in, (batch + 31) // 32), np.uint32))
+
+
 def _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=True):
     """:func:`G.decoder_bce_private` + :func:`G.decoder_bce_other` as ``FusedGeneDAE`` calls them."""
     n_in, batch = len(b2), h.shape[1]
-    width = (batch + 7) // 8 * 8
-    ptp = np.zeros((pt.shape[0], width), np.uint8)
-    ptp[:, :batch] = pt
-    masks = G.batch_bit_masks(ptp.view(np.uint64), n_in, np.empty((n_in, (batch + 31) // 32), np.uint32))
+    ptp, masks = _padded_and_masks(pt, n_in, batch)
     run_start, run_len, run_gene, other = G.private_runs(dc, dcol)
     gw2 = np.full(len(w2) if want_grad else 0, np.nan, np.float32)
     gbb2 = np.full(n_in if want_grad else 0, np.nan, np.float32)
