@@ -15,10 +15,12 @@ CPU time much less):
   decoding = int8 dosages to the float two-bit input; noise = ``x + gamma * randn``; encoder and decoder =
   the torch CSR masked layers; loss = ``BCEWithLogits``; backward = ``loss.backward()``; optimizer = Adam;
 * fused_v1, fused_v2 and fused: reading = 32 rows of the person-major copy; decoding = none for v1, the
-  transpose of the packed bits to features-major for v2 and today's kernels; noise = the encoder kernel with
+  transpose of the packed bits to features-major for v2 (today's kernels: and the batch bit masks of every
+  output, ``batch_bit_masks``); noise = the encoder kernel with
   noise minus without; encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE
-  kernel without gradients; backward = the same kernel with gradients minus without, plus the ReLU backward
-  (v2, today) and the encoder-gradient kernel (with its noise); optimizer = torch Adam (v1: the default
+  kernel without gradients (today: private outputs over the on samples, then the other outputs); backward =
+  the same kernels with gradients minus without, plus the ReLU backward (v2, today) and the encoder-gradient
+  kernels (with their noise; today: shared edges per gene, private edges by runs over the on samples); optimizer = torch Adam (v1: the default
   foreach Adam; v2 and today: ``fused=True``, what ``StreamingGeneDAE`` uses for the fused engine).
 
 ``whole step`` rows time read + forward + backward + Adam as ``train.fit`` runs them. Threads: ``THREADS``
@@ -159,24 +161,39 @@ def profile_fused(path, graph, version: str) -> dict:
             V1.encoder_weight_grad(ec, ecol, gy, pin, GAMMA, key, model.table, np.empty(len(w1), np.float32),
                                    np.empty(len(b1), np.float32))
     else:
-        decode = _best(lambda: K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8)))
-        pin = K.transpose_packed(p, np.empty((p.shape[1], BATCH), np.uint8))
+        work = model._workspace(BATCH, nc)  # today's kernels: padded transpose, batch bit masks (as a step)
 
+        def transpose():
+            pt_ = K.transpose_packed(p, work["packed_t"])
+            if pg:
+                G.batch_bit_masks(pt_.view(np.uint64), model.n_inputs, work["masks"])
+            return pt_
+
+        decode = _best(transpose)
+        pin = transpose()
+        masks = work["masks"]
         slot = model.enc_slot if pg else None
         zs = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if pg else None
+        zeta, r = np.empty((nh, BATCH), np.float32), np.empty(nh, np.float32)
 
         def enc(noise):
             out = np.empty((nh, BATCH), np.float32)
             if pg:  # with noise: the shared inputs' draws too (once per step, read again by the gradient)
                 z = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if noise else zs
-                return G.encoder_forward_pg(ec, ecol, slot, w1, b1, pin, noise, z, key, model.table, out)
+                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, pin, noise, z, key, model.table, out, zeta, r)
             return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, out)
 
         def dec(grad):
             shape = (nc, nh, BATCH) if grad else (nc, 0, BATCH)
-            return (G.decoder_bce_gw if pg else K.decoder_bce)(
-                dc, dcol, w2, b2, h, pin, nc, grad, np.empty(len(w2) if grad else 0, np.float32),
-                np.empty(len(b2) if grad else 0, np.float32), np.empty(shape, np.float32), np.zeros(nc), 1.0)
+            gw, gb = np.empty(len(w2) if grad else 0, np.float32), np.empty(len(b2) if grad else 0, np.float32)
+            if not pg:
+                return K.decoder_bce(dc, dcol, w2, b2, h, pin, nc, grad, gw, gb, np.empty(shape, np.float32),
+                                     np.zeros(nc), 1.0)
+            run_start, run_len, run_gene, other = model.dec_runs
+            rb, ob = model._chunk_bounds(nc)
+            parts, ghp_ = np.zeros(nc), np.empty(shape, np.float32)
+            G.decoder_bce_private(run_start, run_len, run_gene, rb, dc, w2, b2, h, masks, grad, gw, gb, ghp_, parts)
+            return G.decoder_bce_other(other, ob, dc, dcol, w2, b2, h, pin, grad, gw, gb, ghp_, parts)
 
         ghp = np.random.default_rng(1).random((nc, nh, BATCH)).astype(np.float32)
 
@@ -184,7 +201,10 @@ def profile_fused(path, graph, version: str) -> dict:
             g = K.relu_backward(ghp, h, np.empty_like(h))
             gw, gb = np.empty(len(w1), np.float32), np.empty(len(b1), np.float32)
             if pg:
-                G.encoder_weight_grad_pg(ec, ecol, slot, w1, g, pin, GAMMA, zs, key, model.table, gw, gb)
+                c_gene = G.encoder_weight_grad_shared(ec, ecol, slot, g, pin, GAMMA, zs, zeta, r, gw, gb,
+                                                      np.empty(nh, np.float32))[2]
+                G.encoder_weight_grad_private(*model.dec_runs[:3], model.enc_run_edge, model._chunk_bounds(nc)[0],
+                                              w1, g, h, masks, c_gene, gw)
             else:
                 K.encoder_weight_grad(ec, ecol, g, pin, GAMMA, key, model.table, gw, gb)
 
