@@ -167,9 +167,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
                              np.empty((n_genes, batch), np.float32))
     np.testing.assert_allclose(h.T, hd, rtol=1e-5, atol=1e-5)
     for n_chunks in (1, 3):
-        gw2, gbb2 = np.empty(len(w2), np.float32), np.empty(n_in, np.float32)
-        ghp = np.zeros((n_chunks, n_genes, batch), np.float32)
-        parts = G.decoder_bce_gw(P["dc"], P["dcol"], w2, b2, h, pt, n_chunks, True, gw2, gbb2, ghp, np.zeros(n_chunks))
+        parts, gw2, gbb2, ghp = _decoder_on_samples(P["dc"], P["dcol"], w2, b2, h, pt, n_chunks)
         np.testing.assert_allclose(parts.sum(), loss, rtol=1e-5)
         np.testing.assert_allclose(gw2, (g.T @ hd)[dec_out, dec_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
@@ -253,32 +251,8 @@ def test_log_of_a_product_of_loss_factors_matches_float64():
     np.testing.assert_allclose(_log_ge1_many(p), np.log(p.astype(np.float64)), rtol=2e-7, atol=2e-7)  # float32
 
 
-@pytest.mark.parametrize("n_chunks", [1, 3])
-def test_tiled_decoder_over_many_tiles_equals_dense_reference(n_chunks):
-    """2,003 outputs: 32 tiles (the per-16-tile flush of the loss product, a partial last tile) and chunks."""
-    batch = 7
-    P = _problem(batch, seed=3, n_in=2003, n_genes=40, density=0.01)
-    A, (dec_out, dec_in) = P["A"], P["dec"]
-    n_in, n_genes = A.shape
-    rng = np.random.default_rng(0)
-    h = np.maximum(rng.normal(0, 1, (n_genes, batch)), 0).astype(np.float32)
-    w2, b2, x = P["w2"], P["b2"], P["x"]
-    W2 = np.zeros((n_in, n_genes)); W2[dec_out, dec_in] = w2
-    logits = h.T.astype(np.float64) @ W2.T + b2
-    loss = (np.logaddexp(0, logits) - x * logits).sum()
-    g = 0.5 * (1 + np.tanh(logits / 2)) - x
-    gw2, gbb2 = np.empty(len(w2), np.float32), np.empty(n_in, np.float32)
-    ghp = np.zeros((n_chunks, n_genes, batch), np.float32)
-    parts = G.decoder_bce_gw(P["dc"], P["dcol"], w2, b2, h, P["pt"], n_chunks, True, gw2, gbb2, ghp,
-                             np.zeros(n_chunks))
-    np.testing.assert_allclose(parts.sum(), loss, rtol=1e-5)
-    np.testing.assert_allclose(gw2, (g.T @ h.T)[dec_out, dec_in], rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ghp.sum(0).T, g @ W2, rtol=1e-5, atol=1e-4)
-
-
 # ------------------------------------------------------------------------------------------------
-# fifth pass: the decoder's private outputs over the samples whose gene is on (issue 19)
+# sixth pass: the decoder's private outputs over the samples whose gene is on (issue 19)
 
 def _padded_and_masks(pt, n_in, batch):
     """The transposed bits padded to whole uint64 words per row, and their batch bit masks (as FusedGeneDAE)."""

@@ -22,10 +22,12 @@ same random number as the per-input kernels' gradient. ``tests/test_models_kerne
 pass and gradients against a float64 dense reference at 1e-5 and the mean gradient over many draws
 against the per-input kernels'.
 
-:func:`decoder_bce_gw` is :func:`genenets.models._kernels.decoder_bce` (same arguments, same results to
-float32 rounding) by tiles of 64 outputs: long vectorised loops over a tile, an ``exp`` whose loop
-vectorises (:func:`_exp_neg`), and ``log1p(exp(-|l|))`` summed as the log of a product of the factors
-``1 + exp(-|l|)`` the sigmoid divides by anyway (no logarithm per output bit; :func:`_log_ge1`).
+The decoder and the encoder gradient go over the samples whose gene is *on* (ReLU output > 0) for the outputs
+and inputs of one gene only (:func:`decoder_bce_private`, :func:`encoder_weight_grad_private`, by the runs of
+:func:`private_runs`); the silent samples' share is one ``softplus`` / ``sigmoid`` of the bias per output and a
+popcount of per-output batch bit masks (:func:`batch_bit_masks`). ``log1p(exp(-|l|))`` is summed as the log of a
+product of the factors ``1 + exp(-|l|)`` the sigmoid divides by anyway (no logarithm per output bit;
+:func:`_log_ge1`), and ``exp`` is a polynomial whose loop vectorises (:func:`_exp_neg`).
 
 These kernels serve ``FusedGeneDAE(noise_draws="per_gene")`` (the genome-wide path); the per-input
 kernels of :mod:`genenets.models._kernels`, which notebooks 01-02 use, give the same results as before.
@@ -264,119 +266,8 @@ def _bce_terms(l, x, scale):
     return max(l, np.float32(0.0)) - x * l, d, (sig - x) * scale
 
 
-#: Outputs per tile of :func:`decoder_bce_gw` (a multiple of 8: a tile is whole bytes of the packed bits).
-TILE = 64
-
-
-@njit(parallel=True, cache=True, fastmath=True)
-def decoder_bce_gw(crow, col, w, bias, h, packed_t, n_chunks, want_grad, gw, gb, gh_parts, loss_parts,
-                   grad_scale=1.0):
-    """:func:`genenets.models._kernels.decoder_bce` (same arguments and results), by tiles of outputs.
-
-    Outputs go by tiles of :data:`TILE` (chunks of whole tiles, one per thread): the tile's logits are
-    written to a ``(TILE, B)`` buffer (one short loop over the batch per edge), its bits to another (one
-    loop over the batch per output, from the tile's bytes); then ``exp(-|l|)`` (:func:`_exp_neg`), the
-    loss and ``sigmoid(l) - x`` (:func:`_bce_terms`) are one long loop over the whole tile, its two halves
-    side by side in each turn (the loop is latency-bound: two independent ``exp`` chains overlap). Every
-    index is a loop counter or an edge's column, never ``base + b`` (numba wraps negative indices, and an
-    index LLVM cannot prove non-negative turns a contiguous access into a gather: the loop stays scalar),
-    and no row view is taken per output or edge (each costs an atomic reference-count pair).
-
-    The loss ``max(l, 0) - x l + log1p(exp(-|l|))`` is accumulated per buffer element over 16 tiles at
-    most: the first two terms as a float32 sum, the last as the log of the float32 product of the factors
-    ``1 + exp(-|l|)`` (in [1, 2]; the product <= 2**16), the same ``1 + exp(-|l|)`` the sigmoid divides
-    by, so the per-element work has no logarithm (:func:`_log_ge1` once per element of the buffer every 16
-    tiles); then summed in float64. Rounding: ~16 float32 products, a relative 1e-6 of a product, i.e.
-    ~6e-8 per output bit and sample (the float64 reference test holds at 1e-5).
-    """
-    n_outputs = bias.shape[0]
-    batch = h.shape[1]
-    n_tiles = (n_outputs + TILE - 1) // TILE
-    per_chunk = (n_tiles + n_chunks - 1) // n_chunks
-    n_bytes = packed_t.shape[0]
-    scale = np.float32(grad_scale)
-    size = TILE * batch
-    for c in prange(n_chunks):
-        lg = np.zeros((TILE, batch), np.float32)
-        xb = np.zeros((TILE, batch), np.float32)
-        gr = np.zeros((TILE, batch), np.float32)
-        la = np.zeros(size, np.float32)
-        lp = np.ones(size, np.float32)
-        lgf, xbf, grf = lg.reshape(size), xb.reshape(size), gr.reshape(size)
-        half = size // 2  # TILE * batch is even
-        lg2, xb2, gr2 = lg.reshape((2, half)), xb.reshape((2, half)), gr.reshape((2, half))
-        la2, lp2 = la.reshape((2, half)), lp.reshape((2, half))
-        if want_grad:
-            gh_parts[c, :, :] = np.float32(0.0)
-        total = 0.0
-        for t in range(c * per_chunk, min(n_tiles, (c + 1) * per_chunk)):
-            j0 = t * TILE
-            nj = min(TILE, n_outputs - j0)
-            for jj in range(nj):
-                j = j0 + jj
-                bj = bias[j]
-                for b in range(batch):
-                    lg[jj, b] = bj
-                for e in range(crow[j], crow[j + 1]):
-                    we = w[e]
-                    k = col[e]
-                    for b in range(batch):
-                        lg[jj, b] += we * h[k, b]
-            for jj in range(nj, TILE):  # a last, partial tile: zero logits and bits (not summed below)
-                for b in range(batch):
-                    lg[jj, b] = np.float32(0.0)
-            for r in range(min(TILE // 8, n_bytes - (j0 >> 3))):
-                rb = (j0 >> 3) + r
-                for u in range(8):
-                    for b in range(batch):
-                        xb[8 * r + u, b] = np.float32((np.int32(packed_t[rb, b]) >> np.int32(u)) & np.int32(1))
-            if nj == TILE:  # two independent halves a loop turn: the long exp chain of one overlaps the other's
-                for q in range(half):
-                    a0, d0, g0 = _bce_terms(lg2[0, q], xb2[0, q], scale)
-                    a1, d1, g1 = _bce_terms(lg2[1, q], xb2[1, q], scale)
-                    la2[0, q] += a0
-                    la2[1, q] += a1
-                    lp2[0, q] *= d0
-                    lp2[1, q] *= d1
-                    gr2[0, q] = g0
-                    gr2[1, q] = g1
-            else:  # a last, partial tile
-                for q in range(nj * batch):
-                    a0, d0, g0 = _bce_terms(lgf[q], xbf[q], scale)
-                    la[q] += a0
-                    lp[q] *= d0  # log1p(exp(-|l|)) summed as the log of a product (below), <= 2**16 over 16 tiles
-                    grf[q] = g0
-            if (t & 15) == 15:
-                for q in range(size):
-                    la[q] += _log_ge1(lp[q])
-                    lp[q] = np.float32(1.0)
-                for q in range(size):
-                    total += la[q]
-                    la[q] = np.float32(0.0)
-            if want_grad:
-                for jj in range(nj):
-                    j = j0 + jj
-                    gsum = np.float32(0.0)
-                    for b in range(batch):
-                        gsum += gr[jj, b]
-                    gb[j] = gsum
-                    for e in range(crow[j], crow[j + 1]):
-                        k = col[e]
-                        we = w[e]
-                        s = np.float32(0.0)
-                        for b in range(batch):
-                            g = gr[jj, b]
-                            s += g * h[k, b]
-                            gh_parts[c, k, b] += we * g
-                        gw[e] = s
-        for q in range(size):
-            total += la[q] + _log_ge1(lp[q])
-        loss_parts[c] = total
-    return loss_parts
-
-
 # ---------------------------------------------------------------------------------------------------------------
-# Fifth pass: the decoder skips the samples whose gene is silent (ReLU output 0).
+# Sixth pass (issue 19): the decoder skips the samples whose gene is silent (ReLU output 0).
 #
 # An output with one edge (a *private* output: 954,398 of the 1,023,216 genome-wide outputs) has the logit
 # ``l = w h[k, b] + c``. About half of the hidden values are 0 after the ReLU (50% at initialisation, 54% at the
