@@ -246,3 +246,27 @@ def test_person_major_copy_in_person_blocks_equals_one_block(tmp_path, cache_dir
     assert blocks.missing_calls == one.missing_calls > 0
     with pytest.raises(DataError, match="variant_index outside"):
         convert_to_person_major(prefix, np.array([0, 61]), out=tmp_path / "bad.bits")
+
+
+def test_person_major_stream_reuses_its_block_buffers_but_never_under_a_kept_batch(tmp_path, cache_dir):
+    """Two block buffers serve an epoch when the consumer drops each batch (as train.fit does); a batch the
+    consumer keeps is never overwritten by a later block."""
+    import pickle
+
+    prefix = _fileset_with_missing(tmp_path / "f")
+    kw = dict(batch_size=2, block_size=4, seed=1, missing="zero", output="packed", reader="person")
+    stream = PlinkBatchStream(prefix, **kw)
+    expected = [x.clone() for (x,) in PlinkBatchStream(prefix, **kw)]
+    assert len(stream.segments()) >= 4
+    seen = []
+    for (x,) in stream:  # dropped at once
+        seen.append((x.numpy().__array_interface__["data"][0], x.clone()))
+    for (_, x), y in zip(seen, expected):
+        torch.testing.assert_close(x, y)
+    starts = [b.__array_interface__["data"][0] for b in stream._buffers]
+    assert len(stream._buffers) == 2
+    assert all(any(s <= ptr < s + b.nbytes for s, b in zip(starts, stream._buffers)) for ptr, _ in seen)
+    kept = [x for (x,) in stream]  # every batch kept: later blocks go to fresh arrays
+    for x, y in zip(kept, expected):
+        torch.testing.assert_close(x, y)
+    assert "_buffers" not in pickle.loads(pickle.dumps(stream)).__dict__
