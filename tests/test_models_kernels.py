@@ -258,7 +258,7 @@ def _padded_and_masks(pt, n_in, batch):
     """The transposed bits padded to whole uint64 words per row, and their batch bit masks (as FusedGeneDAE)."""
     ptp = np.zeros((pt.shape[0], (batch + 7) // 8 * 8), np.uint8)
     ptp[:, :batch] = pt
-    return ptp, G.batch_bit_masks(ptp.view(np.uint64), n_in, np.empty((n_in, (batch + 31) // 32), np.uint32))
+    return ptp, G.batch_bit_masks(ptp.view(np.uint64), n_in, np.empty(((batch + 31) // 32, n_in + 8), np.uint32))
 
 
 def _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=True):
@@ -284,8 +284,8 @@ def test_batch_bit_masks_hold_each_samples_bit(batch):
     packed = np.packbits(x, axis=1, bitorder="little")
     ptp = np.zeros((packed.shape[1], (batch + 7) // 8 * 8), np.uint8)
     K.transpose_packed(packed, ptp)
-    masks = G.batch_bit_masks(ptp.view(np.uint64), 45, np.empty((45, (batch + 31) // 32), np.uint32))
-    got = np.array([[(int(masks[j, b >> 5]) >> (b & 31)) & 1 for b in range(batch)] for j in range(45)])
+    masks = G.batch_bit_masks(ptp.view(np.uint64), 45, np.empty(((batch + 31) // 32, 45), np.uint32))
+    got = np.array([[(int(masks[b >> 5, j]) >> (b & 31)) & 1 for b in range(batch)] for j in range(45)])
     np.testing.assert_array_equal(got, x.T)
 
 

@@ -378,11 +378,12 @@ def _mask_bit_f32(typingctx, mask, shift):
 
 @njit(parallel=True, cache=True)
 def batch_bit_masks(words, n_outputs, out):
-    """``out[j, g]``: bit ``b`` set when sample ``32 g + b`` has input bit ``j`` (a uint32 mask per output and
-    group of 32 samples), from ``words`` (n_bytes, n_words), the features-major packed bits (n_bytes, B) viewed
-    as uint64 (``B`` a multiple of 8; columns past the batch zero)."""
+    """``out[g, j]``: bit ``b`` set when sample ``32 g + b`` has input bit ``j`` (a uint32 mask per group of 32
+    samples and output; group-major, so that a run of outputs is contiguous and loops over it vectorise), from
+    ``words`` (n_bytes, n_words), the features-major packed bits (n_bytes, B) viewed as uint64 (``B`` a
+    multiple of 8; columns past the batch zero). ``out`` may have more columns than outputs (left as they are)."""
     n_bytes, n_words = words.shape
-    n_groups = out.shape[1]
+    n_groups = out.shape[0]
     for rb in prange(n_bytes):
         for g in range(n_groups):
             w = np.zeros(4, np.uint64)
@@ -392,7 +393,7 @@ def batch_bit_masks(words, n_outputs, out):
             for u in range(8):
                 j = 8 * rb + u
                 if j < n_outputs:
-                    out[j, g] = _byte_bit_mask(w[0], w[1], w[2], w[3], np.int64(u))
+                    out[g, j] = _byte_bit_mask(w[0], w[1], w[2], w[3], np.int64(u))
     return out
 
 
@@ -403,12 +404,12 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
 
     Chunk ``c`` (one per thread) takes runs ``bounds[c]`` to ``bounds[c + 1] - 1``. Per run of gene ``k``, the
     samples with ``h[k, b] > 0`` are listed once (and as bit masks); per block of :data:`RUN_BLOCK` outputs,
-    the on samples' bits are read from ``masks`` (n_outputs, n_groups) (:func:`batch_bit_masks`) and the
+    the on samples' bits are read from ``masks`` (n_groups, >= n_outputs + 7: a block's padding reads past its run) (:func:`batch_bit_masks`) and the
     silent samples with each bit set are counted (a popcount); the loop over (on sample, output) computes
     the logit, :func:`_bce_terms`, the weight and bias gradients and ``dL/dh`` in one pass (no logits
     stored); the ``n_0`` silent samples add ``n_0 softplus(c) - c T_0`` to the loss and
     ``n_0 sigmoid(c) - T_0`` to the bias gradient (``T_0``: the silent samples with the bit set). A block is
-    padded to whole vectors of 8 outputs with zero weight, bias and bit (computed, never summed), so the
+    padded to whole vectors of 8 outputs with zero weight and bias (computed, never summed), so the
     loop has no scalar remainder. A run's outputs have consecutive edges (one each), so no index is looked
     up per output.
 
@@ -418,14 +419,13 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
     gradient (``1 / (B n_outputs)`` for the mean).
     """
     batch = h.shape[1]
-    n_groups = masks.shape[1]
+    n_groups = masks.shape[0]
     n_chunks = bounds.shape[0] - 1
     scale = np.float32(grad_scale)
     for c in prange(n_chunks):
         on = np.empty(batch, np.int64)
         h_on = np.empty(batch, np.float32)
         off_mask = np.empty(n_groups, np.uint32)
-        x_on = np.empty((batch, RUN_BLOCK), np.float32)
         w_blk = np.empty(RUN_BLOCK, np.float32)
         c_blk = np.empty(RUN_BLOCK, np.float32)
         t_off = np.empty(RUN_BLOCK, np.float32)
@@ -469,16 +469,8 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
                     c_blk[q] = bias[ju + np.uint64(q)]
                     t = np.uint32(0)
                     for g in range(n_groups):
-                        t += _popcount(masks[ju + np.uint64(q), g] & off_mask[g])
+                        t += _popcount(masks[g, ju + np.uint64(q)] & off_mask[g])
                     t_off[q] = np.float32(t)
-                for i in range(n_on):
-                    b = on[i]
-                    g = b >> 5
-                    sh = np.uint32(b & 31)
-                    for q in range(nb):
-                        x_on[i, q] = _mask_bit_f32(masks[ju + np.uint64(q), g], sh)
-                    for q in range(nb, nbp):
-                        x_on[i, q] = np.float32(0.0)
                 # four on samples a turn: four independent exp chains overlap, the accumulators are read and
                 # written once per four (20% faster than one a turn, measured); lp <= 2 ** 4 a turn, folded
                 # every 8 turns (<= 2 ** 32), at most 3 samples left for the one-a-turn loop
@@ -487,17 +479,22 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
                     h1 = h_on[i + 1]
                     h2 = h_on[i + 2]
                     h3 = h_on[i + 3]
+                    m0, s0 = on[i] >> 5, np.uint32(on[i] & 31)
+                    m1, s1 = on[i + 1] >> 5, np.uint32(on[i + 1] & 31)
+                    m2, s2 = on[i + 2] >> 5, np.uint32(on[i + 2] & 31)
+                    m3, s3 = on[i + 3] >> 5, np.uint32(on[i + 3] & 31)
                     dot0 = np.float32(0.0)
                     dot1 = np.float32(0.0)
                     dot2 = np.float32(0.0)
                     dot3 = np.float32(0.0)
-                    for q in range(nbp):
+                    for q in range(nbp):  # q >= nb: padding (zero weight and bias; the bit read past the run)
                         wq = w_blk[q]
                         cq = c_blk[q]
-                        a0, d0, g0 = _bce_terms(wq * h0 + cq, x_on[i, q], scale)
-                        a1, d1, g1 = _bce_terms(wq * h1 + cq, x_on[i + 1, q], scale)
-                        a2, d2, g2 = _bce_terms(wq * h2 + cq, x_on[i + 2, q], scale)
-                        a3, d3, g3 = _bce_terms(wq * h3 + cq, x_on[i + 3, q], scale)
+                        jq = ju + np.uint64(q)
+                        a0, d0, g0 = _bce_terms(wq * h0 + cq, _mask_bit_f32(masks[m0, jq], s0), scale)
+                        a1, d1, g1 = _bce_terms(wq * h1 + cq, _mask_bit_f32(masks[m1, jq], s1), scale)
+                        a2, d2, g2 = _bce_terms(wq * h2 + cq, _mask_bit_f32(masks[m2, jq], s2), scale)
+                        a3, d3, g3 = _bce_terms(wq * h3 + cq, _mask_bit_f32(masks[m3, jq], s3), scale)
                         la[q] += (a0 + a1) + (a2 + a3)
                         lp[q] *= (d0 * d1) * (d2 * d3)
                         gws[q] += (g0 * h0 + g1 * h1) + (g2 * h2 + g3 * h3)
@@ -517,9 +514,11 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
                             lp[q] = np.float32(1.0)
                 for i in range(n_on - (n_on & 3), n_on):
                     hv = h_on[i]
+                    mi, si = on[i] >> 5, np.uint32(on[i] & 31)
                     dot = np.float32(0.0)
                     for q in range(nbp):
-                        a, d, g_ = _bce_terms(w_blk[q] * hv + c_blk[q], x_on[i, q], scale)
+                        a, d, g_ = _bce_terms(w_blk[q] * hv + c_blk[q], _mask_bit_f32(masks[mi, ju + np.uint64(q)], si),
+                                              scale)
                         la[q] += a
                         lp[q] *= d
                         gws[q] += g_ * hv
@@ -738,15 +737,15 @@ def encoder_weight_grad_private(run_start, run_len, run_gene, run_edge, bounds, 
                     g3, s3, v3 = on[i + 3] >> 5, np.uint32(on[i + 3] & 31), g_on[i + 3]
                     for q in range(nb):
                         jq = ju + np.uint64(q)
-                        acc[q] += ((v0 * _mask_bit_f32(masks[jq, g0], s0) + v1 * _mask_bit_f32(masks[jq, g1], s1))
-                                   + (v2 * _mask_bit_f32(masks[jq, g2], s2) + v3 * _mask_bit_f32(masks[jq, g3], s3)))
+                        acc[q] += ((v0 * _mask_bit_f32(masks[g0, jq], s0) + v1 * _mask_bit_f32(masks[g1, jq], s1))
+                                   + (v2 * _mask_bit_f32(masks[g2, jq], s2) + v3 * _mask_bit_f32(masks[g3, jq], s3)))
                 for i in range(n_on - (n_on & 3), n_on):
                     b = on[i]
                     g = b >> 5
                     sh = np.uint32(b & 31)
                     gv = g_on[i]
                     for q in range(nb):
-                        acc[q] += gv * _mask_bit_f32(masks[ju + np.uint64(q), g], sh)
+                        acc[q] += gv * _mask_bit_f32(masks[g, ju + np.uint64(q)], sh)
                 for q in range(nb):
                     gw[eu + np.uint64(q)] = acc[q]
     return gw

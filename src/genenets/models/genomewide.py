@@ -167,7 +167,7 @@ class FusedGeneDAE(GeneDAE):
                 "key": key, "packed_t": np.zeros((self.n_bytes, width), np.uint8),
                 "c_gene": np.empty(self.n_hidden, np.float32), "r": np.empty(self.n_hidden, np.float32),
                 "zeta": np.empty((self.n_hidden, batch), np.float32),
-                "masks": np.empty((self.n_inputs if per_gene else 0, (batch + 31) // 32), np.uint32),
+                "masks": np.empty(((batch + 31) // 32 if per_gene else 0, self.n_inputs + 8), np.uint32),
                 "h": np.empty((self.n_hidden, batch), np.float32), "gy": np.empty((self.n_hidden, batch), np.float32),
                 "zs": np.empty((n_shared, batch), np.float32),
                 "gh_parts": np.empty((n_chunks, self.n_hidden, batch), np.float32)}
