@@ -20,8 +20,9 @@ CPU time much less):
   noise minus without; encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE
   kernel without gradients (today: private outputs over the on samples, then the other outputs); backward =
   the same kernels with gradients minus without, plus the ReLU backward (v2, today) and the encoder-gradient
-  kernels (with their noise; today: shared edges per gene, private edges by runs over the on samples); optimizer = torch Adam (v1: the default
-  foreach Adam; v2 and today: ``fused=True``, what ``StreamingGeneDAE`` uses for the fused engine).
+  kernels (with their noise; today: shared edges per gene, private edges by runs over the on samples);
+  optimizer = torch Adam (v1: the default foreach Adam; v2 and today: ``fused=True``, what ``StreamingGeneDAE``
+  uses for the fused engine).
 
 ``whole step`` rows time read + forward + backward + Adam as ``train.fit`` runs them. Threads: ``THREADS``
 (torch and numba). ``load_avg_1min`` says how busy the machine was; every column comes from the same run.

@@ -404,10 +404,10 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
 
     Chunk ``c`` (one per thread) takes runs ``bounds[c]`` to ``bounds[c + 1] - 1``. Per run of gene ``k``, the
     samples with ``h[k, b] > 0`` are listed once (and as bit masks); per block of :data:`RUN_BLOCK` outputs,
-    the on samples' bits are read from ``masks`` (n_groups, >= n_outputs + 7: a block's padding reads past its run) (:func:`batch_bit_masks`) and the
-    silent samples with each bit set are counted (a popcount); the loop over (on sample, output) computes
-    the logit, :func:`_bce_terms`, the weight and bias gradients and ``dL/dh`` in one pass (no logits
-    stored); the ``n_0`` silent samples add ``n_0 softplus(c) - c T_0`` to the loss and
+    the on samples' bits are read from ``masks`` (n_groups, >= n_outputs + 7: a block's padding reads past
+    its run; :func:`batch_bit_masks`) and the silent samples with each bit set are counted (a popcount); the
+    loop over (on sample, output) computes the logit, :func:`_bce_terms`, the weight and bias gradients and
+    ``dL/dh`` in one pass (no logits stored); the ``n_0`` silent samples add ``n_0 softplus(c) - c T_0`` to the loss and
     ``n_0 sigmoid(c) - T_0`` to the bias gradient (``T_0``: the silent samples with the bit set). A block is
     padded to whole vectors of 8 outputs with zero weight and bias (computed, never summed), so the
     loop has no scalar remainder. A run's outputs have consecutive edges (one each), so no index is looked
@@ -617,7 +617,8 @@ def run_encoder_edges(enc_crow, enc_col, enc_slot, run_start, run_len, run_gene)
         row = enc_col[enc_crow[k]:enc_crow[k + 1]]
         q = int(np.searchsorted(row, s))
         e0 = enc_crow[k] + q
-        if q + n > len(row) or not np.array_equal(row[q:q + n], np.arange(s, s + n)) or (enc_slot[e0:e0 + n] >= 0).any():
+        if (q + n > len(row) or not np.array_equal(row[q:q + n], np.arange(s, s + n))
+                or (enc_slot[e0:e0 + n] >= 0).any()):
             return None
         first[r] = e0
     return first
