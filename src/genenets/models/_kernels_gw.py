@@ -109,49 +109,17 @@ def shared_noise_into(inputs, key, table, out):
     return out
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+@njit(cache=True)
 def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h):
-    """``h[k] = relu(bias[k] + sum_e w[e] x[col[e]] + noise_k)`` with per-gene noise (module docstring).
+    """``h[k] = relu(bias[k] + sum_e w[e] x[col[e]] + noise_k)`` with per-gene noise (module docstring):
+    :func:`encoder_forward_pg_keep` without keeping the draws.
 
     ``slot[e]``: the row of edge ``e``'s input in ``zs`` (its own draws, :func:`shared_noise`), ``-1`` for
-    a private input (:func:`shared_slots`); ``packed_t`` (n_bytes, B). Operands are indexed in place
-    (``packed_t[i >> 3, b]``), never sliced into row views: a view costs an atomic reference-count
-    increment and decrement per edge, more than the edge's arithmetic.
+    a private input (:func:`shared_slots`); ``packed_t`` (n_bytes, B).
     """
     n_out, batch = h.shape
-    ns = np.float32(noise_std)
-    gk = gene_key(key)
-    n_groups = (batch + 3) >> 2
-    for k in prange(n_out):
-        acc = np.empty(batch, np.float32)
-        hbuf = np.empty(n_groups, np.uint64)
-        zbuf = np.empty(4 * n_groups, np.float32)
-        bk = bias[k]
-        for b in range(batch):
-            acc[b] = bk
-        r2 = 0.0
-        for e in range(crow[k], crow[k + 1]):
-            we = w[e]
-            i = col[e]
-            ib = i >> 3
-            sh = np.int32(i & 7)
-            sl = slot[e]
-            if sl >= 0 and noise_std > 0:
-                for b in range(batch):
-                    acc[b] += we * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
-            else:
-                for b in range(batch):
-                    acc[b] += we * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
-                if sl < 0:
-                    r2 += np.float64(we) * np.float64(we)
-        if noise_std > 0 and r2 > 0:
-            _draws(gk, k, batch, table, hbuf, zbuf)
-            sd = ns * np.float32(np.sqrt(r2))
-            for b in range(batch):
-                acc[b] += sd * zbuf[b]
-        for b in range(batch):
-            h[k, b] = max(acc[b], np.float32(0.0))
-    return h
+    return encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h,
+                                   np.empty((n_out, batch), np.float32), np.empty(n_out, np.float32))
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -627,7 +595,11 @@ def run_encoder_edges(enc_crow, enc_col, enc_slot, run_start, run_len, run_gene)
 @njit(parallel=True, cache=True, fastmath=True)
 def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h, zeta, r):
     """:func:`encoder_forward_pg`, keeping gene ``k``'s draws ``zeta[k]`` (n_genes, B) and the norm of its
-    private weights ``r[k]`` (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`: no second draw)."""
+    private weights ``r[k]`` (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`: no second draw).
+
+    Operands are indexed in place (``packed_t[i >> 3, b]``), never sliced into row views: a view costs an
+    atomic reference-count increment and decrement per edge, more than the edge's arithmetic.
+    """
     n_out, batch = h.shape
     ns = np.float32(noise_std)
     gk = gene_key(key)

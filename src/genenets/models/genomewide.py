@@ -165,8 +165,10 @@ class FusedGeneDAE(GeneDAE):
             width = (batch + 7) // 8 * 8 if per_gene else batch
             work = self._work = {
                 "key": key, "packed_t": np.zeros((self.n_bytes, width), np.uint8),
-                "c_gene": np.empty(self.n_hidden, np.float32), "r": np.empty(self.n_hidden, np.float32),
-                "zeta": np.empty((self.n_hidden, batch), np.float32),
+                # per-gene kernels only: the kept draws and norms of the forward pass, the noise term per gene
+                "c_gene": np.empty(self.n_hidden if per_gene else 0, np.float32),
+                "r": np.empty(self.n_hidden if per_gene else 0, np.float32),
+                "zeta": np.empty((self.n_hidden if per_gene else 0, batch), np.float32),
                 "masks": np.empty(((batch + 31) // 32 if per_gene else 0, self.n_inputs + 8), np.uint32),
                 "h": np.empty((self.n_hidden, batch), np.float32), "gy": np.empty((self.n_hidden, batch), np.float32),
                 "zs": np.empty((n_shared, batch), np.float32),
