@@ -181,7 +181,8 @@ def profile_fused(path, graph, version: str) -> dict:
             out = np.empty((nh, BATCH), np.float32)
             if pg:  # with noise: the shared inputs' draws too (once per step, read again by the gradient)
                 z = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if noise else zs
-                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, pin, noise, z, key, model.table, out, zeta, r)
+                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, pin, noise, z, key, model.table, out, zeta, r,
+                                                 model._chunk_bounds(nc).genes)
             return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, out)
 
         def dec(grad):
@@ -191,10 +192,10 @@ def profile_fused(path, graph, version: str) -> dict:
                 return K.decoder_bce(dc, dcol, w2, b2, h, pin, nc, grad, gw, gb, np.empty(shape, np.float32),
                                      np.zeros(nc), 1.0)
             run_start, run_len, run_gene, other = model.dec_runs
-            rb, ob = model._chunk_bounds(nc)
+            bounds = model._chunk_bounds(nc)
             parts, ghp_ = np.zeros(nc), np.empty(shape, np.float32)
-            G.decoder_bce_private(run_start, run_len, run_gene, rb, dc, w2, b2, h, masks, grad, gw, gb, ghp_, parts)
-            return G.decoder_bce_other(other, ob, dc, dcol, w2, b2, h, pin, grad, gw, gb, ghp_, parts)
+            G.decoder_bce_private(run_start, run_len, run_gene, bounds.runs, dc, w2, b2, h, masks, grad, gw, gb, ghp_, parts)
+            return G.decoder_bce_other(other, bounds.other, dc, dcol, w2, b2, h, pin, grad, gw, gb, ghp_, parts)
 
         ghp = np.random.default_rng(1).random((nc, nh, BATCH)).astype(np.float32)
 
@@ -203,8 +204,9 @@ def profile_fused(path, graph, version: str) -> dict:
             gw, gb = np.empty(len(w1), np.float32), np.empty(len(b1), np.float32)
             if pg:
                 c_gene = G.encoder_weight_grad_shared(ec, ecol, slot, g, pin, GAMMA, zs, zeta, r, gw, gb,
-                                                      np.empty(nh, np.float32))[2]
-                G.encoder_weight_grad_private(*model.dec_runs[:3], model.enc_run_edge, model._chunk_bounds(nc)[0],
+                                                      np.empty(nh, np.float32),
+                                                      model._chunk_bounds(nc).shared_genes)[2]
+                G.encoder_weight_grad_private(*model.dec_runs[:3], model.enc_run_edge, model._chunk_bounds(nc).runs,
                                               w1, g, h, masks, c_gene, gw)
             else:
                 K.encoder_weight_grad(ec, ecol, g, pin, GAMMA, key, model.table, gw, gb)

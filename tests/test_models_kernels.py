@@ -177,23 +177,24 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
                                              np.empty(len(w1), np.float32), np.empty(n_genes, np.float32))
         np.testing.assert_allclose(gw1, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb1, gh.sum(0), rtol=1e-5, atol=1e-4)
-        # the on-sample path FusedGeneDAE runs: the forward keeps the gene draws, the private edges go by runs
+        # the on-sample path FusedGeneDAE runs: the forward keeps the gene draws, the private edges go by runs;
+        # genes, runs and outputs split into n_chunks of about equal work (each gene's values do not depend on it)
+        runs = G.private_runs(P["dc"], P["dcol"])
+        bounds = G.chunk_bounds(P["ec"], slot, P["dc"], runs[1], runs[3], n_chunks)
         zeta_k, r_k = np.empty((n_genes, batch), np.float32), np.empty(n_genes, np.float32)
         h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, zs, key, table,
-                                        np.empty((n_genes, batch), np.float32), zeta_k, r_k)
+                                        np.empty((n_genes, batch), np.float32), zeta_k, r_k, bounds.genes)
         np.testing.assert_array_equal(h_k, h)
         np.testing.assert_allclose(r_k, r, rtol=1e-6)
         if noise_std:
             np.testing.assert_array_equal(zeta_k, G.gene_noise_matrix(key, n_genes, batch, table))
-        runs = G.private_runs(P["dc"], P["dcol"])
         run_edge = G.run_encoder_edges(P["ec"], P["ecol"], slot, *runs[:3])
         assert run_edge is not None
         ptp, masks = _padded_and_masks(pt, n_in, batch)
         gw1_k, gbb1_k = np.full(len(w1), np.nan, np.float32), np.full(n_genes, np.nan, np.float32)
         c_gene = G.encoder_weight_grad_shared(P["ec"], P["ecol"], slot, gy, ptp, noise_std, zs, zeta_k, r_k, gw1_k,
-                                              gbb1_k, np.empty(n_genes, np.float32))[2]
-        G.encoder_weight_grad_private(*runs[:3], run_edge, G.balanced_bounds(runs[1], n_chunks), w1, gy, h_k, masks,
-                                      c_gene, gw1_k)
+                                              gbb1_k, np.empty(n_genes, np.float32), bounds.shared_genes)[2]
+        G.encoder_weight_grad_private(*runs[:3], run_edge, bounds.runs, w1, gy, h_k, masks, c_gene, gw1_k)
         np.testing.assert_allclose(gw1_k, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb1_k, gh.sum(0), rtol=1e-5, atol=1e-4)
 
@@ -301,6 +302,29 @@ def test_private_runs_split_outputs_by_gene_and_edge_count():
     b = G.balanced_bounds([5, 1, 1, 5], 2)
     np.testing.assert_array_equal(b, [0, 2, 4])
     np.testing.assert_array_equal(G.balanced_bounds([3], 4)[[0, -1]], [0, 1])
+
+
+def test_chunk_bounds_cover_every_item_once_and_balance_the_work_estimates():
+    """Each kernel's cut points start at 0, end at its item count and never decrease; a run's blocks and an
+    output's logits count as work (:data:`G.RUN_BLOCK_COST`, :data:`G.OTHER_OUTPUT_COST`), not only its edges."""
+    rng = np.random.default_rng(0)
+    enc_deg = rng.integers(1, 200, 500)
+    enc_crow = np.concatenate([[0], np.cumsum(enc_deg)])
+    enc_slot = np.where(rng.random(enc_crow[-1]) < 0.1, 0, -1)
+    other = np.arange(0, 4000, 2)
+    dec_crow = np.concatenate([[0], np.cumsum(np.where(np.isin(np.arange(4000), other), 3, 1))])
+    run_len = np.concatenate([np.full(300, 200), np.full(300, 3)])  # long runs first, then many short ones
+    for n_chunks in (1, 2, 3, 8):
+        bounds = G.chunk_bounds(enc_crow, enc_slot, dec_crow, run_len, other, n_chunks)
+        for cut, n in zip(bounds, (len(run_len), len(other), 500, 500)):
+            assert len(cut) == n_chunks + 1 and cut[0] == 0 and cut[-1] == n and (np.diff(cut) >= 0).all()
+    # 2 chunks: the 300 short runs (3 outputs, one block each) cost more than their outputs, so the second
+    # chunk, which holds them, gets fewer of the long runs than an equal split of outputs would give it
+    runs = G.chunk_bounds(enc_crow, enc_slot, dec_crow, run_len, other, 2).runs
+    by_outputs = G.balanced_bounds(run_len, 2)[1]
+    assert by_outputs < runs[1] < 300
+    cost = (run_len + 7) // 8 * 8 + G.RUN_BLOCK_COST * ((run_len + 63) // 64)
+    assert abs(cost[:runs[1]].sum() - cost[runs[1]:].sum()) <= 2 * cost.max()  # a cut moves one item at most
 
 
 @pytest.mark.parametrize("batch", [1, 5, 32, 37, 70])

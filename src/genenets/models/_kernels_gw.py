@@ -34,6 +34,9 @@ kernels of :mod:`genenets.models._kernels`, which notebooks 01-02 use, give the 
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
@@ -109,17 +112,17 @@ def shared_noise_into(inputs, key, table, out):
     return out
 
 
-@njit(cache=True)
 def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h):
     """``h[k] = relu(bias[k] + sum_e w[e] x[col[e]] + noise_k)`` with per-gene noise (module docstring):
-    :func:`encoder_forward_pg_keep` without keeping the draws.
+    :func:`encoder_forward_pg_keep` without keeping the draws, one chunk of genes per numba thread.
 
     ``slot[e]``: the row of edge ``e``'s input in ``zs`` (its own draws, :func:`shared_noise`), ``-1`` for
     a private input (:func:`shared_slots`); ``packed_t`` (n_bytes, B).
     """
     n_out, batch = h.shape
+    bounds = balanced_bounds(np.diff(np.asarray(crow, np.int64)) + GENE_COST, numba.get_num_threads())
     return encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h,
-                                   np.empty((n_out, batch), np.float32), np.empty(n_out, np.float32))
+                                   np.empty((n_out, batch), np.float32), np.empty(n_out, np.float32), bounds)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -288,6 +291,50 @@ def balanced_bounds(sizes, n_chunks: int) -> np.ndarray:
     bounds = np.searchsorted(total, targets, side="left").astype(np.int64)
     bounds[0], bounds[-1] = 0, len(sizes)
     return np.maximum.accumulate(bounds)
+
+
+
+# Work estimates per item for :func:`balanced_bounds`, so that each thread's chunk takes about the same time
+# (measured on the genome-wide graph, one chunk per thread timed alone: with chunks of equal outputs or edges the
+# slower of two chunks took 1.1x (private outputs), 1.7x (other outputs) and 1.5x (encoder genes) the faster).
+#: A block of a run (:data:`RUN_BLOCK` outputs at most) costs as much as this many more outputs: its list of on
+#: samples, popcounts, padding and per-sample loop set-up (runs are 50 outputs long on average).
+RUN_BLOCK_COST = 24
+#: An output with other than one edge costs as much as this many edges: its ``B`` logits' loss and gradient.
+OTHER_OUTPUT_COST = 10
+#: A gene costs the encoder as much as this many edges: its draws, its weight norm, its ReLU.
+GENE_COST = 4
+
+
+class ChunkBounds(NamedTuple):
+    """Per thread, the items each parallel kernel of a step takes (``n_chunks + 1`` cut points each)."""
+
+    runs: np.ndarray  #: runs of private outputs (:func:`decoder_bce_private`, :func:`encoder_weight_grad_private`)
+    other: np.ndarray  #: the other outputs (:func:`decoder_bce_other`)
+    genes: np.ndarray  #: genes by their edges (:func:`encoder_forward_pg_keep`)
+    shared_genes: np.ndarray  #: genes by their shared edges (:func:`encoder_weight_grad_shared`)
+
+
+def chunk_bounds(enc_crow, enc_slot, dec_crow, run_len, other, n_chunks: int) -> ChunkBounds:
+    """:class:`ChunkBounds` of about equal work (:data:`RUN_BLOCK_COST`, :data:`OTHER_OUTPUT_COST`,
+    :data:`GENE_COST`) for ``n_chunks`` threads.
+
+    Parameters
+    ----------
+    enc_crow : (n_genes + 1,) int64, the encoder's CSR row pointers; enc_slot : (n_edges,) its shared slots
+        (:func:`shared_slots`); dec_crow : (n_outputs + 1,) the decoder's; run_len, other : from
+        :func:`private_runs`.
+    """
+    run_len = np.asarray(run_len, np.int64)
+    blocks = (run_len + RUN_BLOCK - 1) // RUN_BLOCK
+    padded = run_len // RUN_BLOCK * RUN_BLOCK + (run_len % RUN_BLOCK + 7) // 8 * 8  # blocks padded to 8 outputs
+    enc_crow = np.asarray(enc_crow, np.int64)
+    shared = np.concatenate([[0], np.cumsum(np.asarray(enc_slot) >= 0)])[enc_crow]
+    dec_crow = np.asarray(dec_crow, np.int64)
+    return ChunkBounds(balanced_bounds(padded + RUN_BLOCK_COST * blocks, n_chunks),
+                       balanced_bounds(dec_crow[other + 1] - dec_crow[other] + OTHER_OUTPUT_COST, n_chunks),
+                       balanced_bounds(np.diff(enc_crow) + GENE_COST, n_chunks),
+                       balanced_bounds(np.diff(shared) + 2, n_chunks))
 
 
 @intrinsic
@@ -593,9 +640,11 @@ def run_encoder_edges(enc_crow, enc_col, enc_slot, run_start, run_len, run_gene)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h, zeta, r):
+def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h, zeta, r, bounds):
     """:func:`encoder_forward_pg`, keeping gene ``k``'s draws ``zeta[k]`` (n_genes, B) and the norm of its
     private weights ``r[k]`` (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`: no second draw).
+    Chunk ``c`` (one per thread) takes genes ``bounds[c]`` to ``bounds[c + 1] - 1`` (``ChunkBounds.genes``:
+    about equal edges; numba's own split is by genes, which gave one thread 60% of the edges).
 
     Operands are indexed in place (``packed_t[i >> 3, b]``), never sliced into row views: a view costs an
     atomic reference-count increment and decrement per edge, more than the edge's arithmetic.
@@ -604,74 +653,77 @@ def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, k
     ns = np.float32(noise_std)
     gk = gene_key(key)
     n_groups = (batch + 3) >> 2
-    for k in prange(n_out):
+    for c in prange(bounds.shape[0] - 1):
         acc = np.empty(batch, np.float32)
         hbuf = np.empty(n_groups, np.uint64)
         zbuf = np.empty(4 * n_groups, np.float32)
-        bk = bias[k]
-        for b in range(batch):
-            acc[b] = bk
-        r2 = 0.0
-        for e in range(crow[k], crow[k + 1]):
-            we = w[e]
-            i = col[e]
-            ib = i >> 3
-            sh = np.int32(i & 7)
-            sl = slot[e]
-            if sl >= 0 and noise_std > 0:
+        for k in range(bounds[c], bounds[c + 1]):
+            bk = bias[k]
+            for b in range(batch):
+                acc[b] = bk
+            r2 = 0.0
+            for e in range(crow[k], crow[k + 1]):
+                we = w[e]
+                i = col[e]
+                ib = i >> 3
+                sh = np.int32(i & 7)
+                sl = slot[e]
+                if sl >= 0 and noise_std > 0:
+                    for b in range(batch):
+                        acc[b] += we * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+                else:
+                    for b in range(batch):
+                        acc[b] += we * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                    if sl < 0:
+                        r2 += np.float64(we) * np.float64(we)
+            r[k] = np.float32(np.sqrt(r2))
+            if noise_std > 0 and r2 > 0:
+                _draws(gk, k, batch, table, hbuf, zbuf)
+                sd = ns * np.float32(np.sqrt(r2))
                 for b in range(batch):
-                    acc[b] += we * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+                    acc[b] += sd * zbuf[b]
+                    zeta[k, b] = zbuf[b]
             else:
                 for b in range(batch):
-                    acc[b] += we * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
-                if sl < 0:
-                    r2 += np.float64(we) * np.float64(we)
-        r[k] = np.float32(np.sqrt(r2))
-        if noise_std > 0 and r2 > 0:
-            _draws(gk, k, batch, table, hbuf, zbuf)
-            sd = ns * np.float32(np.sqrt(r2))
+                    zeta[k, b] = np.float32(0.0)
             for b in range(batch):
-                acc[b] += sd * zbuf[b]
-                zeta[k, b] = zbuf[b]
-        else:
-            for b in range(batch):
-                zeta[k, b] = np.float32(0.0)
-        for b in range(batch):
-            h[k, b] = max(acc[b], np.float32(0.0))
+                h[k, b] = max(acc[b], np.float32(0.0))
     return h
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def encoder_weight_grad_shared(crow, col, slot, gy, packed_t, noise_std, zs, zeta, r, gw, gb, c_gene):
+def encoder_weight_grad_shared(crow, col, slot, gy, packed_t, noise_std, zs, zeta, r, gw, gb, c_gene, bounds):
     """:func:`encoder_weight_grad_pg` but the private edges: ``gb``, the shared edges' ``gw`` and, per gene,
     ``c_gene[k] = gamma / r_k sum_b gy[k, b] zeta[k, b]`` (the per-gene noise term of every private edge's
     gradient, ``w[e] c_k``), from the draws and norms the forward pass kept (:func:`encoder_forward_pg_keep`);
-    :func:`encoder_weight_grad_private` then writes the private edges'."""
+    :func:`encoder_weight_grad_private` then writes the private edges'. Chunk ``c`` (one per thread) takes genes
+    ``bounds[c]`` to ``bounds[c + 1] - 1`` (``ChunkBounds.shared_genes``: about equal shared edges)."""
     n_out, batch = gy.shape
     ns = np.float32(noise_std)
-    for k in prange(n_out):
-        s = np.float32(0.0)
-        t = np.float32(0.0)
-        for b in range(batch):
-            s += gy[k, b]
-            t += gy[k, b] * zeta[k, b]
-        gb[k] = s
-        c_gene[k] = ns * t / r[k] if noise_std > 0 and r[k] > 0 else np.float32(0.0)
-        for e in range(crow[k], crow[k + 1]):
-            sl = slot[e]
-            if sl < 0:
-                continue
-            i = col[e]
-            ib = i >> 3
-            sh = np.int32(i & 7)
+    for c in prange(bounds.shape[0] - 1):
+        for k in range(bounds[c], bounds[c + 1]):
+            s = np.float32(0.0)
             t = np.float32(0.0)
-            if noise_std > 0:
-                for b in range(batch):
-                    t += gy[k, b] * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
-            else:
-                for b in range(batch):
-                    t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
-            gw[e] = t
+            for b in range(batch):
+                s += gy[k, b]
+                t += gy[k, b] * zeta[k, b]
+            gb[k] = s
+            c_gene[k] = ns * t / r[k] if noise_std > 0 and r[k] > 0 else np.float32(0.0)
+            for e in range(crow[k], crow[k + 1]):
+                sl = slot[e]
+                if sl < 0:
+                    continue
+                i = col[e]
+                ib = i >> 3
+                sh = np.int32(i & 7)
+                t = np.float32(0.0)
+                if noise_std > 0:
+                    for b in range(batch):
+                        t += gy[k, b] * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+                else:
+                    for b in range(batch):
+                        t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                gw[e] = t
     return gw, gb, c_gene
 
 

@@ -39,8 +39,9 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
             zs = (G.shared_noise_into(model.shared_inputs, key, model.table, work["zs"]) if noise_std > 0
                   else np.empty((0, batch), np.float32))  # shared inputs' draws, read by both passes
+            bounds = model._chunk_bounds(n_chunks)  # per thread: about equal work (ChunkBounds)
             G.encoder_forward_pg_keep(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
-                                      noise_std, zs, key, model.table, h, work["zeta"], work["r"])
+                                      noise_std, zs, key, model.table, h, work["zeta"], work["r"], bounds.genes)
         else:
             K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
                               model.table, h)
@@ -52,12 +53,11 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         gh = work["gh_parts"] if want else np.empty((n_chunks, 0, batch), np.float32)
         if per_gene:  # private outputs over the samples whose gene is on, then the others over every sample
             run_start, run_len, run_gene, other = model.dec_runs
-            run_bounds, other_bounds = model._chunk_bounds(n_chunks)
             masks = G.batch_bit_masks(p.view(np.uint64), model.n_inputs, work["masks"])
             parts = np.zeros(n_chunks, np.float64)
-            G.decoder_bce_private(run_start, run_len, run_gene, run_bounds, dec[0], w2.detach().numpy(),
+            G.decoder_bce_private(run_start, run_len, run_gene, bounds.runs, dec[0], w2.detach().numpy(),
                                   b2.detach().numpy(), h, masks, want, gw2, gb2, gh, parts, 1.0 / n)
-            G.decoder_bce_other(other, other_bounds, dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h,
+            G.decoder_bce_other(other, bounds.other, dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h,
                                 p, want, gw2, gb2, gh, parts, 1.0 / n)
         else:
             parts = K.decoder_bce(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
@@ -68,8 +68,9 @@ class _FusedGeneDAELoss(torch.autograd.Function):
             gw1, gb1 = np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32)
             if per_gene and model.enc_run_edge is not None:  # private edges over the on samples, by runs
                 c_gene = G.encoder_weight_grad_shared(enc[0], enc[1], model.enc_slot, gy, p, noise_std, zs,
-                                                      work["zeta"], work["r"], gw1, gb1, work["c_gene"])[2]
-                G.encoder_weight_grad_private(run_start, run_len, run_gene, model.enc_run_edge, run_bounds,
+                                                      work["zeta"], work["r"], gw1, gb1, work["c_gene"],
+                                                      bounds.shared_genes)[2]
+                G.encoder_weight_grad_private(run_start, run_len, run_gene, model.enc_run_edge, bounds.runs,
                                               w1.detach().numpy(), gy, h, masks, c_gene, gw1)
             elif per_gene:
                 G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), gy, p, noise_std,
@@ -141,16 +142,15 @@ class FusedGeneDAE(GeneDAE):
             #: per run, the encoder edge of its first input (``run_encoder_edges``; None: per-edge gradient kernel)
             self.enc_run_edge = run_encoder_edges(*self.enc_csr, self.enc_slot, *self.dec_runs[:3])
 
-    def _chunk_bounds(self, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per thread, the decoder's runs and other outputs to take (about equal edges each)."""
-        from ._kernels_gw import balanced_bounds
+    def _chunk_bounds(self, n_chunks: int):
+        """Per thread, the runs, other outputs and genes each per-gene kernel takes (about equal work each,
+        :func:`~genenets.models._kernels_gw.chunk_bounds`; computed once per number of threads)."""
+        from ._kernels_gw import chunk_bounds
 
         cache = self.__dict__.setdefault("_bounds", {})
         if n_chunks not in cache:
             run_start, run_len, run_gene, other = self.dec_runs
-            crow = self.dec_csr[0]
-            cache[n_chunks] = (balanced_bounds(run_len, n_chunks),
-                               balanced_bounds(crow[other + 1] - crow[other], n_chunks))
+            cache[n_chunks] = chunk_bounds(self.enc_csr[0], self.enc_slot, self.dec_csr[0], run_len, other, n_chunks)
         return cache[n_chunks]
 
     def _workspace(self, batch: int, n_chunks: int) -> dict:
