@@ -42,7 +42,7 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
-from ._kernels import _draws, _exp_neg, _mix
+from ._kernels import _bits_to_f32, _draws, _exp_neg, _mix
 
 #: Mixed into the step key for the per-gene stream (so gene draws are not the draws of inputs ``k``).
 _GENE_STREAM = np.uint64(0xD1B54A32D192ED03)
@@ -227,10 +227,28 @@ def _log_ge1(p):
 
 
 @njit(inline="always", fastmath=True)
+def _exp_neg_short(a):
+    """``exp(-a)`` for ``a >= 0`` in float32: :func:`~genenets.models._kernels._exp_neg`'s arithmetic (the same
+    polynomial to ``f**6``, relative error < 2e-7) with a shorter chain of dependent operations, for the
+    decoder's loop over (output, sample), whose time is set by that chain (the out-of-order window holds about
+    one turn of the loop): ``f = n ln 2 - a`` is one fused multiply-add, and the polynomial is evaluated in
+    Estrin's scheme (depth 3 instead of Horner's 6)."""
+    a = min(a, np.float32(87.0))
+    n = np.floor(a * np.float32(1.4426950408889634) + np.float32(0.5))
+    f = n * np.float32(0.6931471805599453) - a
+    f2 = f * f
+    p01 = np.float32(1.0) + f
+    p23 = np.float32(0.5) + f * np.float32(1.0 / 6)
+    p45 = np.float32(1.0 / 24) + f * np.float32(1.0 / 120)
+    p = (p01 + f2 * p23) + (f2 * f2) * (p45 + f2 * np.float32(1.0 / 720))
+    return p * _bits_to_f32(np.int32((np.float32(127.0) - n) * np.float32(8388608.0)))
+
+
+@njit(inline="always", fastmath=True)
 def _bce_terms(l, x, scale):
     """``(max(l, 0) - x l, 1 + exp(-|l|), scale (sigmoid(l) - x))`` of one output bit and sample: the loss
     but its ``log1p(exp(-|l|))`` (summed as the log of the product of the second term), and the gradient."""
-    e_ = _exp_neg(abs(l))
+    e_ = _exp_neg_short(abs(l))
     d = np.float32(1.0) + e_
     inv = np.float32(1.0) / d
     sig = inv if l >= np.float32(0.0) else e_ * inv
@@ -391,6 +409,24 @@ def _mask_bit_f32(typingctx, mask, shift):
     return types.float32(mask, shift), codegen
 
 
+@intrinsic
+def _popcount_and_f32(typingctx, mask, other):
+    """The set bits of ``mask & other`` (their low 32 bits) as a float32, in 32-bit arithmetic (vectorises:
+    a 64-bit count would not convert to floats on AVX2)."""
+    if not isinstance(mask, types.Integer) or not isinstance(other, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+
+        def low32(v):
+            return builder.trunc(v, i32) if v.type.width > 32 else (builder.zext(v, i32) if v.type.width < 32 else v)
+
+        return builder.sitofp(builder.ctpop(builder.and_(low32(args[0]), low32(args[1]))), ir.FloatType())
+
+    return types.float32(mask, other), codegen
+
+
 @njit(parallel=True, cache=True)
 def batch_bit_masks(words, n_outputs, out):
     """``out[g, j]``: bit ``b`` set when sample ``32 g + b`` has input bit ``j`` (a uint32 mask per group of 32
@@ -479,13 +515,20 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
                     gbs[q] = np.float32(0.0)
                     w_blk[q] = np.float32(0.0)
                     c_blk[q] = np.float32(0.0)
-                for q in range(nb):
-                    w_blk[q] = w[eu + np.uint64(q)]
-                    c_blk[q] = bias[ju + np.uint64(q)]
-                    t = np.uint32(0)
-                    for g in range(n_groups):
-                        t += _popcount(masks[g, ju + np.uint64(q)] & off_mask[g])
-                    t_off[q] = np.float32(t)
+                if n_groups == 1:  # batches of up to 32: one mask per output, a loop that vectorises
+                    off0 = off_mask[0]
+                    for q in range(nb):
+                        w_blk[q] = w[eu + np.uint64(q)]
+                        c_blk[q] = bias[ju + np.uint64(q)]
+                        t_off[q] = _popcount_and_f32(masks[0, ju + np.uint64(q)], off0)
+                else:
+                    for q in range(nb):
+                        w_blk[q] = w[eu + np.uint64(q)]
+                        c_blk[q] = bias[ju + np.uint64(q)]
+                        t = np.uint32(0)
+                        for g in range(n_groups):
+                            t += _popcount(masks[g, ju + np.uint64(q)] & off_mask[g])
+                        t_off[q] = np.float32(t)
                 # four on samples a turn: four independent exp chains overlap, the accumulators are read and
                 # written once per four (20% faster than one a turn, measured); lp <= 2 ** 4 a turn, folded
                 # every 8 turns (<= 2 ** 32), at most 3 samples left for the one-a-turn loop
