@@ -28,9 +28,16 @@ def test_bce_matches_float64_over_the_whole_logit_range():
         assert np.isfinite(lo).all() and np.isfinite(gr).all()
 
 
-def test_transpose_packed():
-    p = np.random.default_rng(0).integers(0, 256, (13, 9001), dtype=np.uint8)
-    np.testing.assert_array_equal(K.transpose_packed(p, np.empty((9001, 13), np.uint8)), p.T)
+@pytest.mark.parametrize("batch", [1, 8, 13, 32, 37])
+def test_transpose_packed(batch):
+    """Byte by byte (``out`` exactly batch wide), and 8 samples a word into a workspace padded to a multiple of
+    8 columns (the genome-wide path), whose padding is written 0 even where it held other bytes."""
+    p = np.random.default_rng(batch).integers(0, 256, (batch, 9001), dtype=np.uint8)
+    np.testing.assert_array_equal(K.transpose_packed(p, np.empty((9001, batch), np.uint8)), p.T)
+    width = (batch + 7) // 8 * 8 + 8
+    out = K.transpose_packed(p, np.full((9001, width), 255, np.uint8))
+    np.testing.assert_array_equal(out[:, :batch], p.T)
+    assert (out[:, batch:] == 0).all()
 
 
 def _csr(out_idx, in_idx, n_out):

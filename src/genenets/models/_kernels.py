@@ -116,8 +116,14 @@ def sddmm(crow, col, gy, x, gw):
 
 @njit(parallel=True, cache=True)
 def transpose_packed(packed, out):
-    """``out[i, b] = packed[b, i]``: packed bits (batch, n_bytes) to features-major (n_bytes, batch)."""
+    """``out[i, b] = packed[b, i]``: packed bits (batch, n_bytes) to features-major (n_bytes, batch).
+
+    ``out`` may have more columns than the batch when their number is a multiple of 8 (and ``out`` C-contiguous:
+    the genome-wide workspace); the columns past the batch are then written 0.
+    """
     batch, n_bytes = packed.shape
+    if out.shape[1] % 8 == 0 and out.shape[1] >= batch and out.flags.c_contiguous:
+        return _transpose_packed_words(packed, out)
     block = 4096
     for c in prange((n_bytes + block - 1) // block):
         stop = min(n_bytes, (c + 1) * block)
@@ -125,6 +131,40 @@ def transpose_packed(packed, out):
             row = packed[b]
             for i in range(c * block, stop):
                 out[i, b] = row[i]
+    return out
+
+
+@njit(inline="always")
+def _byte_at(row, i, shift):
+    return np.uint64(row[i]) << np.uint64(shift)
+
+
+@njit(parallel=True, cache=True)
+def _transpose_packed_words(packed, out):
+    """:func:`transpose_packed` eight samples at a time: each 8-byte word of ``out`` (the bytes of 8 samples) is
+    assembled from 8 rows and stored once (2x faster on this machine than one byte a store)."""
+    batch, n_bytes = packed.shape
+    n_words = out.shape[1] // 8
+    out64 = out.view(np.uint64)  # (n_bytes, n_words): byte b of word g is sample 8 g + b (little-endian)
+    block = 1024
+    for c in prange((n_bytes + block - 1) // block):
+        stop = min(n_bytes, (c + 1) * block)
+        for g in range(n_words):
+            b0 = 8 * g
+            if b0 + 8 <= batch:
+                p0, p1, p2, p3 = packed[b0], packed[b0 + 1], packed[b0 + 2], packed[b0 + 3]
+                p4, p5, p6, p7 = packed[b0 + 4], packed[b0 + 5], packed[b0 + 6], packed[b0 + 7]
+                for i in range(c * block, stop):
+                    v = _byte_at(p0, i, 0) | _byte_at(p1, i, 8) | _byte_at(p2, i, 16) | _byte_at(p3, i, 24)
+                    v |= _byte_at(p4, i, 32) | _byte_at(p5, i, 40) | _byte_at(p6, i, 48) | _byte_at(p7, i, 56)
+                    out64[i, g] = v
+            else:  # the last, partial group of samples, and the zero columns past the batch
+                for i in range(c * block, stop):
+                    out64[i, g] = np.uint64(0)
+                for r in range(max(0, min(8, batch - b0))):
+                    row = packed[b0 + r]
+                    for i in range(c * block, stop):
+                        out64[i, g] |= _byte_at(row, i, 8 * r)
     return out
 
 
