@@ -40,6 +40,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ._kernels import _bits_to_f32, _draws, _exp_neg, _mix
@@ -270,6 +271,8 @@ def _bce_terms(l, x, scale):
 
 #: Outputs per block of a run in :func:`decoder_bce_private` (its scratch stays in the L1 cache).
 RUN_BLOCK = 64
+#: How many outputs ahead :func:`decoder_bce_other` prefetches.
+PREFETCH_AHEAD = 8
 
 
 def private_runs(crow, col) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -425,6 +428,39 @@ def _popcount_and_f32(typingctx, mask, other):
         return builder.sitofp(builder.ctpop(builder.and_(low32(args[0]), low32(args[1]))), ir.FloatType())
 
     return types.float32(mask, other), codegen
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Ask the CPU to bring the cache line of ``arr[idx]`` (``idx`` an integer or a tuple of them) into the cache
+    (LLVM's ``prefetch``: no effect on results, no fault on any address)."""
+    if not isinstance(arr, types.Array):
+        return None
+    if isinstance(idx, types.BaseTuple):
+        if len(idx) != arr.ndim or not all(isinstance(t, types.Integer) for t in idx):
+            return None
+    elif not (isinstance(idx, types.Integer) and arr.ndim == 1):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty, idxty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        if isinstance(idxty, types.BaseTuple):
+            raw = cgutils.unpack_tuple(builder, args[1], len(idxty))
+            types_ = list(idxty)
+        else:
+            raw, types_ = [args[1]], [idxty]
+        indices = [context.cast(builder, v, t, types.intp) for v, t in zip(raw, types_)]
+        ptr = cgutils.get_item_pointer2(context, builder, data=ary.data, shape=cgutils.unpack_tuple(builder, ary.shape),
+                                        strides=cgutils.unpack_tuple(builder, ary.strides), layout=aryty.layout,
+                                        inds=indices, wraparound=False, boundscheck=False)
+        i32, i8p = ir.IntType(32), ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.none(arr, idx), codegen
 
 
 @njit(parallel=True, cache=True)
@@ -621,7 +657,22 @@ def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_gra
         lp = np.ones(batch, np.float32)  # the product of 1 + exp(-|l|) over 16 outputs at most (<= 2 ** 16)
         total = 0.0
         n = 0
-        for t in range(bounds[c], bounds[c + 1]):
+        stop = bounds[c + 1]
+        for t in range(bounds[c], stop):
+            # the other outputs lie ~15 outputs apart: each reads new cache lines of every array, too far ahead
+            # for the out-of-order window; ask for them PREFETCH_AHEAD outputs early (their edges half as early,
+            # once their row pointer has arrived)
+            if t + PREFETCH_AHEAD < stop:
+                j_ = outputs[t + PREFETCH_AHEAD]
+                _prefetch(crow, j_)
+                _prefetch(bias, j_)
+                _prefetch(packed_t, (j_ >> 3, 0))
+                _prefetch(gb, j_)
+            if t + PREFETCH_AHEAD // 2 < stop:
+                e_ = crow[outputs[t + PREFETCH_AHEAD // 2]]
+                _prefetch(w, e_)
+                _prefetch(col, e_)
+                _prefetch(gw, e_)
             j = outputs[t]
             bj = bias[j]
             for b in range(batch):
