@@ -164,14 +164,14 @@ def encoder_weight_grad_pg(crow, col, slot, w, gy, packed_t, noise_std, zs, key,
             if sl >= 0:
                 if noise_std > 0:
                     for b in range(batch):
-                        t += gy[k, b] * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+                        t += gy[k, b] * (_mask_bit_f32(packed_t[ib, b], sh) + ns * zs[sl, b])
                 else:
                     for b in range(batch):
-                        t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                        t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
                 gw[e] = t
             else:
                 for b in range(batch):
-                    t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                    t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
                 gw[e] = t + w[e] * c
     return gw, gb
 
@@ -686,7 +686,7 @@ def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_gra
             sh = np.int32(j & 7)
             gsum = np.float32(0.0)
             for b in range(batch):
-                a, d, g = _bce_terms(lg[b], np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)), scale)
+                a, d, g = _bce_terms(lg[b], _mask_bit_f32(packed_t[ib, b], sh), scale)
                 la[b] += a
                 lp[b] *= d
                 gr[b] = g
@@ -764,10 +764,10 @@ def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, k
                 sl = slot[e]
                 if sl >= 0 and noise_std > 0:
                     for b in range(batch):
-                        acc[b] += we * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+                        acc[b] += we * (_mask_bit_f32(packed_t[ib, b], sh) + ns * zs[sl, b])
                 else:
                     for b in range(batch):
-                        acc[b] += we * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                        acc[b] += we * _mask_bit_f32(packed_t[ib, b], sh)
                     if sl < 0:
                         r2 += np.float64(we) * np.float64(we)
             r[k] = np.float32(np.sqrt(r2))
@@ -813,10 +813,10 @@ def encoder_weight_grad_shared(crow, col, slot, gy, packed_t, noise_std, zs, zet
                 t = np.float32(0.0)
                 if noise_std > 0:
                     for b in range(batch):
-                        t += gy[k, b] * (np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1)) + ns * zs[sl, b])
+                        t += gy[k, b] * (_mask_bit_f32(packed_t[ib, b], sh) + ns * zs[sl, b])
                 else:
                     for b in range(batch):
-                        t += gy[k, b] * np.float32((np.int32(packed_t[ib, b]) >> sh) & np.int32(1))
+                        t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
                 gw[e] = t
     return gw, gb, c_gene
 
