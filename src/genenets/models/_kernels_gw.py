@@ -756,7 +756,22 @@ def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, k
             for b in range(batch):
                 acc[b] = bk
             r2 = 0.0
-            for e in range(crow[k], crow[k + 1]):
+            e = crow[k]
+            while e < crow[k + 1]:
+                if e + 4 <= crow[k + 1] and (slot[e] < 0) & (slot[e + 1] < 0) & (slot[e + 2] < 0) & (slot[e + 3] < 0):
+                    # four private edges a turn: the accumulator is read and written once per four edges
+                    w0, w1_, w2, w3 = w[e], w[e + 1], w[e + 2], w[e + 3]
+                    i0, i1, i2, i3 = col[e], col[e + 1], col[e + 2], col[e + 3]
+                    b0, b1, b2, b3 = i0 >> 3, i1 >> 3, i2 >> 3, i3 >> 3
+                    s0, s1, s2, s3 = np.int32(i0 & 7), np.int32(i1 & 7), np.int32(i2 & 7), np.int32(i3 & 7)
+                    for b in range(batch):
+                        x01 = w0 * _mask_bit_f32(packed_t[b0, b], s0) + w1_ * _mask_bit_f32(packed_t[b1, b], s1)
+                        x23 = w2 * _mask_bit_f32(packed_t[b2, b], s2) + w3 * _mask_bit_f32(packed_t[b3, b], s3)
+                        acc[b] += x01 + x23
+                    r2 += ((np.float64(w0) * np.float64(w0) + np.float64(w1_) * np.float64(w1_))
+                           + (np.float64(w2) * np.float64(w2) + np.float64(w3) * np.float64(w3)))
+                    e += 4
+                    continue
                 we = w[e]
                 i = col[e]
                 ib = i >> 3
@@ -770,6 +785,7 @@ def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, k
                         acc[b] += we * _mask_bit_f32(packed_t[ib, b], sh)
                     if sl < 0:
                         r2 += np.float64(we) * np.float64(we)
+                e += 1
             r[k] = np.float32(np.sqrt(r2))
             if noise_std > 0 and r2 > 0:
                 _draws(gk, k, batch, table, hbuf, zbuf)
