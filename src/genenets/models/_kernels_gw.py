@@ -314,10 +314,10 @@ def balanced_bounds(sizes, n_chunks: int) -> np.ndarray:
     return np.maximum.accumulate(bounds)
 
 
-
 # Work estimates per item for :func:`balanced_bounds`, so that each thread's chunk takes about the same time
 # (measured on the genome-wide graph, one chunk per thread timed alone: with chunks of equal outputs or edges the
-# slower of two chunks took 1.1x (private outputs), 1.7x (other outputs) and 1.5x (encoder genes) the faster).
+# slower of two chunks took 1.1x (private outputs) and 1.6x (other outputs) the time of the faster, and numba's
+# split of the genes in half gave one half 1.5x the other's edges).
 #: A block of a run (:data:`RUN_BLOCK` outputs at most) costs as much as this many more outputs: its list of on
 #: samples, popcounts, padding and per-sample loop set-up (runs are 50 outputs long on average).
 RUN_BLOCK_COST = 24
@@ -456,6 +456,7 @@ def _prefetch(typingctx, arr, idx):
                                         inds=indices, wraparound=False, boundscheck=False)
         i32, i8p = ir.IntType(32), ir.IntType(8).as_pointer()
         fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        # the name of LLVM >= 15 (opaque pointers; llvmlite 0.50 of requirements.lock is built on LLVM 22)
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
         builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
