@@ -4,7 +4,7 @@ The simulated genome-wide fileset of ``bench_genomewide_epoch`` (1.14 M edges pe
 two-bit inputs). For each batch size, the whole training step as ``train.fit`` runs it (read the rows of
 the person-major copy, forward, backward, torch's fused Adam), best of ``REPEATS`` after a warm-up, as wall
 and CPU seconds of this process (all threads), with 1 and with 2 threads (numba and torch). The work per
-sample is fixed; what a larger batch amortises is per step (Adam over 2.3 M parameters, the per-edge index
+sample is fixed; what a larger batch amortises is per step (Adam over 3.3 M parameters, the per-edge index
 and weight loads, each output's reductions over the batch). The batch size is a training setting (the paper's
 is 32): a larger one changes the optimisation, so this table measures only what it would cost.
 ``load_avg_1min`` says how busy the machine was.

@@ -182,7 +182,7 @@ class StreamingGeneDAE:
             torch.set_num_threads(self.n_threads)
             numba.set_num_threads(min(self.n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            # fused engine: torch's single-kernel Adam (one pass over the 2.3 M genome-wide parameters instead
+            # fused engine: torch's single-kernel Adam (one pass over the 3.3 M genome-wide parameters instead
             # of several; 0.013 vs 0.154 CPU s per step, 2 threads, benchmarks/results/genomewide_step.csv)
             opt_kwargs = {"fused": True} if fused else None
             stamps = []  # (wall, CPU) at the start of every training step: steady-state throughput
