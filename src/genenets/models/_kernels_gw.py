@@ -121,7 +121,7 @@ def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, zs, key, t
     a private input (:func:`shared_slots`); ``packed_t`` (n_bytes, B).
     """
     n_out, batch = h.shape
-    bounds = balanced_bounds(np.diff(np.asarray(crow, np.int64)) + GENE_COST, numba.get_num_threads())
+    bounds = gene_bounds(crow, numba.get_num_threads())
     return encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, zs, key, table, h,
                                    np.empty((n_out, batch), np.float32), np.empty(n_out, np.float32), bounds)
 
@@ -336,6 +336,11 @@ class ChunkBounds(NamedTuple):
     shared_genes: np.ndarray  #: genes by their shared edges (:func:`encoder_weight_grad_shared`)
 
 
+def gene_bounds(enc_crow, n_chunks: int) -> np.ndarray:
+    """``n_chunks + 1`` cut points of the genes, about equal encoder work each (edges plus :data:`GENE_COST`)."""
+    return balanced_bounds(np.diff(np.asarray(enc_crow, np.int64)) + GENE_COST, n_chunks)
+
+
 def chunk_bounds(enc_crow, enc_slot, dec_crow, run_len, other, n_chunks: int) -> ChunkBounds:
     """:class:`ChunkBounds` of about equal work (:data:`RUN_BLOCK_COST`, :data:`OTHER_OUTPUT_COST`,
     :data:`GENE_COST`) for ``n_chunks`` threads.
@@ -354,7 +359,7 @@ def chunk_bounds(enc_crow, enc_slot, dec_crow, run_len, other, n_chunks: int) ->
     dec_crow = np.asarray(dec_crow, np.int64)
     return ChunkBounds(balanced_bounds(padded + RUN_BLOCK_COST * blocks, n_chunks),
                        balanced_bounds(dec_crow[other + 1] - dec_crow[other] + OTHER_OUTPUT_COST, n_chunks),
-                       balanced_bounds(np.diff(enc_crow) + GENE_COST, n_chunks),
+                       gene_bounds(enc_crow, n_chunks),
                        balanced_bounds(np.diff(shared) + 2, n_chunks))
 
 
@@ -393,6 +398,14 @@ def _popcount(typingctx, x):
     return x(x), codegen
 
 
+def _low32(builder, v):
+    """An LLVM integer value truncated or zero-extended to 32 bits (for the intrinsics' 32-bit lane arithmetic)."""
+    i32 = ir.IntType(32)
+    if v.type.width > 32:
+        return builder.trunc(v, i32)
+    return builder.zext(v, i32) if v.type.width < 32 else v
+
+
 @intrinsic
 def _mask_bit_f32(typingctx, mask, shift):
     """Bit ``shift`` of ``mask`` (its low 32 bits) as a float32 0 or 1, in 32-bit arithmetic (numba widens
@@ -401,12 +414,8 @@ def _mask_bit_f32(typingctx, mask, shift):
         return None
 
     def codegen(context, builder, signature, args):
-        i32 = ir.IntType(32)
-
-        def low32(v):
-            return builder.trunc(v, i32) if v.type.width > 32 else (builder.zext(v, i32) if v.type.width < 32 else v)
-
-        bit = builder.and_(builder.lshr(low32(args[0]), low32(args[1])), ir.Constant(i32, 1))
+        bit = builder.and_(builder.lshr(_low32(builder, args[0]), _low32(builder, args[1])),
+                           ir.Constant(ir.IntType(32), 1))
         return builder.uitofp(bit, ir.FloatType())
 
     return types.float32(mask, shift), codegen
@@ -420,12 +429,8 @@ def _popcount_and_f32(typingctx, mask, other):
         return None
 
     def codegen(context, builder, signature, args):
-        i32 = ir.IntType(32)
-
-        def low32(v):
-            return builder.trunc(v, i32) if v.type.width > 32 else (builder.zext(v, i32) if v.type.width < 32 else v)
-
-        return builder.sitofp(builder.ctpop(builder.and_(low32(args[0]), low32(args[1]))), ir.FloatType())
+        count = builder.ctpop(builder.and_(_low32(builder, args[0]), _low32(builder, args[1])))
+        return builder.sitofp(count, ir.FloatType())
 
     return types.float32(mask, other), codegen
 
