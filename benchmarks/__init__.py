@@ -42,3 +42,24 @@ def best_time(fn, repeats: int = 5, warmup: int = 1) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return min(times)
+
+
+def speed_probe() -> dict:
+    """How fast this shared virtual machine runs right now, on two fixed workloads (about 1 s in all).
+
+    This VM's speed changes within minutes, and not alike for all work: between two runs of the genome-wide
+    step 35 minutes apart, the fused kernels (vectorised float32 arithmetic) ran 1.47x faster and the reference
+    (sparse products, memory-bound) 1.25x (``docs/scaling.md``). So benchmarks record, next to each timed
+    run, ``probe_exp_ns``: nanoseconds per float32 element of ``np.exp`` over 1 M values (one thread,
+    vectorised arithmetic), best of 7; and ``probe_copy_gb_s``: GB/s of copying 256 MB (memory-bound), best
+    of 3. They describe the machine, not the code.
+    """
+    import numpy as np
+
+    x = np.linspace(-5, 5, 1 << 20, dtype=np.float32)
+    out = np.empty_like(x)
+    exp_s = best_time(lambda: np.exp(x, out=out), repeats=7, warmup=2)
+    src = np.ones(1 << 26, np.float32)  # 256 MB
+    dst = np.empty_like(src)
+    copy_s = best_time(lambda: np.copyto(dst, src), repeats=3, warmup=1)
+    return {"probe_exp_ns": round(exp_s / x.size * 1e9, 3), "probe_copy_gb_s": round(src.nbytes / copy_s / 1e9, 2)}

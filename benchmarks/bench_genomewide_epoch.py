@@ -29,7 +29,9 @@ minutes, also at a 1-minute load near 1 (in session 6, three single runs of the 
 reference ratio of 34x, 42x and 73x within 40 minutes), so a ratio from one pair of runs measures the drift as
 much as the code. Each round gives one ratio per pair of engines; the result is their **median**, with their
 range (``ratio_min`` / ``ratio_max``), and each engine's median throughput over the rounds.
-``load_avg_1min`` (per run) and ``uptime`` say how busy the machine was. Each subprocess's CPU seconds (user +
+``load_avg_1min`` (per run) and ``uptime`` say how busy the machine was; ``probe_exp_ns`` and
+``probe_copy_gb_s``, measured just before and just after each run (:func:`benchmarks.speed_probe`), how fast
+it was for vectorised arithmetic and for memory copies: they separate the machine's state from the code's. Each subprocess's CPU seconds (user +
 system, all threads, ``RUSAGE_CHILDREN``) are recorded next to its wall time: on a machine shared with other
 jobs the wall time measures the load as much as the code, the CPU time much less; ``samples_per_cpu_s``
 is the throughput per CPU second. The fused engine also runs with 1 thread (on a loaded machine the second
@@ -49,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from . import speed_probe
 
 HEAVY = True  # several minutes on 2 cores: `make benchmark` skips it; run `python -m benchmarks genomewide_epoch`
 BOUND_MB = 4096
@@ -126,8 +130,10 @@ def run() -> pd.DataFrame:
         for name, threads in (ENGINES if r % 2 == 0 else ENGINES[::-1]):
             engine = "reference" if name == "reference" else "fused"
             draws = ["--noise-draws", "per_input" if name == "fused_v2" else "per_gene"]
+            before = speed_probe()
             ep, wall = _json_of(["epoch", "--prefix", sim["prefix"], "--batch-size", str(BATCH), "--block-size",
                                  str(BLOCK), "--threads", str(threads), "--engine", engine, *draws])
+            after = speed_probe()
             runs.setdefault(_label(name, threads), []).append(ep)
             rows.append({"stage": f"train_epoch_{ep['n_samples']}_people_{name}_{threads}_threads",
                          "round": r + 1, "engine": name, "samples": ep["n_samples"],
@@ -144,7 +150,8 @@ def run() -> pd.DataFrame:
                          "inputs_2m": ep["inputs_2m"], "batch_size": BATCH, "block_size": BLOCK,
                          "torch_threads": threads, "final_train_loss": round(ep["final_train_loss"], 4),
                          "load_avg_1min": round(os.getloadavg()[0], 1),
-                         "biobank_epoch_h_projected": round(BIOBANK / ep["samples_per_s"] / 3600, 2)})
+                         "biobank_epoch_h_projected": round(BIOBANK / ep["samples_per_s"] / 3600, 2)}
+                        | {f"{k}_before": v for k, v in before.items()} | {f"{k}_after": v for k, v in after.items()})
     median = {label: {k: float(np.median([ep[k] for ep in eps])) for k in ("samples_per_s", "samples_per_cpu_s")}
               | {"peak_rss_mb": max(ep["peak_rss_mb"] for ep in eps)} for label, eps in runs.items()}
     for label, m in median.items():

@@ -25,7 +25,8 @@ CPU time much less):
   uses for the fused engine).
 
 ``whole step`` rows time read + forward + backward + Adam as ``train.fit`` runs them. Threads: ``THREADS``
-(torch and numba). ``load_avg_1min`` says how busy the machine was; every column comes from the same run.
+(torch and numba). ``load_avg_1min`` says how busy the machine was, and ``probe_*_before`` / ``_after``
+(:func:`benchmarks.speed_probe`) how fast it was before and after the run; every column comes from the same run.
 """
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+
+from . import speed_probe
 
 HEAVY = True  # needs the 408 MB simulated fileset (about 4 minutes to simulate) and its graph
 BATCH, BLOCK, REPEATS, GAMMA, THREADS = 32, 512, 3, 0.3, 2
@@ -242,10 +245,12 @@ def run() -> pd.DataFrame:
     genome, graph, path, _ = genomewide_fixture()
     torch.set_num_threads(THREADS)
     numba.set_num_threads(min(THREADS, numba.config.NUMBA_NUM_THREADS))
+    before = speed_probe()
     results = {"reference": profile_reference(genome.prefix, graph),
                "fused_v1": profile_fused(path, graph, "fused_v1"),
                "fused_v2": profile_fused(path, graph, "fused_v2"),
                "fused": profile_fused(path, graph, "fused")}
+    after = speed_probe()
     rows = []
     for ph in PHASES + ["sum of phases", "whole step"]:
         row = {"phase": ph}
@@ -272,5 +277,9 @@ def run() -> pd.DataFrame:
     table["batch_size"], table["threads"], table["edges_per_layer"] = BATCH, THREADS, int(2 * graph.A.nnz)
     table["inputs_2m"], table["genes"] = int(2 * graph.A.shape[0]), int(graph.A.shape[1])
     table["load_avg_1min"] = round(os.getloadavg()[0], 1)
+    for k, v in before.items():
+        table[f"{k}_before"] = v
+    for k, v in after.items():
+        table[f"{k}_after"] = v
     table["uptime"] = os.popen("uptime").read().strip()
     return table
