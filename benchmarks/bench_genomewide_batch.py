@@ -7,7 +7,8 @@ and CPU seconds of this process (all threads), with 1 and with 2 threads (numba 
 sample is fixed; what a larger batch amortises is per step (Adam over 3.3 M parameters, the per-edge index
 and weight loads, each output's reductions over the batch). The batch size is a training setting (the paper's
 is 32): a larger one changes the optimisation, so this table measures only what it would cost.
-``load_avg_1min`` says how busy the machine was.
+``load_avg_1min`` says how busy the machine was, ``probe_*_before`` / ``_after``
+(:func:`benchmarks.speed_probe`) how fast it was.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import os
 import numpy as np
 import pandas as pd
 import torch
+
+from . import speed_probe
 
 HEAVY = True  # needs the 408 MB simulated fileset and its person-major copy
 BATCHES, THREADS, REPEATS, GAMMA = (16, 32, 64, 128, 256), (1, 2), 3, 0.3
@@ -32,6 +35,7 @@ def run() -> pd.DataFrame:
     _, graph, path, _ = genomewide_fixture()
     pm = PersonMajorFile(path)
     rows = []
+    before = speed_probe()
     for threads in THREADS:
         torch.set_num_threads(threads)
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
@@ -60,5 +64,9 @@ def run() -> pd.DataFrame:
         table.loc[sel, "ratio_samples_per_cpu_s_vs_batch_32"] = (table.loc[sel, "samples_per_cpu_s"] / base).round(2)
     table["edges_per_layer"], table["inputs_2m"] = int(2 * graph.A.nnz), int(2 * graph.A.shape[0])
     table["noise_draws"] = "per_gene"
+    for k, v in before.items():
+        table[f"{k}_before"] = v
+    for k, v in speed_probe().items():
+        table[f"{k}_after"] = v
     table["uptime"] = os.popen("uptime").read().strip()
     return table
