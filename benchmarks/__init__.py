@@ -63,3 +63,8 @@ def speed_probe() -> dict:
     dst = np.empty_like(src)
     copy_s = best_time(lambda: np.copyto(dst, src), repeats=3, warmup=1)
     return {"probe_exp_ns": round(exp_s / x.size * 1e9, 3), "probe_copy_gb_s": round(src.nbytes / copy_s / 1e9, 2)}
+
+
+def probe_columns(before: dict, after: dict) -> dict:
+    """Two :func:`speed_probe` readings as table columns: ``probe_exp_ns_before``, ..., ``probe_copy_gb_s_after``."""
+    return {f"{k}_before": v for k, v in before.items()} | {f"{k}_after": v for k, v in after.items()}

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import speed_probe
+from . import probe_columns, speed_probe
 
 HEAVY = True  # needs the 408 MB simulated fileset and its person-major copy
 BATCHES, THREADS, REPEATS, GAMMA = (16, 32, 64, 128, 256), (1, 2), 3, 0.3
@@ -64,9 +64,7 @@ def run() -> pd.DataFrame:
         table.loc[sel, "ratio_samples_per_cpu_s_vs_batch_32"] = (table.loc[sel, "samples_per_cpu_s"] / base).round(2)
     table["edges_per_layer"], table["inputs_2m"] = int(2 * graph.A.nnz), int(2 * graph.A.shape[0])
     table["noise_draws"] = "per_gene"
-    for k, v in before.items():
-        table[f"{k}_before"] = v
-    for k, v in speed_probe().items():
-        table[f"{k}_after"] = v
+    for k, v in probe_columns(before, speed_probe()).items():
+        table[k] = v
     table["uptime"] = os.popen("uptime").read().strip()
     return table

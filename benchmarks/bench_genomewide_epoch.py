@@ -31,10 +31,10 @@ much as the code. Each round gives one ratio per pair of engines; the result is 
 range (``ratio_min`` / ``ratio_max``), and each engine's median throughput over the rounds.
 ``load_avg_1min`` (per run) and ``uptime`` say how busy the machine was; ``probe_exp_ns`` and
 ``probe_copy_gb_s``, measured just before and just after each run (:func:`benchmarks.speed_probe`), how fast
-it was for vectorised arithmetic and for memory copies: they separate the machine's state from the code's. Each subprocess's CPU seconds (user +
-system, all threads, ``RUSAGE_CHILDREN``) are recorded next to its wall time: on a machine shared with other
-jobs the wall time measures the load as much as the code, the CPU time much less; ``samples_per_cpu_s``
-is the throughput per CPU second. The fused engine also runs with 1 thread (on a loaded machine the second
+it was for vectorised arithmetic and for memory copies: they separate the machine's state from the code's.
+Each subprocess's CPU seconds (user + system, all threads, ``RUSAGE_CHILDREN``) are recorded next to its wall
+time: on a machine shared with other jobs the wall time measures the load as much as the code, the CPU time much
+less; ``samples_per_cpu_s`` is the throughput per CPU second. The fused engine also runs with 1 thread (on a loaded machine the second
 thread mostly waits for a core). The 470,000-people projection is
 ``470,000 / samples_per_s`` seconds per epoch on these 2 cores (plus the one-time conversion at the
 measured MB/s), a projection, not a measurement; no GPU was available (see ``docs/scaling.md``).
@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import speed_probe
+from . import probe_columns, speed_probe
 
 HEAVY = True  # several minutes on 2 cores: `make benchmark` skips it; run `python -m benchmarks genomewide_epoch`
 BOUND_MB = 4096
@@ -151,7 +151,7 @@ def run() -> pd.DataFrame:
                          "torch_threads": threads, "final_train_loss": round(ep["final_train_loss"], 4),
                          "load_avg_1min": round(os.getloadavg()[0], 1),
                          "biobank_epoch_h_projected": round(BIOBANK / ep["samples_per_s"] / 3600, 2)}
-                        | {f"{k}_before": v for k, v in before.items()} | {f"{k}_after": v for k, v in after.items()})
+                        | probe_columns(before, after))
     median = {label: {k: float(np.median([ep[k] for ep in eps])) for k in ("samples_per_s", "samples_per_cpu_s")}
               | {"peak_rss_mb": max(ep["peak_rss_mb"] for ep in eps)} for label, eps in runs.items()}
     for label, m in median.items():

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import speed_probe
+from . import probe_columns, speed_probe
 
 HEAVY = True  # needs the 408 MB simulated fileset (about 4 minutes to simulate) and its graph
 BATCH, BLOCK, REPEATS, GAMMA, THREADS = 32, 512, 3, 0.3, 2
@@ -277,9 +277,7 @@ def run() -> pd.DataFrame:
     table["batch_size"], table["threads"], table["edges_per_layer"] = BATCH, THREADS, int(2 * graph.A.nnz)
     table["inputs_2m"], table["genes"] = int(2 * graph.A.shape[0]), int(graph.A.shape[1])
     table["load_avg_1min"] = round(os.getloadavg()[0], 1)
-    for k, v in before.items():
-        table[f"{k}_before"] = v
-    for k, v in after.items():
-        table[f"{k}_after"] = v
+    for k, v in probe_columns(before, after).items():
+        table[k] = v
     table["uptime"] = os.popen("uptime").read().strip()
     return table
