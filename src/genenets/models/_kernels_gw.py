@@ -126,6 +126,22 @@ def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, zs, key, t
                                    np.empty((n_out, batch), np.float32), np.empty(n_out, np.float32), bounds)
 
 
+@njit(inline="always", fastmath=True)
+def _edge_grad(gy, k, packed_t, ib, sh, zs, sl, ns, with_noise):
+    """``sum_b gy[k, b] (x[i, b] + gamma z[i, b])`` for one edge of gene ``k`` (input ``i``: bit ``sh`` of byte row
+    ``ib`` of ``packed_t``); the noise term only ``with_noise`` (a shared input's draws ``zs[sl]``; a private
+    edge's noise gradient is the per-gene term, added by the caller). Shared by :func:`encoder_weight_grad_pg`
+    and :func:`encoder_weight_grad_shared`."""
+    t = np.float32(0.0)
+    if with_noise:
+        for b in range(gy.shape[1]):
+            t += gy[k, b] * (_mask_bit_f32(packed_t[ib, b], sh) + ns * zs[sl, b])
+    else:
+        for b in range(gy.shape[1]):
+            t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
+    return t
+
+
 @njit(parallel=True, cache=True, fastmath=True)
 def encoder_weight_grad_pg(crow, col, slot, w, gy, packed_t, noise_std, zs, key, table, gw, gb):
     """Gradients of :func:`encoder_forward_pg`: ``gb[k] = sum_b gy[k, b]``; ``gw[e] = sum_b gy[k, b]
@@ -157,22 +173,11 @@ def encoder_weight_grad_pg(crow, col, slot, w, gy, packed_t, noise_std, zs, key,
                 c = ns * t / np.float32(np.sqrt(r2))
         for e in range(crow[k], crow[k + 1]):
             i = col[e]
-            ib = i >> 3
-            sh = np.int32(i & 7)
             sl = slot[e]
-            t = np.float32(0.0)
             if sl >= 0:
-                if noise_std > 0:
-                    for b in range(batch):
-                        t += gy[k, b] * (_mask_bit_f32(packed_t[ib, b], sh) + ns * zs[sl, b])
-                else:
-                    for b in range(batch):
-                        t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
-                gw[e] = t
+                gw[e] = _edge_grad(gy, k, packed_t, i >> 3, np.int32(i & 7), zs, sl, ns, noise_std > 0)
             else:
-                for b in range(batch):
-                    t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
-                gw[e] = t + w[e] * c
+                gw[e] = _edge_grad(gy, k, packed_t, i >> 3, np.int32(i & 7), zs, sl, ns, False) + w[e] * c
     return gw, gb
 
 
@@ -827,19 +832,9 @@ def encoder_weight_grad_shared(crow, col, slot, gy, packed_t, noise_std, zs, zet
             c_gene[k] = ns * t / r[k] if noise_std > 0 and r[k] > 0 else np.float32(0.0)
             for e in range(crow[k], crow[k + 1]):
                 sl = slot[e]
-                if sl < 0:
-                    continue
-                i = col[e]
-                ib = i >> 3
-                sh = np.int32(i & 7)
-                t = np.float32(0.0)
-                if noise_std > 0:
-                    for b in range(batch):
-                        t += gy[k, b] * (_mask_bit_f32(packed_t[ib, b], sh) + ns * zs[sl, b])
-                else:
-                    for b in range(batch):
-                        t += gy[k, b] * _mask_bit_f32(packed_t[ib, b], sh)
-                gw[e] = t
+                if sl >= 0:
+                    i = col[e]
+                    gw[e] = _edge_grad(gy, k, packed_t, i >> 3, np.int32(i & 7), zs, sl, ns, noise_std > 0)
     return gw, gb, c_gene
 
 
