@@ -336,9 +336,11 @@ def test_chunk_bounds_cover_every_item_once_and_balance_the_work_estimates():
 
 @pytest.mark.parametrize("batch", [1, 5, 32, 37, 70])
 @pytest.mark.parametrize("contiguous", [False, True])
-def test_decoder_over_on_samples_equals_dense_reference(batch, contiguous):
+@pytest.mark.parametrize("hidden", ["half_on", "all_on", "all_silent"])
+def test_decoder_over_on_samples_equals_dense_reference(batch, contiguous, hidden):
     """Loss and every gradient equal the float64 dense reference at 1e-5, with about half the hidden values
-    0 (silent samples), runs longer than a block of 64 outputs, outputs shared by genes and one with no gene."""
+    0 (silent samples; also every sample on, and none), runs longer than a block of 64 outputs, outputs shared
+    by genes and one with no gene."""
     rng = np.random.default_rng(batch + 100 * contiguous)
     n_in, n_genes = 700, 9
     if contiguous:  # genes own contiguous runs of inputs (as genome-wide), plus some shared inputs
@@ -353,6 +355,10 @@ def test_decoder_over_on_samples_equals_dense_reference(batch, contiguous):
     w2 = rng.normal(0, 3, len(dec_out)).astype(np.float32)
     b2 = rng.normal(0, 1, n_in).astype(np.float32)
     h = np.maximum(rng.normal(0, 1, (n_genes, batch)), 0).astype(np.float32)
+    if hidden == "all_on":  # the on-sample lists hold every sample (the branch-free lists' last write is past them)
+        h = np.abs(h) + np.float32(0.1)
+    elif hidden == "all_silent":
+        h[:] = 0
     x = (rng.random((batch, n_in)) < 0.4).astype(np.uint8)
     packed = np.packbits(x, axis=1, bitorder="little")
     pt = K.transpose_packed(packed, np.empty((packed.shape[1], batch), np.uint8))
@@ -371,3 +377,40 @@ def test_decoder_over_on_samples_equals_dense_reference(batch, contiguous):
         np.testing.assert_allclose(ghp.sum(0).T[on], (g @ W2)[on], rtol=1e-5, atol=1e-4)
         parts_only = _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=False)[0]
         np.testing.assert_allclose(parts_only.sum(), loss, rtol=1e-5)
+
+
+@pytest.mark.parametrize("batch", [1, 8, 32, 37])
+@pytest.mark.parametrize("hidden", ["half_on", "all_on", "all_silent"])
+def test_private_edge_gradient_over_on_samples_equals_dense_reference(batch, hidden):
+    """:func:`G.encoder_weight_grad_private` equals ``sum_b gy[k, b] x[i, b] + w[e] c_k`` (float64) for every
+    private edge, whether about half, all or none of a gene's samples are on (``gy`` is 0 where it is off)."""
+    rng = np.random.default_rng(batch)
+    n_in, n_genes = 300, 5
+    A = np.zeros((n_in, n_genes), bool)
+    A[np.arange(n_in), np.arange(n_in) * n_genes // n_in] = True  # contiguous runs of private inputs
+    A[rng.random((n_in, n_genes)) < 0.01] = True  # and some shared ones
+    enc_out, enc_in = np.nonzero(A.T)
+    ec, ecol = _csr(enc_out, enc_in, n_genes)
+    dec_out, dec_in = np.nonzero(A)
+    dc, dcol = _csr(dec_out, dec_in, n_in)
+    slot, _ = G.shared_slots(ecol, n_in)
+    runs = G.private_runs(dc, dcol)
+    run_edge = G.run_encoder_edges(ec, ecol, slot, *runs[:3])
+    assert run_edge is not None
+    w1 = rng.normal(0, 1, len(ecol)).astype(np.float32)
+    h = np.maximum(rng.normal(0, 1, (n_genes, batch)), 0).astype(np.float32)
+    if hidden == "all_on":
+        h = np.abs(h) + np.float32(0.1)
+    elif hidden == "all_silent":
+        h[:] = 0
+    gy = (rng.normal(0, 1, (n_genes, batch)) * (h > 0)).astype(np.float32)
+    c_gene = rng.normal(0, 1, n_genes).astype(np.float32)
+    x = (rng.random((batch, n_in)) < 0.4).astype(np.uint8)
+    packed = np.packbits(x, axis=1, bitorder="little")
+    pt = K.transpose_packed(packed, np.empty((packed.shape[1], batch), np.uint8))
+    masks = _padded_and_masks(pt, n_in, batch)[1]
+    gw1 = np.full(len(w1), np.nan, np.float32)
+    G.encoder_weight_grad_private(*runs[:3], run_edge, G.balanced_bounds(runs[1], 2), w1, gy, h, masks, c_gene, gw1)
+    private = slot < 0
+    expect = (gy.astype(np.float64) @ x.astype(np.float64))[enc_out, enc_in] + w1 * c_gene[enc_out].astype(np.float64)
+    np.testing.assert_allclose(gw1[private], expect[private], rtol=1e-5, atol=1e-5)
