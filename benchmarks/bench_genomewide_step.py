@@ -177,14 +177,14 @@ def profile_fused(path, graph, version: str) -> dict:
         pin = transpose()
         masks = work["masks"]
         slot = model.enc_slot if pg else None
-        zs = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if pg else None
+        xs = G.noisy_shared_inputs(model.shared_inputs, key, pin, GAMMA, model.table, BATCH) if pg else None
         zeta, r = np.empty((nh, BATCH), np.float32), np.empty(nh, np.float32)
 
         def enc(noise):
             out = np.empty((nh, BATCH), np.float32)
-            if pg:  # with noise: the shared inputs' draws too (once per step, read again by the gradient)
-                z = G.shared_noise(model.shared_inputs, key, BATCH, model.table) if noise else zs
-                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, pin, noise, z, key, model.table, out, zeta, r,
+            if pg:  # the shared inputs' bits (with noise: plus their draws; once per step, read again by the gradient)
+                x = G.noisy_shared_inputs(model.shared_inputs, key, pin, noise, model.table, BATCH)
+                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, pin, noise, x, key, model.table, out, zeta, r,
                                                  model._chunk_bounds(nc).genes)
             return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, out)
 
@@ -206,9 +206,8 @@ def profile_fused(path, graph, version: str) -> dict:
             g = K.relu_backward(ghp, h, np.empty_like(h))
             gw, gb = np.empty(len(w1), np.float32), np.empty(len(b1), np.float32)
             if pg:
-                c_gene = G.encoder_weight_grad_shared(ec, ecol, slot, g, pin, GAMMA, zs, zeta, r, gw, gb,
-                                                      np.empty(nh, np.float32),
-                                                      model._chunk_bounds(nc).shared_genes)[2]
+                c_gene = G.encoder_weight_grad_shared(*model.enc_shared, g, xs, GAMMA, zeta, r, gw, gb,
+                                                      np.empty(nh, np.float32), model._chunk_bounds(nc).slots)[2]
                 G.encoder_weight_grad_private(*model.dec_runs[:3], model.enc_run_edge, model._chunk_bounds(nc).runs,
                                               w1, g, h, masks, c_gene, gw)
             else:

@@ -154,6 +154,8 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
     z = K.noise_matrix(key, n_in, batch, table).T.astype(np.float64)  # shared inputs' draws (per input)
     zs = G.shared_noise(inputs, key, batch, table)
     np.testing.assert_array_equal(zs, K.noise_matrix(key, n_in, batch, table)[inputs])  # the per-input stream
+    xs = G.noisy_shared_inputs(inputs, key, pt, noise_std, table)  # what the kernels read: bits plus noise
+    np.testing.assert_allclose(xs, x.T[inputs] + noise_std * zs, rtol=1e-6, atol=1e-6)
     zeta = G.gene_noise_matrix(key, n_genes, batch, table).T.astype(np.float64)  # per gene
 
     # float64 dense reference: pre = W1 x + b1 + gamma (W1_shared z) + gamma r * zeta, r_k = |w_k, private|
@@ -170,7 +172,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
     # d pre_k / d w_e: x_i + gamma z_i (shared); x_i + gamma w_e zeta_k / r_k (private)
     gW1 = gh.T @ (x + noise_std * z * (A.sum(1) > 1)) + noise_std * (W1 - Ws) / r[:, None] * (gh * zeta).sum(0)[:, None]
 
-    h = G.encoder_forward_pg(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, zs, key, table,
+    h = G.encoder_forward_pg(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, xs, key, table,
                              np.empty((n_genes, batch), np.float32))
     np.testing.assert_allclose(h.T, hd, rtol=1e-5, atol=1e-5)
     for n_chunks in (1, 3):
@@ -180,7 +182,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
         np.testing.assert_allclose(gbb2, g.sum(0), rtol=1e-5, atol=1e-5)
         gy = K.relu_backward(ghp, h, np.empty_like(h))
         np.testing.assert_allclose(gy.T, gh, rtol=1e-5, atol=1e-4)
-        gw1, gbb1 = G.encoder_weight_grad_pg(P["ec"], P["ecol"], slot, w1, gy, pt, noise_std, zs, key, table,
+        gw1, gbb1 = G.encoder_weight_grad_pg(P["ec"], P["ecol"], slot, w1, gy, pt, noise_std, xs, key, table,
                                              np.empty(len(w1), np.float32), np.empty(n_genes, np.float32))
         np.testing.assert_allclose(gw1, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb1, gh.sum(0), rtol=1e-5, atol=1e-4)
@@ -189,7 +191,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
         runs = G.private_runs(P["dc"], P["dcol"])
         bounds = G.chunk_bounds(P["ec"], slot, P["dc"], runs[1], runs[3], n_chunks)
         zeta_k, r_k = np.empty((n_genes, batch), np.float32), np.empty(n_genes, np.float32)
-        h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, zs, key, table,
+        h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, xs, key, table,
                                         np.empty((n_genes, batch), np.float32), zeta_k, r_k, bounds.genes)
         np.testing.assert_array_equal(h_k, h)
         np.testing.assert_allclose(r_k, r, rtol=1e-6)
@@ -199,8 +201,8 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
         assert run_edge is not None
         ptp, masks = _padded_and_masks(pt, n_in, batch)
         gw1_k, gbb1_k = np.full(len(w1), np.nan, np.float32), np.full(n_genes, np.nan, np.float32)
-        c_gene = G.encoder_weight_grad_shared(P["ec"], P["ecol"], slot, gy, ptp, noise_std, zs, zeta_k, r_k, gw1_k,
-                                              gbb1_k, np.empty(n_genes, np.float32), bounds.shared_genes)[2]
+        c_gene = G.encoder_weight_grad_shared(*G.shared_edges_by_input(P["ec"], slot), gy, xs, noise_std, zeta_k,
+                                              r_k, gw1_k, gbb1_k, np.empty(n_genes, np.float32), bounds.slots)[2]
         G.encoder_weight_grad_private(*runs[:3], run_edge, bounds.runs, w1, gy, h_k, masks, c_gene, gw1_k)
         np.testing.assert_allclose(gw1_k, gW1[enc_out, enc_in], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(gbb1_k, gh.sum(0), rtol=1e-5, atol=1e-4)
@@ -228,9 +230,9 @@ def test_per_gene_noise_has_the_per_input_noise_distribution_and_mean_gradient()
                 hs.append(K.encoder_forward(P["ec"], P["ecol"], w1, b1, pt, gamma, key, table, buf))
                 gws.append(K.encoder_weight_grad(P["ec"], P["ecol"], gy, pt, gamma, key, table, gw, gb)[0])
             else:
-                zs = G.shared_noise(inputs, key, batch, table)
-                hs.append(G.encoder_forward_pg(P["ec"], P["ecol"], slot, w1, b1, pt, gamma, zs, key, table, buf))
-                gws.append(G.encoder_weight_grad_pg(P["ec"], P["ecol"], slot, w1, gy, pt, gamma, zs, key, table, gw,
+                xs = G.noisy_shared_inputs(inputs, key, pt, gamma, table)
+                hs.append(G.encoder_forward_pg(P["ec"], P["ecol"], slot, w1, b1, pt, gamma, xs, key, table, buf))
+                gws.append(G.encoder_weight_grad_pg(P["ec"], P["ecol"], slot, w1, gy, pt, gamma, xs, key, table, gw,
                                                     gb)[0])
         runs[name] = np.array(hs, np.float64)[:, :, 0], np.array(gws, np.float64)  # sample 0's genes; gradients
     (h_in, g_in), (h_pg, g_pg) = runs["per_input"], runs["per_gene"]
@@ -317,13 +319,13 @@ def test_chunk_bounds_cover_every_item_once_and_balance_the_work_estimates():
     rng = np.random.default_rng(0)
     enc_deg = rng.integers(1, 200, 500)
     enc_crow = np.concatenate([[0], np.cumsum(enc_deg)])
-    enc_slot = np.where(rng.random(enc_crow[-1]) < 0.1, 0, -1)
+    enc_slot = np.where(rng.random(enc_crow[-1]) < 0.1, rng.integers(0, 40, enc_crow[-1]), -1)  # 40 shared inputs
     other = np.arange(0, 4000, 2)
     dec_crow = np.concatenate([[0], np.cumsum(np.where(np.isin(np.arange(4000), other), 3, 1))])
     run_len = np.concatenate([np.full(300, 200), np.full(300, 3)])  # long runs first, then many short ones
     for n_chunks in (1, 2, 3, 8):
         bounds = G.chunk_bounds(enc_crow, enc_slot, dec_crow, run_len, other, n_chunks)
-        for cut, n in zip(bounds, (len(run_len), len(other), 500, 500)):
+        for cut, n in zip(bounds, (len(run_len), len(other), 500, 40)):
             assert len(cut) == n_chunks + 1 and cut[0] == 0 and cut[-1] == n and (np.diff(cut) >= 0).all()
     # 2 chunks: the 300 short runs (3 outputs, one block each) cost more than their outputs, so the second
     # chunk, which holds them, gets fewer of the long runs than an equal split of outputs would give it
@@ -332,6 +334,24 @@ def test_chunk_bounds_cover_every_item_once_and_balance_the_work_estimates():
     assert by_outputs < runs[1] < 300
     cost = (run_len + 7) // 8 * 8 + G.RUN_BLOCK_COST * ((run_len + 63) // 64)
     assert abs(cost[:runs[1]].sum() - cost[runs[1]:].sum()) <= 2 * cost.max()  # a cut moves one item at most
+
+
+def test_shared_edges_by_input_list_each_shared_edge_once_under_its_input_and_gene():
+    """:func:`G.shared_edges_by_input`: input ``sl``'s entries are exactly the edges with ``slot == sl``, in edge
+    order, each with the gene whose CSR row holds it; private edges are in no list."""
+    P = _problem(8, seed=3)
+    ec, slot = P["ec"], P["slots"][0]
+    s_start, s_gene, s_edge = G.shared_edges_by_input(ec, slot)
+    assert len(s_start) == slot.max() + 2 and s_start[-1] == (slot >= 0).sum()
+    np.testing.assert_array_equal(np.sort(s_edge), np.flatnonzero(slot >= 0))
+    gene_of_edge = np.repeat(np.arange(len(ec) - 1), np.diff(ec))
+    np.testing.assert_array_equal(s_gene, gene_of_edge[s_edge])
+    for sl in range(len(s_start) - 1):
+        edges = s_edge[s_start[sl]:s_start[sl + 1]]
+        np.testing.assert_array_equal(edges, np.flatnonzero(slot == sl))
+        assert len(edges) >= 2  # a shared input reaches more than one gene
+    empty = G.shared_edges_by_input(ec, np.full_like(slot, -1))
+    assert len(empty[0]) == 1 and len(empty[1]) == len(empty[2]) == 0
 
 
 @pytest.mark.parametrize("batch", [1, 5, 32, 37, 70])

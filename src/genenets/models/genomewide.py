@@ -37,11 +37,11 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         per_gene = getattr(model, "noise_draws", "per_input") == "per_gene"
         h = work["h"]
         if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
-            zs = (G.shared_noise_into(model.shared_inputs, key, model.table, work["zs"]) if noise_std > 0
-                  else np.empty((0, batch), np.float32))  # shared inputs' draws, read by both passes
+            # the shared inputs' bits plus their draws, made once a step and read by both passes
+            xs = G.noisy_shared_inputs_into(model.shared_inputs, key, model.table, p, noise_std, work["xs"], n_chunks)
             bounds = model._chunk_bounds(n_chunks)  # per thread: about equal work (ChunkBounds)
             G.encoder_forward_pg_keep(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
-                                      noise_std, zs, key, model.table, h, work["zeta"], work["r"], bounds.genes)
+                                      noise_std, xs, key, model.table, h, work["zeta"], work["r"], bounds.genes)
         else:
             K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
                               model.table, h)
@@ -67,14 +67,13 @@ class _FusedGeneDAELoss(torch.autograd.Function):
             gy = K.relu_backward(gh, h, work["gy"])  # (genes, batch)
             gw1, gb1 = np.empty(w1.shape[0], np.float32), np.empty(b1.shape[0], np.float32)
             if per_gene and model.enc_run_edge is not None:  # private edges over the on samples, by runs
-                c_gene = G.encoder_weight_grad_shared(enc[0], enc[1], model.enc_slot, gy, p, noise_std, zs,
-                                                      work["zeta"], work["r"], gw1, gb1, work["c_gene"],
-                                                      bounds.shared_genes)[2]
+                c_gene = G.encoder_weight_grad_shared(*model.enc_shared, gy, xs, noise_std, work["zeta"], work["r"],
+                                                      gw1, gb1, work["c_gene"], bounds.slots)[2]
                 G.encoder_weight_grad_private(run_start, run_len, run_gene, model.enc_run_edge, bounds.runs,
                                               w1.detach().numpy(), gy, h, masks, c_gene, gw1)
             elif per_gene:
                 G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), gy, p, noise_std,
-                                         zs, key, model.table, gw1, gb1)
+                                         xs, key, model.table, gw1, gb1)
             else:
                 K.encoder_weight_grad(enc[0], enc[1], gy, p, noise_std, key, model.table, gw1, gb1)
             ctx.grads = [torch.from_numpy(g) for g in (gw1, gb1, gw2, gb2)]
@@ -132,11 +131,13 @@ class FusedGeneDAE(GeneDAE):
         self.enc_csr = self._csr(self.encoder)
         self.dec_csr = self._csr(self.decoder)
         if noise_draws == "per_gene":
-            from ._kernels_gw import private_runs, run_encoder_edges, shared_slots
+            from ._kernels_gw import private_runs, run_encoder_edges, shared_edges_by_input, shared_slots
 
             #: per encoder edge, the row of its input among the inputs that reach more than one hidden node
             #: (``shared_inputs``, each with its own noise draw), -1 for an input that reaches one only
             self.enc_slot, self.shared_inputs = shared_slots(self.enc_csr[1], self.n_inputs)
+            #: the shared edges grouped by input (``shared_edges_by_input``: s_start, s_gene, s_edge)
+            self.enc_shared = shared_edges_by_input(self.enc_csr[0], self.enc_slot)
             #: the decoder's private outputs as runs of one gene, and the other outputs (``private_runs``)
             self.dec_runs = private_runs(*self.dec_csr)
             #: per run, the encoder edge of its first input (``run_encoder_edges``; None: per-edge gradient kernel)
@@ -171,7 +172,7 @@ class FusedGeneDAE(GeneDAE):
                 "zeta": np.empty((self.n_hidden if per_gene else 0, batch), np.float32),
                 "masks": np.empty(((batch + 31) // 32 if per_gene else 0, self.n_inputs + 8), np.uint32),
                 "h": np.empty((self.n_hidden, batch), np.float32), "gy": np.empty((self.n_hidden, batch), np.float32),
-                "zs": np.empty((n_shared, batch), np.float32),
+                "xs": np.empty((n_shared, batch), np.float32),
                 "gh_parts": np.empty((n_chunks, self.n_hidden, batch), np.float32)}
         return work
 
