@@ -434,3 +434,4 @@ def test_private_edge_gradient_over_on_samples_equals_dense_reference(batch, hid
     private = slot < 0
     expect = (gy.astype(np.float64) @ x.astype(np.float64))[enc_out, enc_in] + w1 * c_gene[enc_out].astype(np.float64)
     np.testing.assert_allclose(gw1[private], expect[private], rtol=1e-5, atol=1e-5)
+    assert np.isnan(gw1[~private]).all()  # runs padded to whole vectors write no edge past their own

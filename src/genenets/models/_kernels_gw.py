@@ -9,7 +9,8 @@ enters no other gene, so the sum of its noise terms over the gene's private edge
 ``gamma**2 sum_e w[e]**2``: it is drawn as ``gamma r_k zeta[k, b]`` with ``r_k = sqrt(sum_e w[e]**2)`` and
 one standard normal ``zeta[k, b]`` per gene and sample. Inputs that reach several genes (*shared*) keep
 their own draw, the same one for every gene they reach, made once per step (:func:`shared_noise`, the
-counter-based stream of the per-input kernels). The joint distribution of all pre-activations, and so of
+counter-based stream of the per-input kernels) and kept with the input's bits as one row of
+:func:`noisy_shared_inputs`, which both passes read. The joint distribution of all pre-activations, and so of
 the loss, is exactly that of per-input noise (same corruption distribution): per sample and step 19,305
 gene draws and 68,818 shared-input draws instead of 1.14 M draws in the forward pass and again in the
 backward pass.
@@ -909,7 +910,8 @@ def encoder_weight_grad_shared(s_start, s_gene, s_edge, gy, xs, noise_std, zeta,
 def encoder_weight_grad_private(run_start, run_len, run_gene, run_edge, bounds, w, gy, h, masks, c_gene, gw):
     """The private edges' gradients ``gw[e] = sum_b gy[k, b] x[i_e, b] + w[e] c_k`` over the samples whose gene
     is on (``gy`` is 0 for the others: the ReLU), by runs: run ``r``'s inputs are edges ``run_edge[r]`` on
-    (:func:`run_encoder_edges`); bits from ``masks`` (:func:`batch_bit_masks`), eight edges a vector."""
+    (:func:`run_encoder_edges`); bits from ``masks`` (:func:`batch_bit_masks`; (n_groups, >= n_inputs + 7), as
+    :func:`decoder_bce_private`'s), eight edges a vector."""
     batch = gy.shape[1]
     n_chunks = bounds.shape[0] - 1
     for c in prange(n_chunks):
@@ -930,14 +932,20 @@ def encoder_weight_grad_private(run_start, run_len, run_gene, run_edge, bounds, 
                 nb = min(RUN_BLOCK, stop - j0)
                 ju = np.uint64(j0)
                 eu = np.uint64(run_edge[r] + (j0 - start))
+                # the sample loops go over whole vectors of 8 edges (nbp), as decoder_bce_private's, so they have no
+                # scalar remainder (0.85-0.91x this kernel's time, ninth pass): the padding reads the mask words past
+                # the run (``masks`` has 8 spare columns) into acc's spare entries, which are never written out
+                nbp = (nb + 7) & ~7
                 for q in range(nb):
                     acc[q] = w[eu + np.uint64(q)] * ck
+                for q in range(nb, nbp):
+                    acc[q] = np.float32(0.0)
                 for i in range(0, n_on - 3, 4):  # four on samples a turn (as decoder_bce_private)
                     g0, s0, v0 = on[i] >> 5, np.uint32(on[i] & 31), g_on[i]
                     g1, s1, v1 = on[i + 1] >> 5, np.uint32(on[i + 1] & 31), g_on[i + 1]
                     g2, s2, v2 = on[i + 2] >> 5, np.uint32(on[i + 2] & 31), g_on[i + 2]
                     g3, s3, v3 = on[i + 3] >> 5, np.uint32(on[i + 3] & 31), g_on[i + 3]
-                    for q in range(nb):
+                    for q in range(nbp):
                         jq = ju + np.uint64(q)
                         acc[q] += ((v0 * _mask_bit_f32(masks[g0, jq], s0) + v1 * _mask_bit_f32(masks[g1, jq], s1))
                                    + (v2 * _mask_bit_f32(masks[g2, jq], s2) + v3 * _mask_bit_f32(masks[g3, jq], s3)))
@@ -946,7 +954,7 @@ def encoder_weight_grad_private(run_start, run_len, run_gene, run_edge, bounds, 
                     g = b >> 5
                     sh = np.uint32(b & 31)
                     gv = g_on[i]
-                    for q in range(nb):
+                    for q in range(nbp):
                         acc[q] += gv * _mask_bit_f32(masks[g, ju + np.uint64(q)], sh)
                 for q in range(nb):
                     gw[eu + np.uint64(q)] = acc[q]
