@@ -167,24 +167,29 @@ def profile_fused(path, graph, version: str) -> dict:
     else:
         work = model._workspace(BATCH, nc)  # today's kernels: padded transpose, batch bit masks (as a step)
 
-        def transpose():
-            pt_ = K.transpose_packed(p, work["packed_t"])
+        def transpose():  # per-gene kernels: only the batch bit masks, straight from the packed rows (tenth pass)
             if pg:
-                G.batch_bit_masks(pt_.view(np.uint64), model.n_inputs, work["masks"])
-            return pt_
+                return G.packed_bit_masks(p, model.n_inputs, work["masks"])
+            return K.transpose_packed(p, work["packed_t"])
 
         decode = _best(transpose)
         pin = transpose()
         masks = work["masks"]
         slot = model.enc_slot if pg else None
-        xs = G.noisy_shared_inputs(model.shared_inputs, key, pin, GAMMA, model.table, BATCH) if pg else None
+
+        def noisy_shared(noise):
+            return G.noisy_shared_inputs_into(model.shared_inputs, key, model.table, masks, noise,
+                                              np.empty((len(model.shared_inputs), BATCH), np.float32), nc)
+
+        xs = noisy_shared(GAMMA) if pg else None
         zeta, r = np.empty((nh, BATCH), np.float32), np.empty(nh, np.float32)
 
         def enc(noise):
             out = np.empty((nh, BATCH), np.float32)
             if pg:  # the shared inputs' bits (with noise: plus their draws; once per step, read again by the gradient)
-                x = G.noisy_shared_inputs(model.shared_inputs, key, pin, noise, model.table, BATCH)
-                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, pin, noise, x, key, model.table, out, zeta, r,
+                x = noisy_shared(noise)
+                G.gene_noise_into(key, model.table, noise, zeta, nc)  # the gene draws, a pass of their own
+                return G.encoder_forward_pg_keep(ec, ecol, slot, w1, b1, masks, noise, x, zeta, out, r,
                                                  model._chunk_bounds(nc).genes)
             return K.encoder_forward(ec, ecol, w1, b1, pin, noise, key, model.table, out)
 
@@ -198,7 +203,7 @@ def profile_fused(path, graph, version: str) -> dict:
             bounds = model._chunk_bounds(nc)
             parts, ghp_ = np.zeros(nc), np.empty(shape, np.float32)
             G.decoder_bce_private(run_start, run_len, run_gene, bounds.runs, dc, w2, b2, h, masks, grad, gw, gb, ghp_, parts)
-            return G.decoder_bce_other(other, bounds.other, dc, dcol, w2, b2, h, pin, grad, gw, gb, ghp_, parts)
+            return G.decoder_bce_other(other, bounds.other, dc, dcol, w2, b2, h, masks, grad, gw, gb, ghp_, parts)
 
         ghp = np.random.default_rng(1).random((nc, nh, BATCH)).astype(np.float32)
 

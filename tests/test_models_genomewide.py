@@ -83,16 +83,21 @@ def _graph_private(m=60, n=6, seed=0):
     return duplicate_rows(A)
 
 
+@pytest.mark.parametrize("by_runs", [True, False])
 @pytest.mark.parametrize("noise_std", [0.0, 0.3])
-def test_per_gene_noise_model_equals_genedae_with_the_equivalent_per_input_noise(noise_std):
+def test_per_gene_noise_model_equals_genedae_with_the_equivalent_per_input_noise(noise_std, by_runs):
     """``noise_draws="per_gene"``: loss and every gradient equal GeneDAE's (1e-5) with the per-input noise
-    ``noise_for`` gives (shared inputs' own draws; ``w zeta / r`` on each gene's private inputs)."""
+    ``noise_for`` gives (shared inputs' own draws; ``w zeta / r`` on each gene's private inputs); the encoder
+    gradient by the decoder's runs and, for an encoder whose edges do not follow them, edge by edge."""
     A = _graph_private()
     torch.manual_seed(1)
     ref = GeneDAE(A, noise_std=noise_std)
     torch.manual_seed(1)
     fused = FusedGeneDAE(A, noise_std=noise_std, noise_draws="per_gene")
     assert 0 < (fused.enc_slot >= 0).mean() < 0.5
+    assert fused.enc_run_edge is not None
+    if not by_runs:
+        fused.enc_run_edge = None
     _assert_same_loss_and_gradients(fused, ref, A, noise_std)
 
 

@@ -191,15 +191,18 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
         runs = G.private_runs(P["dc"], P["dcol"])
         bounds = G.chunk_bounds(P["ec"], slot, P["dc"], runs[1], runs[3], n_chunks)
         zeta_k, r_k = np.empty((n_genes, batch), np.float32), np.empty(n_genes, np.float32)
-        h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, pt, noise_std, xs, key, table,
-                                        np.empty((n_genes, batch), np.float32), zeta_k, r_k, bounds.genes)
+        ptp, masks = _padded_and_masks(pt, n_in, batch)
+        G.gene_noise_into(key, table, noise_std, zeta_k, n_chunks)
+        h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, masks, noise_std, xs, zeta_k,
+                                        np.empty((n_genes, batch), np.float32), r_k, bounds.genes)
         np.testing.assert_array_equal(h_k, h)
         np.testing.assert_allclose(r_k, r, rtol=1e-6)
         if noise_std:
             np.testing.assert_array_equal(zeta_k, G.gene_noise_matrix(key, n_genes, batch, table))
+        else:  # no noise: zeros (the gradient's noise term reads them)
+            np.testing.assert_array_equal(zeta_k, 0)
         run_edge = G.run_encoder_edges(P["ec"], P["ecol"], slot, *runs[:3])
         assert run_edge is not None
-        ptp, masks = _padded_and_masks(pt, n_in, batch)
         gw1_k, gbb1_k = np.full(len(w1), np.nan, np.float32), np.full(n_genes, np.nan, np.float32)
         c_gene = G.encoder_weight_grad_shared(*G.shared_edges_by_input(P["ec"], slot), gy, xs, noise_std, zeta_k,
                                               r_k, gw1_k, gbb1_k, np.empty(n_genes, np.float32), bounds.slots)[2]
@@ -282,9 +285,25 @@ def _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=True):
     parts = np.full(n_chunks, np.nan)
     G.decoder_bce_private(run_start, run_len, run_gene, G.balanced_bounds(run_len, n_chunks), dc, w2, b2, h, masks,
                           want_grad, gw2, gbb2, ghp, parts, 1.0)
-    G.decoder_bce_other(other, G.balanced_bounds(np.diff(dc)[other], n_chunks), dc, dcol, w2, b2, h, ptp,
+    G.decoder_bce_other(other, G.balanced_bounds(np.diff(dc)[other], n_chunks), dc, dcol, w2, b2, h, masks,
                         want_grad, gw2, gbb2, ghp, parts, 1.0)
     return parts, gw2, gbb2, ghp
+
+
+@pytest.mark.parametrize("batch", [1, 5, 8, 32, 37, 64, 70])
+@pytest.mark.parametrize("n_bits", [45, 8 * 1500 + 3])
+def test_packed_bit_masks_equal_the_masks_of_the_transpose(batch, n_bits):
+    # straight from the sample-major bits (what FusedGeneDAE reads) = via the features-major copy; blocks of
+    # MASK_BLOCK byte columns and a partial last block and group of samples; columns past n_bits left alone
+    rng = np.random.default_rng(batch + n_bits)
+    packed = np.packbits(rng.random((batch, n_bits)) < 0.5, axis=1, bitorder="little")
+    ptp = np.zeros((packed.shape[1], (batch + 7) // 8 * 8), np.uint8)
+    K.transpose_packed(packed, ptp)
+    shape = ((batch + 31) // 32, n_bits + 8)
+    want = G.batch_bit_masks(ptp.view(np.uint64), n_bits, np.full(shape, 7, np.uint32))
+    got = G.packed_bit_masks(packed, n_bits, np.full(shape, 7, np.uint32))
+    np.testing.assert_array_equal(got, want)
+    assert (got[:, n_bits:] == 7).all()
 
 
 @pytest.mark.parametrize("batch", [1, 8, 32, 37, 70])

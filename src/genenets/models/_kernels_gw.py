@@ -44,7 +44,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from ._kernels import _bits_to_f32, _draws, _exp_neg, _mix
+from ._kernels import _bits_to_f32, _byte_at, _draws, _exp_neg, _mix
 
 #: Mixed into the step key for the per-gene stream (so gene draws are not the draws of inputs ``k``).
 _GENE_STREAM = np.uint64(0xD1B54A32D192ED03)
@@ -68,17 +68,35 @@ def gene_key(key):
     return _mix(key ^ _GENE_STREAM)
 
 
-@njit(parallel=True, cache=True)
 def gene_noise_matrix(key, n_genes, batch, table):
     """The per-gene standard normal draws ``zeta`` of step ``key``, shape (n_genes, batch) (tests)."""
-    out = np.empty((n_genes, batch), np.float32)
+    return gene_noise_into(key, table, 1.0, np.empty((n_genes, batch), np.float32), numba.get_num_threads())
+
+
+@njit(parallel=True, cache=True)
+def gene_noise_into(key, table, noise_std, out, n_chunks):
+    """``out[k]``: gene ``k``'s standard normal draws ``zeta[k]`` of step ``key`` (the per-gene stream), for
+    ``out`` (n_genes, B), a workspace reused every step; zeros when ``noise_std`` is 0 (no noise, and the
+    gradient's noise term is then 0). ``n_chunks`` contiguous chunks of genes, one per thread.
+
+    Drawn in a pass of their own before :func:`encoder_forward_pg_keep` (tenth pass): inside the forward pass,
+    among its streams of weights, indices and masks, the look-ups in the 256 KB normal table missed the L2 cache,
+    and the draws cost a third of that kernel's time; alone they take a sixth of it (the forward pass plus
+    this pass: 0.83x the time of the forward pass that drew)."""
+    n, batch = out.shape
     gk = gene_key(key)
     n_groups = (batch + 3) >> 2
-    for k in prange(n_genes):
+    for c in prange(n_chunks):
         hbuf = np.empty(n_groups, np.uint64)
         zbuf = np.empty(4 * n_groups, np.float32)
-        _draws(gk, k, batch, table, hbuf, zbuf)
-        out[k, :] = zbuf[:batch]
+        for k in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            if noise_std > 0:
+                _draws(gk, k, batch, table, hbuf, zbuf)
+                for b in range(batch):
+                    out[k, b] = zbuf[b]
+            else:
+                for b in range(batch):
+                    out[k, b] = np.float32(0.0)
     return out
 
 
@@ -117,49 +135,68 @@ def shared_noise_into(inputs, key, table, out):
 def noisy_shared_inputs(inputs, key, packed_t, noise_std, table, batch=None):
     """The shared inputs as the encoder sees them, ``x[i, b] + noise_std z[i, b]`` for ``i`` in ``inputs``,
     shape (len(inputs), B) float32 (``z``: :func:`shared_noise`'s draws; ``packed_t`` (n_bytes, >= B); ``batch``
-    ``B``, by default ``packed_t.shape[1]``)."""
+    ``B``, by default ``packed_t.shape[1]``; tests and references: ``FusedGeneDAE`` calls
+    :func:`noisy_shared_inputs_into` on its batch bit masks)."""
     batch = packed_t.shape[1] if batch is None else batch
-    return noisy_shared_inputs_into(inputs, key, table, packed_t, noise_std,
+    masks = packed_masks(packed_t, batch, int(inputs.max()) + 1 if len(inputs) else 0)
+    return noisy_shared_inputs_into(inputs, key, table, masks, noise_std,
                                     np.empty((len(inputs), batch), np.float32), numba.get_num_threads())
 
 
 @njit(parallel=True, cache=True)
-def noisy_shared_inputs_into(inputs, key, table, packed_t, noise_std, out, n_chunks):
+def noisy_shared_inputs_into(inputs, key, table, masks, noise_std, out, n_chunks):
     """:func:`noisy_shared_inputs` written into ``out`` (len(inputs), B), a workspace reused every step: made
     once per step and read by the forward pass and the shared edges' gradient (the bit and the draw of a
-    shared input are not looked up again per edge). ``n_chunks`` contiguous chunks of inputs, one per thread
-    (the draws' scratch is made once per chunk, not once per input)."""
+    shared input are not looked up again per edge). The bits come from the batch bit masks ``masks``
+    (ceil(B / 32), >= n_inputs) uint32 (:func:`packed_bit_masks`). ``n_chunks`` contiguous chunks of inputs,
+    one per thread (the draws' scratch is made once per chunk, not once per input)."""
     n, batch = out.shape
     ns = np.float32(noise_std)
     n_groups = (batch + 3) >> 2
+    n_mg = masks.shape[0]
     for c in prange(n_chunks):
         hbuf = np.empty(n_groups, np.uint64)
         zbuf = np.empty(4 * n_groups, np.float32)
         for s in range(c * n // n_chunks, (c + 1) * n // n_chunks):
             i = inputs[s]
-            ib = i >> 3
-            sh = np.int32(i & 7)
             if noise_std > 0:
                 _draws(key, i, batch, table, hbuf, zbuf)
-                for b in range(batch):
-                    out[s, b] = _mask_bit_f32(packed_t[ib, b], sh) + ns * zbuf[b]
             else:
                 for b in range(batch):
-                    out[s, b] = _mask_bit_f32(packed_t[ib, b], sh)
+                    zbuf[b] = np.float32(0.0)
+            for g in range(n_mg):
+                m = masks[g, i]
+                b0 = g << 5
+                for t in range(min(32, batch - b0)):
+                    out[s, b0 + t] = _mask_bit_f32(m, t) + ns * zbuf[b0 + t]
     return out
 
 
 def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, xs, key, table, h):
     """``h[k] = relu(bias[k] + sum_e w[e] x[col[e]] + noise_k)`` with per-gene noise (module docstring):
-    :func:`encoder_forward_pg_keep` without keeping the draws, one chunk of genes per numba thread.
+    :func:`encoder_forward_pg_keep` on the batch bit masks of ``packed_t`` (:func:`packed_masks`) and the gene
+    draws of step ``key`` (:func:`gene_noise_into`), one chunk of genes per numba thread (tests and references:
+    ``FusedGeneDAE`` makes the masks and draws once a step).
 
     ``slot[e]``: the row of edge ``e``'s input in ``xs`` (its bits plus its own noise,
     :func:`noisy_shared_inputs`), ``-1`` for a private input (:func:`shared_slots`); ``packed_t`` (n_bytes, B).
     """
     n_out, batch = h.shape
-    bounds = gene_bounds(crow, numba.get_num_threads())
-    return encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, xs, key, table, h,
-                                   np.empty((n_out, batch), np.float32), np.empty(n_out, np.float32), bounds)
+    n_threads = numba.get_num_threads()
+    masks = packed_masks(packed_t, batch, int(col.max()) + 1 if len(col) else 0)
+    zeta = gene_noise_into(key, table, noise_std, np.empty((n_out, batch), np.float32), n_threads)
+    return encoder_forward_pg_keep(crow, col, slot, w, bias, masks, noise_std, xs, zeta, h,
+                                   np.empty(n_out, np.float32), gene_bounds(crow, n_threads))
+
+
+def packed_masks(packed_t, batch: int, n_inputs: int) -> np.ndarray:
+    """The batch bit masks (:func:`batch_bit_masks`, shape (ceil(B / 32), n_inputs + 8) uint32) of the first
+    ``batch`` columns of ``packed_t`` (n_bytes, >= B) uint8, padded to whole uint64 words first (as
+    ``FusedGeneDAE``'s workspace is)."""
+    padded = np.zeros((packed_t.shape[0], (batch + 7) // 8 * 8), np.uint8)
+    padded[:, :batch] = packed_t[:, :batch]
+    return batch_bit_masks(padded.view(np.uint64), n_inputs,
+                           np.zeros(((batch + 31) // 32, n_inputs + 8), np.uint32))
 
 
 @njit(inline="always", fastmath=True)
@@ -311,6 +348,8 @@ def _bce_terms(l, x, scale):
 
 #: Outputs per block of a run in :func:`decoder_bce_private` (its scratch stays in the L1 cache).
 RUN_BLOCK = 64
+#: Byte columns per block of :func:`packed_bit_masks` (its scratch, 512 x 32 bytes, stays in the L1 cache).
+MASK_BLOCK = 512
 #: How many outputs ahead :func:`decoder_bce_other` prefetches.
 PREFETCH_AHEAD = 8
 
@@ -478,6 +517,22 @@ def _popcount_and_f32(typingctx, mask, other):
 
 
 @intrinsic
+def _bit_select_f32(typingctx, mask, t, v):
+    """``v`` where bit ``t`` of ``mask`` (its low 32 bits) is set, else 0: the bit shifted to the sign and a select
+    (``vpsllvd`` and ``vblendvps`` on AVX2, eight samples a turn; tenth pass)."""
+    if not (isinstance(mask, types.Integer) and isinstance(t, types.Integer) and v == types.float32):
+        return None
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+        sh = builder.shl(_low32(builder, args[0]), builder.sub(ir.Constant(i32, 31), _low32(builder, args[1])))
+        neg = builder.icmp_signed("<", sh, ir.Constant(i32, 0))
+        return builder.select(neg, args[2], ir.Constant(ir.FloatType(), 0.0))
+
+    return types.float32(mask, t, v), codegen
+
+
+@intrinsic
 def _prefetch(typingctx, arr, idx):
     """Ask the CPU to bring the cache line of ``arr[idx]`` (``idx`` an integer or a tuple of them) into the cache
     (LLVM's ``prefetch``: no effect on results, no fault on any address)."""
@@ -529,6 +584,47 @@ def batch_bit_masks(words, n_outputs, out):
                 j = 8 * rb + u
                 if j < n_outputs:
                     out[g, j] = _byte_bit_mask(w[0], w[1], w[2], w[3], np.int64(u))
+    return out
+
+
+@njit(parallel=True, cache=True)
+def packed_bit_masks(packed, n_outputs, out):
+    """:func:`batch_bit_masks` straight from the batch's packed bits ``packed`` (B, n_bytes) uint8 (sample-major,
+    as the loader gives them): ``out[g, j]`` bit ``b`` set when sample ``32 g + b`` has input bit ``j``
+    (``out`` (ceil(B / 32), >= n_outputs) uint32; columns past ``n_outputs`` left as they are). Blocks of
+    :data:`MASK_BLOCK` byte columns are transposed into a scratch that stays in the L1 cache and turned into
+    masks there (tenth pass: the per-gene kernels read no features-major copy of the bits, so it is not
+    written; 0.78-0.80x the time of the transpose plus :func:`batch_bit_masks`)."""
+    batch, n_bytes = packed.shape
+    n_groups = out.shape[0]
+    block = MASK_BLOCK
+    for c in prange((n_bytes + block - 1) // block):
+        lo = c * block
+        stop = min(n_bytes, lo + block)
+        tb = np.zeros((block, 4), np.uint64)  # byte b of word k of column i: sample 32 g + 8 k + b
+        for g in range(n_groups):
+            for k in range(4):
+                b0 = 32 * g + 8 * k
+                if b0 + 8 <= batch:  # eight rows, one 8-byte word per column (as _transpose_packed_words)
+                    p0, p1, p2, p3 = packed[b0], packed[b0 + 1], packed[b0 + 2], packed[b0 + 3]
+                    p4, p5, p6, p7 = packed[b0 + 4], packed[b0 + 5], packed[b0 + 6], packed[b0 + 7]
+                    for i in range(lo, stop):
+                        v = _byte_at(p0, i, 0) | _byte_at(p1, i, 8) | _byte_at(p2, i, 16) | _byte_at(p3, i, 24)
+                        v |= _byte_at(p4, i, 32) | _byte_at(p5, i, 40) | _byte_at(p6, i, 48) | _byte_at(p7, i, 56)
+                        tb[i - lo, k] = v
+                else:  # the last, partial word of samples, and the words past the batch: zero
+                    for i in range(lo, stop):
+                        tb[i - lo, k] = np.uint64(0)
+                    for r in range(max(0, min(8, batch - b0))):
+                        row = packed[b0 + r]
+                        for i in range(lo, stop):
+                            tb[i - lo, k] |= _byte_at(row, i, 8 * r)
+            for i in range(lo, stop):
+                w0, w1, w2, w3 = tb[i - lo, 0], tb[i - lo, 1], tb[i - lo, 2], tb[i - lo, 3]
+                for u in range(8):
+                    j = 8 * i + u
+                    if j < n_outputs:
+                        out[g, j] = _byte_bit_mask(w0, w1, w2, w3, np.int64(u))
     return out
 
 
@@ -692,12 +788,14 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_grad, gw, gb, gh_parts, loss_parts,
+def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, masks, want_grad, gw, gb, gh_parts, loss_parts,
                       grad_scale=1.0):
     """:func:`decoder_bce_private`'s complement: outputs ``outputs[bounds[c]:bounds[c + 1]]`` (any number of
-    edges) over every sample, from ``packed_t`` (n_bytes, B); their loss is *added* to ``loss_parts[c]`` and
-    their ``dL/dh`` to ``gh_parts[c]`` (so call it after :func:`decoder_bce_private`)."""
+    edges) over every sample, their bits from the batch bit masks ``masks`` (ceil(B / 32), >= n_outputs) uint32
+    (:func:`packed_bit_masks`); their loss is *added* to ``loss_parts[c]`` and their ``dL/dh`` to
+    ``gh_parts[c]`` (so call it after :func:`decoder_bce_private`)."""
     batch = h.shape[1]
+    n_mg = masks.shape[0]
     n_chunks = bounds.shape[0] - 1
     scale = np.float32(grad_scale)
     for c in prange(n_chunks):
@@ -716,7 +814,7 @@ def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_gra
                 j_ = outputs[t + PREFETCH_AHEAD]
                 _prefetch(crow, j_)
                 _prefetch(bias, j_)
-                _prefetch(packed_t, (j_ >> 3, 0))
+                _prefetch(masks, (0, j_))
                 _prefetch(gb, j_)
             if t + PREFETCH_AHEAD // 2 < stop:
                 e_ = crow[outputs[t + PREFETCH_AHEAD // 2]]
@@ -732,15 +830,22 @@ def decoder_bce_other(outputs, bounds, crow, col, w, bias, h, packed_t, want_gra
                 k = col[e]
                 for b in range(batch):
                     lg[b] += we * h[k, b]
-            ib = j >> 3
-            sh = np.int32(j & 7)
             gsum = np.float32(0.0)
-            for b in range(batch):
-                a, d, g = _bce_terms(lg[b], _mask_bit_f32(packed_t[ib, b], sh), scale)
-                la[b] += a
-                lp[b] *= d
-                gr[b] = g
-                gsum += g
+            if n_mg == 1:  # batches of up to 32 (the genome-wide batch): one mask word, a loop that vectorises
+                m = masks[0, j]
+                for b in range(batch):
+                    a, d, g = _bce_terms(lg[b], _mask_bit_f32(m, b), scale)
+                    la[b] += a
+                    lp[b] *= d
+                    gr[b] = g
+                    gsum += g
+            else:
+                for b in range(batch):
+                    a, d, g = _bce_terms(lg[b], _mask_bit_f32(masks[b >> 5, j], b & 31), scale)
+                    la[b] += a
+                    lp[b] *= d
+                    gr[b] = g
+                    gsum += g
             n += 1
             if (n & 15) == 0:
                 for b in range(batch):
@@ -784,25 +889,26 @@ def run_encoder_edges(enc_crow, enc_col, enc_slot, run_start, run_len, run_gene)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
-def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, xs, key, table, h, zeta, r, bounds):
-    """:func:`encoder_forward_pg`, keeping gene ``k``'s draws ``zeta[k]`` (n_genes, B) and the norm of its
-    private weights ``r[k]`` (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`: no second draw).
+def encoder_forward_pg_keep(crow, col, slot, w, bias, masks, noise_std, xs, zeta, h, r, bounds):
+    """:func:`encoder_forward_pg` on gene ``k``'s draws ``zeta[k]`` (n_genes, B; :func:`gene_noise_into`, drawn
+    before this pass and read again by the gradient), keeping the norm of its private weights ``r[k]``
+    (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`).
     A shared edge reads its input's row of ``xs`` (:func:`noisy_shared_inputs`: bits plus noise, made once per
-    step; ninth pass), not its bit and its draw.
+    step; ninth pass), not its bit and its draw. A private edge reads its input's batch bit masks
+    ``masks[g, i]`` (:func:`batch_bit_masks`, (ceil(B / 32), >= n_inputs) uint32: one word per 32 samples, the
+    masks the decoder reads too) and adds ``w[e]`` where a sample's bit is set (:func:`_bit_select_f32`; tenth
+    pass: 4 bytes per input and group of 32 samples instead of 32, and no integer-to-float conversion).
     Chunk ``c`` (one per thread) takes genes ``bounds[c]`` to ``bounds[c + 1] - 1`` (``ChunkBounds.genes``:
     about equal edges; numba's own split is by genes, which gave one thread 60% of the edges).
 
-    Operands are indexed in place (``packed_t[i >> 3, b]``), never sliced into row views: a view costs an
-    atomic reference-count increment and decrement per edge, more than the edge's arithmetic.
+    Operands are indexed in place (``masks[g, i]``), never sliced into row views: a view costs an atomic
+    reference-count increment and decrement per edge, more than the edge's arithmetic.
     """
     n_out, batch = h.shape
     ns = np.float32(noise_std)
-    gk = gene_key(key)
-    n_groups = (batch + 3) >> 2
+    n_mg = masks.shape[0]
     for c in prange(bounds.shape[0] - 1):
         acc = np.empty(batch, np.float32)
-        hbuf = np.empty(n_groups, np.uint64)
-        zbuf = np.empty(4 * n_groups, np.float32)
         for k in range(bounds[c], bounds[c + 1]):
             bk = bias[k]
             for b in range(batch):
@@ -814,39 +920,42 @@ def encoder_forward_pg_keep(crow, col, slot, w, bias, packed_t, noise_std, xs, k
                     # four private edges a turn: the accumulator is read and written once per four edges
                     w0, w1_, w2, w3 = w[e], w[e + 1], w[e + 2], w[e + 3]
                     i0, i1, i2, i3 = col[e], col[e + 1], col[e + 2], col[e + 3]
-                    b0, b1, b2, b3 = i0 >> 3, i1 >> 3, i2 >> 3, i3 >> 3
-                    s0, s1, s2, s3 = np.int32(i0 & 7), np.int32(i1 & 7), np.int32(i2 & 7), np.int32(i3 & 7)
-                    for b in range(batch):
-                        x01 = w0 * _mask_bit_f32(packed_t[b0, b], s0) + w1_ * _mask_bit_f32(packed_t[b1, b], s1)
-                        x23 = w2 * _mask_bit_f32(packed_t[b2, b], s2) + w3 * _mask_bit_f32(packed_t[b3, b], s3)
-                        acc[b] += x01 + x23
+                    if n_mg == 1:  # one word per input (B <= 32, the genome-wide batch): a loop LLVM vectorises
+                        m0, m1, m2, m3 = masks[0, i0], masks[0, i1], masks[0, i2], masks[0, i3]
+                        for t in range(batch):
+                            acc[t] += ((_bit_select_f32(m0, t, w0) + _bit_select_f32(m1, t, w1_))
+                                       + (_bit_select_f32(m2, t, w2) + _bit_select_f32(m3, t, w3)))
+                    else:
+                        for g in range(n_mg):
+                            m0, m1, m2, m3 = masks[g, i0], masks[g, i1], masks[g, i2], masks[g, i3]
+                            base = np.uint64(g << 5)
+                            for t in range(min(32, batch - (g << 5))):
+                                acc[base + np.uint64(t)] += (
+                                    (_bit_select_f32(m0, t, w0) + _bit_select_f32(m1, t, w1_))
+                                    + (_bit_select_f32(m2, t, w2) + _bit_select_f32(m3, t, w3)))
                     r2 += ((np.float64(w0) * np.float64(w0) + np.float64(w1_) * np.float64(w1_))
                            + (np.float64(w2) * np.float64(w2) + np.float64(w3) * np.float64(w3)))
                     e += 4
                     continue
                 we = w[e]
                 i = col[e]
-                ib = i >> 3
-                sh = np.int32(i & 7)
                 sl = slot[e]
                 if sl >= 0:
                     for b in range(batch):
                         acc[b] += we * xs[sl, b]
                 else:
-                    for b in range(batch):
-                        acc[b] += we * _mask_bit_f32(packed_t[ib, b], sh)
+                    for g in range(n_mg):
+                        m = masks[g, i]
+                        base = np.uint64(g << 5)
+                        for t in range(min(32, batch - (g << 5))):
+                            acc[base + np.uint64(t)] += _bit_select_f32(m, t, we)
                     r2 += np.float64(we) * np.float64(we)
                 e += 1
             r[k] = np.float32(np.sqrt(r2))
             if noise_std > 0 and r2 > 0:
-                _draws(gk, k, batch, table, hbuf, zbuf)
                 sd = ns * np.float32(np.sqrt(r2))
                 for b in range(batch):
-                    acc[b] += sd * zbuf[b]
-                    zeta[k, b] = zbuf[b]
-            else:
-                for b in range(batch):
-                    zeta[k, b] = np.float32(0.0)
+                    acc[b] += sd * zeta[k, b]
             for b in range(batch):
                 h[k, b] = max(acc[b], np.float32(0.0))
     return h
@@ -877,7 +986,8 @@ def shared_edges_by_input(enc_crow, slot) -> tuple[np.ndarray, np.ndarray, np.nd
 def encoder_weight_grad_shared(s_start, s_gene, s_edge, gy, xs, noise_std, zeta, r, gw, gb, c_gene, bounds):
     """:func:`encoder_weight_grad_pg` but the private edges: ``gb``, the shared edges' ``gw`` and, per gene,
     ``c_gene[k] = gamma / r_k sum_b gy[k, b] zeta[k, b]`` (the per-gene noise term of every private edge's
-    gradient, ``w[e] c_k``), from the draws and norms the forward pass kept (:func:`encoder_forward_pg_keep`);
+    gradient, ``w[e] c_k``), from the draws the forward pass read (:func:`gene_noise_into`) and the norms it kept
+    (:func:`encoder_forward_pg_keep`);
     :func:`encoder_weight_grad_private` then writes the private edges'.
 
     The shared edges go by input (:func:`shared_edges_by_input`; ninth pass): input ``sl``'s row of ``xs``

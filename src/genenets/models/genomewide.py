@@ -32,17 +32,23 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         batch = packed.shape[0]
         n_chunks = model.n_chunks
         work = model._workspace(batch, n_chunks)  # scratch reused every step: no page faults for it
-        p = K.transpose_packed(packed.numpy(), work["packed_t"])  # (n_bytes, B)
         enc, dec = model.enc_csr, model.dec_csr
         per_gene = getattr(model, "noise_draws", "per_input") == "per_gene"
         h = work["h"]
         if per_gene:  # genome-wide kernels: noise summed per gene, polynomial log1p (module _kernels_gw)
+            # the batch's bits as one uint32 per input and 32 samples, straight from the packed rows: what every
+            # per-gene kernel reads (no features-major copy, unless the gradient below falls back to edges)
+            masks = G.packed_bit_masks(np.ascontiguousarray(packed.numpy()), model.n_inputs, work["masks"])
             # the shared inputs' bits plus their draws, made once a step and read by both passes
-            xs = G.noisy_shared_inputs_into(model.shared_inputs, key, model.table, p, noise_std, work["xs"], n_chunks)
+            xs = G.noisy_shared_inputs_into(model.shared_inputs, key, model.table, masks, noise_std, work["xs"],
+                                            n_chunks)
+            # the gene draws, in a pass of their own (their table look-ups stay in the cache), read by both passes
+            zeta = G.gene_noise_into(key, model.table, noise_std, work["zeta"], n_chunks)
             bounds = model._chunk_bounds(n_chunks)  # per thread: about equal work (ChunkBounds)
-            G.encoder_forward_pg_keep(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(), p,
-                                      noise_std, xs, key, model.table, h, work["zeta"], work["r"], bounds.genes)
+            G.encoder_forward_pg_keep(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), b1.detach().numpy(),
+                                      masks, noise_std, xs, zeta, h, work["r"], bounds.genes)
         else:
+            p = K.transpose_packed(packed.numpy(), work["packed_t"])  # (n_bytes, B)
             K.encoder_forward(enc[0], enc[1], w1.detach().numpy(), b1.detach().numpy(), p, noise_std, key,
                               model.table, h)
         want = torch.is_grad_enabled() or any(t.requires_grad for t in (w1, b1, w2, b2))
@@ -53,12 +59,11 @@ class _FusedGeneDAELoss(torch.autograd.Function):
         gh = work["gh_parts"] if want else np.empty((n_chunks, 0, batch), np.float32)
         if per_gene:  # private outputs over the samples whose gene is on, then the others over every sample
             run_start, run_len, run_gene, other = model.dec_runs
-            masks = G.batch_bit_masks(p.view(np.uint64), model.n_inputs, work["masks"])
             parts = np.zeros(n_chunks, np.float64)
             G.decoder_bce_private(run_start, run_len, run_gene, bounds.runs, dec[0], w2.detach().numpy(),
                                   b2.detach().numpy(), h, masks, want, gw2, gb2, gh, parts, 1.0 / n)
             G.decoder_bce_other(other, bounds.other, dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h,
-                                p, want, gw2, gb2, gh, parts, 1.0 / n)
+                                masks, want, gw2, gb2, gh, parts, 1.0 / n)
         else:
             parts = K.decoder_bce(dec[0], dec[1], w2.detach().numpy(), b2.detach().numpy(), h, p, n_chunks, want,
                                   gw2, gb2, gh, np.zeros(n_chunks, np.float64), 1.0 / n)  # gradients of the mean
@@ -71,7 +76,8 @@ class _FusedGeneDAELoss(torch.autograd.Function):
                                                       gw1, gb1, work["c_gene"], bounds.slots)[2]
                 G.encoder_weight_grad_private(run_start, run_len, run_gene, model.enc_run_edge, bounds.runs,
                                               w1.detach().numpy(), gy, h, masks, c_gene, gw1)
-            elif per_gene:
+            elif per_gene:  # an encoder whose private edges do not follow the decoder's runs: edge by edge
+                p = K.transpose_packed(packed.numpy(), work["packed_t"])  # (n_bytes, B)
                 G.encoder_weight_grad_pg(enc[0], enc[1], model.enc_slot, w1.detach().numpy(), gy, p, noise_std,
                                          xs, key, model.table, gw1, gb1)
             else:
