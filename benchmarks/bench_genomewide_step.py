@@ -15,9 +15,9 @@ CPU time much less):
   decoding = int8 dosages to the float two-bit input; noise = ``x + gamma * randn``; encoder and decoder =
   the torch CSR masked layers; loss = ``BCEWithLogits``; backward = ``loss.backward()``; optimizer = Adam;
 * fused_v1, fused_v2 and fused: reading = 32 rows of the person-major copy; decoding = none for v1, the
-  transpose of the packed bits to features-major for v2 (today's kernels: and the batch bit masks of every
-  output, ``batch_bit_masks``); noise = the encoder kernel with
-  noise minus without; encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE
+  transpose of the packed bits to features-major for v2 (today's kernels: instead, the batch bit masks of every
+  output straight from the packed rows, ``packed_bit_masks``); noise = the encoder kernel with noise minus
+  without (today's: with the shared inputs' noisy rows and the gene draws, each a pass of its own); encoder = the encoder kernel without noise; decoder + loss = the fused decoder/BCE
   kernel without gradients (today: private outputs over the on samples, then the other outputs); backward =
   the same kernels with gradients minus without, plus the ReLU backward (v2, today) and the encoder-gradient
   kernels (with their noise; today: shared edges per gene, private edges by runs over the on samples);
@@ -165,7 +165,7 @@ def profile_fused(path, graph, version: str) -> dict:
             V1.encoder_weight_grad(ec, ecol, gy, pin, GAMMA, key, model.table, np.empty(len(w1), np.float32),
                                    np.empty(len(b1), np.float32))
     else:
-        work = model._workspace(BATCH, nc)  # today's kernels: padded transpose, batch bit masks (as a step)
+        work = model._workspace(BATCH, nc)  # the step's scratch, as FusedGeneDAE makes it
 
         def transpose():  # per-gene kernels: only the batch bit masks, straight from the packed rows (tenth pass)
             if pg:
@@ -275,7 +275,8 @@ def run() -> pd.DataFrame:
     table["samples_per_cpu_s_whole_step_fused"] = round(BATCH / table.loc[whole, "fused_cpu_s"].iloc[0], 1)
     table["note"] = ""
     table.loc[table["phase"] == "loss", "note"] = "fused: inside the decoder kernel"
-    table.loc[table["phase"] == "decoding", "note"] = "fused: packed bits are the input (today: transposed)"
+    table.loc[table["phase"] == "decoding", "note"] = ("fused: packed bits are the input (v2: transposed; "
+                                                       "today: their batch bit masks)")
     table.loc[table["phase"] == "noise", "note"] = ("fused: drawn inside the encoder kernels (v1, v2: one draw per "
                                                     "edge; today: per gene + per shared input)")
     table["batch_size"], table["threads"], table["edges_per_layer"] = BATCH, THREADS, int(2 * graph.A.nnz)

@@ -26,7 +26,8 @@ against the per-input kernels'.
 The decoder and the encoder gradient go over the samples whose gene is *on* (ReLU output > 0) for the outputs
 and inputs of one gene only (:func:`decoder_bce_private`, :func:`encoder_weight_grad_private`, by the runs of
 :func:`private_runs`); the silent samples' share is one ``softplus`` / ``sigmoid`` of the bias per output and a
-popcount of per-output batch bit masks (:func:`batch_bit_masks`). ``log1p(exp(-|l|))`` is summed as the log of a
+popcount of per-output batch bit masks (:func:`packed_bit_masks`, made once a step straight from the packed rows
+and read by every kernel here). ``log1p(exp(-|l|))`` is summed as the log of a
 product of the factors ``1 + exp(-|l|)`` the sigmoid divides by anyway (no logarithm per output bit;
 :func:`_log_ge1`), and ``exp`` is a polynomial whose loop vectorises (:func:`_exp_neg`).
 
