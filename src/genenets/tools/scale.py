@@ -183,8 +183,8 @@ class StreamingGeneDAE:
             numba.set_num_threads(min(self.n_threads, numba.config.NUMBA_NUM_THREADS))
         try:
             # fused engine: torch's single-kernel Adam (one pass over the 3.3 M genome-wide parameters instead
-            # of several; 0.008 vs the default foreach Adam's 0.021 CPU s per step, 2 threads: the optimizer row of
-            # benchmarks/results/genomewide_step.csv, fused against fused v1)
+            # of several; 0.003 vs the default foreach Adam's 0.017 CPU s per step, 2 threads: the optimizer row of
+            # benchmarks/results/genomewide_step.csv, fused against fused v1, session 13's run)
             opt_kwargs = {"fused": True} if fused else None
             stamps = []  # (wall, CPU) at the start of every training step: steady-state throughput
 
