@@ -191,7 +191,7 @@ def test_per_gene_noise_kernels_equal_dense_reference(batch, noise_std):
         runs = G.private_runs(P["dc"], P["dcol"])
         bounds = G.chunk_bounds(P["ec"], slot, P["dc"], runs[1], runs[3], n_chunks)
         zeta_k, r_k = np.empty((n_genes, batch), np.float32), np.empty(n_genes, np.float32)
-        ptp, masks = _padded_and_masks(pt, n_in, batch)
+        masks = G.packed_masks(pt, batch, n_in)
         G.gene_noise_into(key, table, noise_std, zeta_k, n_chunks)
         h_k = G.encoder_forward_pg_keep(P["ec"], P["ecol"], slot, w1, b1, masks, noise_std, xs, zeta_k,
                                         np.empty((n_genes, batch), np.float32), r_k, bounds.genes)
@@ -267,17 +267,10 @@ def test_log_of_a_product_of_loss_factors_matches_float64():
 # ------------------------------------------------------------------------------------------------
 # sixth pass: the decoder's private outputs over the samples whose gene is on (issue 19)
 
-def _padded_and_masks(pt, n_in, batch):
-    """The transposed bits padded to whole uint64 words per row, and their batch bit masks (as FusedGeneDAE)."""
-    ptp = np.zeros((pt.shape[0], (batch + 7) // 8 * 8), np.uint8)
-    ptp[:, :batch] = pt
-    return ptp, G.batch_bit_masks(ptp.view(np.uint64), n_in, np.empty(((batch + 31) // 32, n_in + 8), np.uint32))
-
-
 def _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=True):
     """:func:`G.decoder_bce_private` + :func:`G.decoder_bce_other` as ``FusedGeneDAE`` calls them."""
     n_in, batch = len(b2), h.shape[1]
-    ptp, masks = _padded_and_masks(pt, n_in, batch)
+    masks = G.packed_masks(pt, batch, n_in)
     run_start, run_len, run_gene, other = G.private_runs(dc, dcol)
     gw2 = np.full(len(w2) if want_grad else 0, np.nan, np.float32)
     gbb2 = np.full(n_in if want_grad else 0, np.nan, np.float32)
@@ -292,30 +285,21 @@ def _decoder_on_samples(dc, dcol, w2, b2, h, pt, n_chunks, want_grad=True):
 
 @pytest.mark.parametrize("batch", [1, 5, 8, 32, 37, 64, 70])
 @pytest.mark.parametrize("n_bits", [45, 8 * 1500 + 3])
-def test_packed_bit_masks_equal_the_masks_of_the_transpose(batch, n_bits):
-    # straight from the sample-major bits (what FusedGeneDAE reads) = via the features-major copy; blocks of
-    # MASK_BLOCK byte columns and a partial last block and group of samples; columns past n_bits left alone
+def test_packed_bit_masks_hold_each_samples_bit(batch, n_bits):
+    # straight from the sample-major bits (what FusedGeneDAE reads): bit b of masks[g, j] is sample 32 g + b's
+    # bit j; blocks of MASK_BLOCK byte columns, a partial last block and group of samples; spare columns untouched
     rng = np.random.default_rng(batch + n_bits)
-    packed = np.packbits(rng.random((batch, n_bits)) < 0.5, axis=1, bitorder="little")
-    ptp = np.zeros((packed.shape[1], (batch + 7) // 8 * 8), np.uint8)
-    K.transpose_packed(packed, ptp)
-    shape = ((batch + 31) // 32, n_bits + 8)
-    want = G.batch_bit_masks(ptp.view(np.uint64), n_bits, np.full(shape, 7, np.uint32))
-    got = G.packed_bit_masks(packed, n_bits, np.full(shape, 7, np.uint32))
-    np.testing.assert_array_equal(got, want)
-    assert (got[:, n_bits:] == 7).all()
-
-
-@pytest.mark.parametrize("batch", [1, 8, 32, 37, 70])
-def test_batch_bit_masks_hold_each_samples_bit(batch):
-    rng = np.random.default_rng(batch)
-    x = (rng.random((batch, 45)) < 0.5).astype(np.uint8)
+    x = (rng.random((batch, n_bits)) < 0.5).astype(np.uint64)
     packed = np.packbits(x, axis=1, bitorder="little")
-    ptp = np.zeros((packed.shape[1], (batch + 7) // 8 * 8), np.uint8)
-    K.transpose_packed(packed, ptp)
-    masks = G.batch_bit_masks(ptp.view(np.uint64), 45, np.empty(((batch + 31) // 32, 45), np.uint32))
-    got = np.array([[(int(masks[b >> 5, j]) >> (b & 31)) & 1 for b in range(batch)] for j in range(45)])
-    np.testing.assert_array_equal(got, x.T)
+    groups = (batch + 31) // 32
+    xg = np.zeros((groups * 32, n_bits), np.uint64)
+    xg[:batch] = x
+    want = (xg.reshape(groups, 32, n_bits) << np.arange(32, dtype=np.uint64)[None, :, None]).sum(1)
+    got = G.packed_bit_masks(packed, n_bits, np.full((groups, n_bits + 8), 7, np.uint32))
+    np.testing.assert_array_equal(got[:, :n_bits], want.astype(np.uint32))
+    assert (got[:, n_bits:] == 7).all()
+    pt = K.transpose_packed(packed, np.empty((packed.shape[1], batch), np.uint8))  # the wrappers' path
+    np.testing.assert_array_equal(G.packed_masks(pt, batch, n_bits)[:, :n_bits], got[:, :n_bits])
 
 
 def test_private_runs_split_outputs_by_gene_and_edge_count():
@@ -447,7 +431,7 @@ def test_private_edge_gradient_over_on_samples_equals_dense_reference(batch, hid
     x = (rng.random((batch, n_in)) < 0.4).astype(np.uint8)
     packed = np.packbits(x, axis=1, bitorder="little")
     pt = K.transpose_packed(packed, np.empty((packed.shape[1], batch), np.uint8))
-    masks = _padded_and_masks(pt, n_in, batch)[1]
+    masks = G.packed_masks(pt, batch, n_in)
     gw1 = np.full(len(w1), np.nan, np.float32)
     G.encoder_weight_grad_private(*runs[:3], run_edge, G.balanced_bounds(runs[1], 2), w1, gy, h, masks, c_gene, gw1)
     private = slot < 0

@@ -157,14 +157,11 @@ def noisy_shared_inputs_into(inputs, key, table, masks, noise_std, out, n_chunks
     n_mg = masks.shape[0]
     for c in prange(n_chunks):
         hbuf = np.empty(n_groups, np.uint64)
-        zbuf = np.empty(4 * n_groups, np.float32)
+        zbuf = np.zeros(4 * n_groups, np.float32)  # stays 0 without noise
         for s in range(c * n // n_chunks, (c + 1) * n // n_chunks):
             i = inputs[s]
             if noise_std > 0:
                 _draws(key, i, batch, table, hbuf, zbuf)
-            else:
-                for b in range(batch):
-                    zbuf[b] = np.float32(0.0)
             for g in range(n_mg):
                 m = masks[g, i]
                 b0 = g << 5
@@ -191,13 +188,11 @@ def encoder_forward_pg(crow, col, slot, w, bias, packed_t, noise_std, xs, key, t
 
 
 def packed_masks(packed_t, batch: int, n_inputs: int) -> np.ndarray:
-    """The batch bit masks (:func:`batch_bit_masks`, shape (ceil(B / 32), n_inputs + 8) uint32) of the first
-    ``batch`` columns of ``packed_t`` (n_bytes, >= B) uint8, padded to whole uint64 words first (as
-    ``FusedGeneDAE``'s workspace is)."""
-    padded = np.zeros((packed_t.shape[0], (batch + 7) // 8 * 8), np.uint8)
-    padded[:, :batch] = packed_t[:, :batch]
-    return batch_bit_masks(padded.view(np.uint64), n_inputs,
-                           np.zeros(((batch + 31) // 32, n_inputs + 8), np.uint32))
+    """The batch bit masks (:func:`packed_bit_masks`, shape (ceil(B / 32), n_inputs + 8) uint32, the spare
+    columns zero) of the first ``batch`` columns of the features-major ``packed_t`` (n_bytes, >= B) uint8 (tests
+    and the references' wrappers)."""
+    return packed_bit_masks(np.ascontiguousarray(packed_t[:, :batch].T), n_inputs,
+                            np.zeros(((batch + 31) // 32, n_inputs + 8), np.uint32))
 
 
 @njit(inline="always", fastmath=True)
@@ -568,34 +563,15 @@ def _prefetch(typingctx, arr, idx):
 
 
 @njit(parallel=True, cache=True)
-def batch_bit_masks(words, n_outputs, out):
-    """``out[g, j]``: bit ``b`` set when sample ``32 g + b`` has input bit ``j`` (a uint32 mask per group of 32
-    samples and output; group-major, so that a run of outputs is contiguous and loops over it vectorise), from
-    ``words`` (n_bytes, n_words), the features-major packed bits (n_bytes, B) viewed as uint64 (``B`` a
-    multiple of 8; columns past the batch zero). ``out`` may have more columns than outputs (left as they are)."""
-    n_bytes, n_words = words.shape
-    n_groups = out.shape[0]
-    for rb in prange(n_bytes):
-        for g in range(n_groups):
-            w = np.zeros(4, np.uint64)
-            for k in range(4):
-                if 4 * g + k < n_words:
-                    w[k] = words[rb, 4 * g + k]
-            for u in range(8):
-                j = 8 * rb + u
-                if j < n_outputs:
-                    out[g, j] = _byte_bit_mask(w[0], w[1], w[2], w[3], np.int64(u))
-    return out
-
-
-@njit(parallel=True, cache=True)
 def packed_bit_masks(packed, n_outputs, out):
-    """:func:`batch_bit_masks` straight from the batch's packed bits ``packed`` (B, n_bytes) uint8 (sample-major,
-    as the loader gives them): ``out[g, j]`` bit ``b`` set when sample ``32 g + b`` has input bit ``j``
-    (``out`` (ceil(B / 32), >= n_outputs) uint32; columns past ``n_outputs`` left as they are). Blocks of
+    """The batch bit masks of the batch's packed bits ``packed`` (B, n_bytes) uint8 (sample-major, as the loader
+    gives them): ``out[g, j]`` bit ``b`` set when sample ``32 g + b`` has input bit ``j`` (a uint32 mask per group
+    of 32 samples and output; group-major, so that a run of outputs is contiguous and loops over it vectorise;
+    ``out`` (ceil(B / 32), >= n_outputs) uint32, columns past ``n_outputs`` left as they are). Blocks of
     :data:`MASK_BLOCK` byte columns are transposed into a scratch that stays in the L1 cache and turned into
-    masks there (tenth pass: the per-gene kernels read no features-major copy of the bits, so it is not
-    written; 0.78-0.80x the time of the transpose plus :func:`batch_bit_masks`)."""
+    masks there, one byte compare and ``vpmovmskb`` per 32 samples (:func:`_byte_bit_mask`). Tenth pass: made
+    straight from the packed rows, so the per-gene kernels need no features-major copy of the bits (0.78-0.83x
+    the time of that transpose plus the masks made from it, the kernel this one replaced)."""
     batch, n_bytes = packed.shape
     n_groups = out.shape[0]
     block = MASK_BLOCK
@@ -637,7 +613,7 @@ def decoder_bce_private(run_start, run_len, run_gene, bounds, crow, w, bias, h, 
     Chunk ``c`` (one per thread) takes runs ``bounds[c]`` to ``bounds[c + 1] - 1``. Per run of gene ``k``, the
     samples with ``h[k, b] > 0`` are listed once (and as bit masks); per block of :data:`RUN_BLOCK` outputs,
     the on samples' bits are read from ``masks`` (n_groups, >= n_outputs + 7: a block's padding reads past
-    its run; :func:`batch_bit_masks`) and the silent samples with each bit set are counted (a popcount); the
+    its run; :func:`packed_bit_masks`) and the silent samples with each bit set are counted (a popcount); the
     loop over (on sample, output) computes the logit, :func:`_bce_terms`, the weight and bias gradients and
     ``dL/dh`` in one pass (no logits stored); the ``n_0`` silent samples add ``n_0 softplus(c) - c T_0`` to the loss and
     ``n_0 sigmoid(c) - T_0`` to the bias gradient (``T_0``: the silent samples with the bit set). A block is
@@ -896,7 +872,7 @@ def encoder_forward_pg_keep(crow, col, slot, w, bias, masks, noise_std, xs, zeta
     (n_genes,) for the gradient (:func:`encoder_weight_grad_shared`).
     A shared edge reads its input's row of ``xs`` (:func:`noisy_shared_inputs`: bits plus noise, made once per
     step; ninth pass), not its bit and its draw. A private edge reads its input's batch bit masks
-    ``masks[g, i]`` (:func:`batch_bit_masks`, (ceil(B / 32), >= n_inputs) uint32: one word per 32 samples, the
+    ``masks[g, i]`` (:func:`packed_bit_masks`, (ceil(B / 32), >= n_inputs) uint32: one word per 32 samples, the
     masks the decoder reads too) and adds ``w[e]`` where a sample's bit is set (:func:`_bit_select_f32`; tenth
     pass: 4 bytes per input and group of 32 samples instead of 32, and no integer-to-float conversion).
     Chunk ``c`` (one per thread) takes genes ``bounds[c]`` to ``bounds[c + 1] - 1`` (``ChunkBounds.genes``:
@@ -1021,7 +997,7 @@ def encoder_weight_grad_shared(s_start, s_gene, s_edge, gy, xs, noise_std, zeta,
 def encoder_weight_grad_private(run_start, run_len, run_gene, run_edge, bounds, w, gy, h, masks, c_gene, gw):
     """The private edges' gradients ``gw[e] = sum_b gy[k, b] x[i_e, b] + w[e] c_k`` over the samples whose gene
     is on (``gy`` is 0 for the others: the ReLU), by runs: run ``r``'s inputs are edges ``run_edge[r]`` on
-    (:func:`run_encoder_edges`); bits from ``masks`` (:func:`batch_bit_masks`; (n_groups, >= n_inputs + 7), as
+    (:func:`run_encoder_edges`); bits from ``masks`` (:func:`packed_bit_masks`; (n_groups, >= n_inputs + 7), as
     :func:`decoder_bce_private`'s), eight edges a vector."""
     batch = gy.shape[1]
     n_chunks = bounds.shape[0] - 1
